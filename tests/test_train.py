@@ -1,0 +1,184 @@
+"""Training: the fast loop follows the reference math, learns, is reproducible and fails loudly."""
+
+import numpy as np
+import pytest
+
+from handin import fit, model, train_iter
+from handin.train import History, TrainingDiverged, evaluate
+
+
+def blobs(n=300, d=12, k=4, seed=0, spread=1.0):
+    """k Gaussian clusters in d dimensions: a problem a small net learns in a few epochs."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(k, d)) * 2.0
+    y = rng.integers(0, k, size=n)
+    X = centres[y] + rng.normal(size=(n, d)) * spread
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = blobs(360)
+    return X[:300], y[:300], X[300:], y[300:]
+
+
+def reference_sgd(X, y, *, hidden, lr, c, batch_size, epochs, seed):
+    """Plain SGD written from the math: params -= lr * cost_grad(batch)."""
+    rng = np.random.default_rng(seed)
+    params = model.init_params(X.shape[1], hidden, int(y.max()) + 1, rng=rng)
+    for _ in range(epochs):
+        perm = rng.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            idx = perm[start:start + batch_size]
+            _, g = model.cost_grad(X[idx], y[idx], params, c)
+            for k in params:
+                params[k] = params[k] - lr * g[k]
+    return params
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 32, 300])
+@pytest.mark.parametrize("c", [0.0, 0.01])
+def test_fast_loop_equals_reference_math_in_float64(data, batch_size, c):
+    X, y, Xv, yv = data
+    kw = dict(hidden=9, lr=0.05, c=c, batch_size=batch_size, epochs=2, seed=3)
+    params, _ = fit(X, y, Xv, yv, dtype=np.float64, **kw)
+    expected = reference_sgd(X, y, **kw)
+    for k in expected:
+        np.testing.assert_allclose(params[k], expected[k], rtol=1e-9, atol=1e-12, err_msg=k)
+
+
+def test_float32_training_tracks_float64(data):
+    X, y, Xv, yv = data
+    p32, h32 = fit(X, y, Xv, yv, hidden=9, epochs=2, seed=1, dtype=np.float32)
+    p64, h64 = fit(X, y, Xv, yv, hidden=9, epochs=2, seed=1, dtype=np.float64)
+    assert p32["W1"].dtype == np.float32 and p64["W1"].dtype == np.float64
+    np.testing.assert_allclose(p32["W1"], p64["W1"], rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(h32.val_loss, h64.val_loss, rtol=1e-4)
+
+
+def test_history_records_what_evaluate_computes(data):
+    X, y, Xv, yv = data
+    params, h = fit(X, y, Xv, yv, hidden=16, epochs=3, c=1e-3, seed=0, dtype=np.float64)
+    assert h.epoch == [1, 2, 3] and len(h) == 3
+    assert h.train_loss[-1] == pytest.approx(model.cost(X, y, params, 1e-3), rel=1e-10)
+    assert h.val_acc[-1] == pytest.approx(model.accuracy(Xv, yv, params))
+    assert all(s > 0 for s in h.seconds)
+    assert set(h.as_dict()) == {"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds"}
+
+
+def test_loss_goes_down_and_the_net_learns(data):
+    X, y, Xv, yv = data
+    _, h = fit(X, y, Xv, yv, hidden=32, lr=0.1, epochs=8, seed=0)
+    assert h.train_loss[-1] < 0.5 * h.train_loss[0]
+    assert all(b <= a * 1.05 for a, b in zip(h.train_loss, h.train_loss[1:]))
+    assert h.val_acc[-1] >= 0.9
+
+
+def test_same_seed_same_history_other_seed_differs(data):
+    X, y, Xv, yv = data
+    runs = [fit(X, y, Xv, yv, hidden=8, epochs=3, seed=s)[1] for s in (5, 5, 6)]
+    keys = ["train_loss", "train_acc", "val_loss", "val_acc"]
+    assert all(getattr(runs[0], k) == getattr(runs[1], k) for k in keys)
+    assert runs[0].train_loss != runs[2].train_loss
+
+
+def test_divergence_is_reported_with_epoch_and_hint(data):
+    X, y, Xv, yv = data
+    with pytest.raises(TrainingDiverged, match=r"diverged in epoch 1 .*try a lower one, e.g. lr=100") as e:
+        fit(X * 100, y, Xv, yv, hidden=8, lr=1000.0, epochs=3, seed=0)
+    assert e.value.epoch == 1 and e.value.lr == 1000.0
+    assert len(e.value.history) == 0 and not np.isfinite(e.value.loss)
+
+
+def test_divergence_keeps_only_finite_epochs(data):
+    X, y, Xv, yv = data
+    seen = []
+    with pytest.raises(TrainingDiverged) as e:
+        fit(X, y, Xv, yv, hidden=8, lr=3.0, epochs=50, seed=0, callback=seen.append)
+    h = e.value.history
+    assert e.value.epoch == len(h) + 1 >= 1
+    assert np.isfinite(h.train_loss).all() and np.isfinite(h.val_loss).all()
+
+
+def test_callback_can_stop_and_sees_batches(data):
+    X, y, Xv, yv = data
+    calls = []
+
+    def cb(p):
+        calls.append((p.epoch, p.batch, p.epoch_end))
+        return p.epoch_end and p.epoch == 2
+
+    _, h = fit(X, y, Xv, yv, hidden=8, batch_size=30, epochs=5, callback=cb, callback_every=4)
+    assert len(h) == 2
+    # 10 batches per epoch: progress after batches 4 and 8, then the epoch end.
+    assert calls[:3] == [(1, 4, False), (1, 8, False), (1, 10, True)]
+    assert calls[-1] == (2, 10, True)
+
+
+def test_train_iter_yields_progress_and_validates_eagerly(data):
+    X, y, Xv, yv = data
+    with pytest.raises(ValueError, match="lr"):
+        train_iter(X, y, Xv, yv, lr=0.0)       # raised at the call, before any iteration
+    it = train_iter(X, y, Xv, yv, hidden=8, batch_size=100, epochs=2, yield_every=1)
+    seen = [(p.epoch, p.batch, p.epoch_end, round(p.fraction, 3)) for p in it]
+    assert seen == [(1, 1, False, 0.167), (1, 2, False, 0.333), (1, 3, True, 0.5),
+                    (2, 1, False, 0.667), (2, 2, False, 0.833), (2, 3, True, 1.0)]
+
+
+def test_evaluate_in_blocks_matches_model(data, monkeypatch):
+    X, y, Xv, yv = data
+    p = model.init_params(X.shape[1], 5, 4, seed=0)
+    monkeypatch.setattr("handin.train._EVAL_BLOCK", 7)
+    loss, acc = evaluate(X, y, p, c=0.3)
+    assert loss == pytest.approx(model.cost(X, y, p, 0.3), rel=1e-12)
+    assert acc == pytest.approx(model.accuracy(X, y, p))
+
+
+@pytest.mark.parametrize("kw,exc,match", [
+    (dict(lr=0.0), ValueError, r"lr must be a float in the range \(0.0, inf\), got 0.0"),
+    (dict(lr=-1), ValueError, r"lr must be a float in the range \(0.0, inf\)"),
+    (dict(lr=float("inf")), ValueError, "lr must be a float"),
+    (dict(lr="0.1"), TypeError, "lr must be a float"),
+    (dict(c=-1e-3), ValueError, r"c must be a float in the range \[0.0, inf\)"),
+    (dict(hidden=0), ValueError, r"hidden must be an int in the range \[1, 65536\], got 0"),
+    (dict(hidden=2.5), TypeError, "hidden must be an int"),
+    (dict(batch_size=0), ValueError, r"batch_size must be an int in the range \[1, 300\]"),
+    (dict(batch_size=301), ValueError, r"batch_size must be an int in the range \[1, 300\]"),
+    (dict(epochs=0), ValueError, r"epochs must be an int in the range \[1, 100000\]"),
+    (dict(seed=-1), ValueError, r"seed must be an int in the range \[0, "),
+    (dict(dtype=np.float16), TypeError, "dtype must be numpy.float32 or numpy.float64"),
+    (dict(callback_every=0), ValueError, r"yield_every must be an int in the range \[1, inf\)"),
+])
+def test_bad_hyperparameters_name_themselves(data, kw, exc, match):
+    X, y, Xv, yv = data
+    with pytest.raises(exc, match=match):
+        fit(X, y, Xv, yv, **kw)
+
+
+def test_bad_data_is_refused(data):
+    X, y, Xv, yv = data
+    with pytest.raises(ValueError, match="X_val must have the same number of features as X"):
+        fit(X, y, Xv[:, :3], yv)
+    with pytest.raises(ValueError, match="X and y must have the same number of samples"):
+        fit(X, y[:-1], Xv, yv)
+    bad = X.copy()
+    bad[3, 2] = np.nan
+    with pytest.raises(ValueError, match="X must hold finite numbers"):
+        fit(bad, y, Xv, yv)
+    with pytest.raises(ValueError, match="y_val must hold labels >= 0"):
+        fit(X, y, Xv, yv - 1)
+
+
+def test_inputs_are_not_modified(data):
+    X, y, Xv, yv = data
+    copies = [a.copy() for a in (X, y, Xv, yv)]
+    fit(X, y, Xv, yv, hidden=4, epochs=1, dtype=np.float64)
+    assert all(np.array_equal(a, b) for a, b in zip(copies, (X, y, Xv, yv)))
+
+
+def test_history_as_dict_is_a_copy():
+    h = History()
+    h._append(epoch=1, train_loss=1.0, train_acc=0.5, val_loss=1.1, val_acc=0.4, seconds=0.1)
+    d = h.as_dict()
+    d["epoch"].append(2)
+    assert h.epoch == [1]
