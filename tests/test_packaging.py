@@ -1,0 +1,52 @@
+"""pyproject.toml and environment.yml name the same dependencies with the same lower bounds."""
+
+import pathlib
+import re
+import tomllib
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+CONDA_TO_PIP = {"matplotlib-base": "matplotlib"}
+NOT_IN_ENV = {"bench"}  # benchmark-only extras are installed by benchmarks/run.sh
+NOT_PACKAGES = {"python", "pip"}
+
+
+def _split(req):
+    name, spec = re.match(r"^([A-Za-z0-9_.\-\[\]]+)\s*(.*)$", req.strip()).groups()
+    return re.sub(r"\[.*\]", "", name).lower(), spec.replace(" ", "")
+
+
+def pyproject_requirements():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    reqs = list(project["dependencies"])
+    for name, extra in project["optional-dependencies"].items():
+        if name not in NOT_IN_ENV:
+            reqs += [r for r in extra if not r.startswith("handin")]
+    return dict(_split(r) for r in reqs)
+
+
+def conda_requirements():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    out, pip_section = {}, None
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            pip_section = dep["pip"]
+            continue
+        name, spec = _split(dep)
+        if name not in NOT_PACKAGES:
+            out[CONDA_TO_PIP.get(name, name)] = spec
+    return out, pip_section
+
+
+def test_environment_yml_and_pyproject_agree():
+    conda, pip_section = conda_requirements()
+    assert conda == pyproject_requirements()
+    assert pip_section == ["-e ."]
+
+
+def test_environment_uses_conda_forge_and_python_bound_matches():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert env["channels"] == ["conda-forge"]
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert f"python{requires}" in env["dependencies"]
