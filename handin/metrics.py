@@ -1,0 +1,107 @@
+"""What a trained network gets wrong: the confusion matrix and its most confident mistakes.
+
+Pure computations on labels and probabilities; the figures that show them are
+:func:`handin.plotting.plot_confusion` and :func:`handin.plotting.show_digits`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import check_scalar
+
+__all__ = ["confusion_matrix", "confident_mistakes"]
+
+
+def _labels(y, name):
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of labels, got shape {y.shape}.")
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer labels, got dtype {y.dtype}.")
+    if y.size and y.min() < 0:
+        raise ValueError(f"{name} must hold labels >= 0, got {y.min()}.")
+    return y
+
+
+def confusion_matrix(y_true, y_pred, n_classes=None):
+    """Count how often each true label was predicted as each label.
+
+    Parameters
+    ----------
+    y_true : ndarray of shape (n_samples,)
+        True integer labels ``0 .. n_classes - 1``.
+    y_pred : ndarray of shape (n_samples,)
+        Predicted labels, e.g. ``handin.predict(X, params)``.
+    n_classes : int, optional
+        Number of classes ``k``. Default: one more than the largest label seen.
+
+    Returns
+    -------
+    C : ndarray of shape (n_classes, n_classes), dtype int64
+        ``C[i, j]`` is the number of samples with true label ``i`` predicted as
+        ``j``. The diagonal holds the correct predictions; row ``i`` sums to the
+        number of samples of class ``i``; ``C.trace() / C.sum()`` is the accuracy.
+
+    Examples
+    --------
+    >>> confusion_matrix(np.array([0, 0, 1, 2, 2]), np.array([0, 1, 1, 2, 0]), 3)
+    array([[1, 1, 0],
+           [0, 1, 0],
+           [1, 0, 1]])
+    """
+    y_true, y_pred = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred must have the same shape, got {y_true.shape} "
+                         f"and {y_pred.shape}.")
+    seen = int(max(y_true.max(initial=-1), y_pred.max(initial=-1))) + 1
+    if n_classes is None:
+        n_classes = max(seen, 1)
+    n_classes = check_scalar(n_classes, "n_classes", int, min_val=1)
+    if seen > n_classes:
+        raise ValueError(f"labels go up to {seen - 1}, which does not fit n_classes={n_classes}.")
+    flat = y_true.astype(np.int64) * n_classes + y_pred.astype(np.int64)
+    return np.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def confident_mistakes(P, y, n=None):
+    """The misclassified samples, the most confidently wrong first.
+
+    A sample is a mistake when the class of highest probability is not its label;
+    its confidence is the probability ``P[i, pred_i]`` given to that wrong class.
+
+    Parameters
+    ----------
+    P : ndarray of shape (n_samples, n_classes)
+        Class probabilities, e.g. ``handin.predict_proba(X, params)``.
+    y : ndarray of shape (n_samples,)
+        True integer labels.
+    n : int, optional
+        Return at most this many indices. Default: all mistakes.
+
+    Returns
+    -------
+    idx : ndarray of shape (n_mistakes,), dtype intp
+        Row indices into ``P`` and ``y``, sorted by the probability of the
+        predicted (wrong) class, highest first; ties keep the order of the rows.
+
+    Examples
+    --------
+    >>> P = np.array([[0.9, 0.1], [0.3, 0.7], [0.6, 0.4], [0.2, 0.8]])
+    >>> confident_mistakes(P, np.array([0, 0, 1, 0]))
+    array([3, 1, 2])
+    """
+    P = np.asarray(P)
+    y = _labels(y, "y")
+    if P.ndim != 2 or P.shape[0] != len(y):
+        raise ValueError(f"P must have shape (n_samples, n_classes) = ({len(y)}, k) to match y, "
+                         f"got shape {P.shape}.")
+    if len(y) and y.max() >= P.shape[1]:
+        raise ValueError(f"y holds label {y.max()} but P has only {P.shape[1]} classes.")
+    pred = P.argmax(axis=1)
+    wrong = np.flatnonzero(pred != y)
+    order = np.argsort(-P[wrong, pred[wrong]], kind="stable")
+    idx = wrong[order]
+    if n is not None:
+        idx = idx[:check_scalar(n, "n", int, min_val=0)]
+    return idx
