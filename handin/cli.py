@@ -2,6 +2,9 @@
 
 Flags as in the exercise's script (``-lr -bs -epochs -hidden``) plus ``-c``,
 ``--dataset``, ``--seed``, ``--out`` and ``--json``.
+
+``python -m handin student-edition [--src notebooks/] [--out student/]`` writes the
+student edition of the chapters (see :mod:`handin.edition`).
 """
 
 from __future__ import annotations
@@ -68,6 +71,14 @@ def build_parser():
     t.add_argument("--json", action="store_true", help="end with one JSON line of the results")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.train_parser = t
+    s = sub.add_parser("student-edition", help="write the chapters with their solutions cut out",
+                       description="Write OUT/NN_name.py and an output-free OUT/NN_name.ipynb for "
+                                   "every chapter in SRC, each '# BEGIN SOLUTION' ... '# END "
+                                   "SOLUTION' region replaced by a '# YOUR CODE HERE' stub.")
+    s.add_argument("--src", type=pathlib.Path, default=pathlib.Path("notebooks"),
+                   help="folder of the solution chapters (default notebooks/)")
+    s.add_argument("--out", type=pathlib.Path, default=pathlib.Path("student"),
+                   help="folder of the student edition (default student/)")
     return parser
 
 
@@ -105,11 +116,26 @@ def train_command(args, parser):
     return 0
 
 
+def edition_command(args):
+    from .edition import write_student_edition
+
+    try:
+        regions = write_student_edition(args.src, args.out)
+    except ValueError as exc:  # a chapter with unbalanced markers, or no chapters
+        print(f"handin student-edition: {exc}", file=sys.stderr)
+        return 1
+    for stem, n in regions.items():
+        print(f"{args.out / stem}.py + .ipynb: {n} solution region{'s' * (n != 1)} replaced")
+    return 0
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "train":
         return train_command(args, parser.train_parser)
+    if args.command == "student-edition":
+        return edition_command(args)
     return 2  # pragma: no cover - argparse enforces the choice
 
 

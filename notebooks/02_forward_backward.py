@@ -6,13 +6,21 @@
 # It shows
 #
 # 1. the shape of every array, forward and backward (one table);
-# 2. the forward pass, one line at a time, on a small random problem;
-# 3. the backward pass — the chain rule, one line at a time — including why weight decay
-#    adds $2cW$ and why the biases get no such term;
-# 4. that this step-by-step version agrees with `handin.cost_grad` on the cost and on
-#    every gradient;
+# 2. the forward pass and the cost, step by step, on a small random problem — written by
+#    you as two functions, `my_forward` and `my_cost`;
+# 3. the backward pass — the chain rule, one step at a time — including why weight decay
+#    adds $2cW$ and why the biases get no such term; written by you as `my_backward`;
+# 4. that your functions agree with `handin.cost_grad` on the cost and on every gradient;
 # 5. a gradient check of every parameter against central differences, on the small problem
 #    and at the real MNIST size, and why checks can fail at the kink of the ReLU.
+#
+# **This chapter is an exercise.** In the student edition (`student/02_forward_backward.ipynb`,
+# made from this notebook by `python -m handin student-edition`) the bodies of `my_forward`,
+# `my_cost` and `my_backward` are `# YOUR CODE HERE`. After each function, a self-check
+# from `handin.selfcheck` runs it on small random problems, compares it with `handin` (and
+# the backward pass with central differences) and, if something is off, says what — a
+# missing $1/n$, a transposed gradient, a wrong ReLU mask, a decay term of $cW$ instead
+# of $2cW$, … In this edition the functions hold a solution and every check passes.
 
 # %%
 import numpy as np
@@ -20,6 +28,7 @@ import matplotlib.pyplot as plt
 
 import handin
 from handin.model import PARAM_NAMES, log_softmax, one_hot, relu
+from handin.selfcheck import check_backward, check_cost, check_forward
 
 # %% [markdown]
 # ## 1. The network and its shapes
@@ -75,17 +84,12 @@ print("X:", X.shape, "  y:", y)
 # %%
 params = handin.init_params(d, h, k, seed=1)
 params["b1"], params["b2"] = rng.normal(scale=0.5, size=h), rng.normal(scale=0.5, size=k)
-W1, b1, W2, b2 = (params[name] for name in PARAM_NAMES)
 print({name: params[name].shape for name in PARAM_NAMES})
 
 # %% [markdown]
-# First layer: a matrix product, then the bias added to every row.
-
-# %%
-Z1 = X @ W1 + b1               # (n, d) @ (d, h) + (h,)  ->  (n, h)
-print("Z1:", Z1.shape)
-
-# %% [markdown]
+# First layer: a matrix product, then the bias added to every row,
+# $Z_1 = X W_1 + b_1$: $(n, d) \cdot (d, h) + (h,) \to (n, h)$.
+#
 # The ReLU keeps positive entries and zeroes the others. Its derivative is 1 where
 # $Z_1 > 0$ and 0 where $Z_1 < 0$; at $Z_1 = 0$ (the *kink*) it has none, and the code
 # uses 0 there.
@@ -98,31 +102,64 @@ ax2.plot(zz, 1.0 * (zz > 0)), ax2.plot(0, 0, "o", color="tab:blue")
 ax2.set(xlabel="$z$", ylabel="relu$'(z)$", title="its derivative: $1[z > 0]$")
 plt.show()
 
+# %% [markdown]
+# $A_1 = \mathrm{relu}(Z_1)$ acts entry by entry, so $A_1$ has the shape of $Z_1$. Second
+# layer: the logits $Z_2 = A_1 W_2 + b_2$, one row of $k$ per sample:
+# $(n, h) \cdot (h, k) + (k,) \to (n, k)$. Softmax of each row gives the probabilities
+# (Chapter 1; `handin.softmax` computes it stably).
+#
+# ### Your turn: `my_forward`
+#
+# Write the four steps, $Z_1, A_1, Z_2, P$, in numpy. The function returns them in a dict,
+# with `X`: what the backward pass will need (`handin.forward` returns the same). The
+# check after it runs your function on problems of its own and says what it finds.
+
 # %%
-A1 = relu(Z1)                  # (n, h), element-wise
-print("A1:", A1.shape, "  fraction of active units:", (Z1 > 0).mean())
+def my_forward(X, params):
+    """The forward pass: a dict of X (n, d), Z1 and A1 (n, h), Z2 and P (n, k)."""
+    W1, b1, W2, b2 = (params[name] for name in PARAM_NAMES)
+    # BEGIN SOLUTION
+    Z1 = X @ W1 + b1               # (n, d) @ (d, h) + (h,)  ->  (n, h)
+    A1 = relu(Z1)                  # (n, h), element-wise
+    Z2 = A1 @ W2 + b2              # (n, h) @ (h, k) + (k,)  ->  (n, k)
+    P = handin.softmax(Z2)         # (n, k), rows sum to 1
+    # END SOLUTION
+    return {"X": X, "Z1": Z1, "A1": A1, "Z2": Z2, "P": P}
+
+
+# %%
+check_forward(my_forward)
 
 # %% [markdown]
-# Second layer: the logits, one row of $k$ per sample.
+# On our problem:
 
 # %%
-Z2 = A1 @ W2 + b2              # (n, h) @ (h, k) + (k,)  ->  (n, k)
-print("Z2:", Z2.shape)
+cache = my_forward(X, params)
+print({name: cache[name].shape for name in ("Z1", "A1", "Z2", "P")})
+print("fraction of active units:", (cache["Z1"] > 0).mean())
+print(cache["P"].round(3))
 
 # %% [markdown]
-# Softmax of each row gives the probabilities (Chapter 1):
+# The cost: the mean cross-entropy, by log-sum-exp as in Chapter 1 (`log_softmax`; the log
+# of a probability that underflowed to 0 would be $-\infty$), plus the decay of the two
+# weight matrices (not of the biases). Your turn again: `my_cost` may call `my_forward`.
 
 # %%
-P = handin.softmax(Z2)         # (n, k), rows sum to 1
-print("P:", P.shape)
-print(P.round(3))
+def my_cost(X, y, params, c):
+    """The cost J: the mean cross-entropy plus c (||W1||^2 + ||W2||^2)."""
+    # BEGIN SOLUTION
+    Z2 = my_forward(X, params)["Z2"]
+    data_term = -log_softmax(Z2)[np.arange(len(y)), y].mean()
+    decay = c * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2))
+    # END SOLUTION
+    return data_term + decay
 
-# %% [markdown]
-# The cost: the mean cross-entropy, by log-sum-exp as in Chapter 1, plus the decay of the
-# two weight matrices (not of the biases):
 
 # %%
-J = -log_softmax(Z2)[np.arange(n), y].mean() + c * (np.sum(W1**2) + np.sum(W2**2))
+check_cost(my_cost)
+
+# %%
+J = my_cost(X, y, params, c)
 print("J =", round(J, 6))
 
 # %% [markdown]
@@ -135,12 +172,8 @@ print("J =", round(J, 6))
 #
 # ### 3.1 The logits: `dZ2`
 #
-# Chapter 1, section 4: $\texttt{dZ2} = (P - Y)/n$. The decay term does not depend on $Z_2$.
-
-# %%
-Y = one_hot(y, k)              # (n, k)
-dZ2 = (P - Y) / n              # (n, k)
-print("dZ2:", dZ2.shape)
+# Chapter 1, section 4: $\texttt{dZ2} = (P - Y)/n$, with $Y$ the one-hot labels,
+# `one_hot(y, k)`. The decay term does not depend on $Z_2$.
 
 # %% [markdown]
 # ### 3.2 The second layer: `dW2`, `db2`
@@ -163,10 +196,6 @@ print("dZ2:", dZ2.shape)
 # Gradient descent then subtracts $\eta \cdot 2cW$, shrinking every weight a little towards
 # zero at each step — hence the name *weight decay*.
 
-# %%
-dW2 = A1.T @ dZ2 + 2 * c * W2  # (h, n) @ (n, k)  ->  (h, k)
-print("dW2:", dW2.shape)
-
 # %% [markdown]
 # The bias $(b_2)_i$ is added to $(Z_2)_{s,i}$ in every row $s$ with coefficient 1, so its
 # gradient is the sum of column $i$ of `dZ2` — a sum over the batch axis:
@@ -180,10 +209,6 @@ print("dW2:", dW2.shape)
 # function smoother, and with $h + k$ biases against $dh + hk$ weights they add little
 # capacity. $J$ contains no $b$ in its decay term, so `db1` and `db2` get no $2c\,b$.
 
-# %%
-db2 = dZ2.sum(axis=0)          # (k,)
-print("db2:", db2.shape)
-
 # %% [markdown]
 # ### 3.3 Back into the hidden layer: `dA1`
 #
@@ -195,10 +220,6 @@ print("db2:", db2.shape)
 #
 # Shapes: $(n, k) \cdot (k, h) = (n, h)$, the shape of $A_1$.
 
-# %%
-dA1 = dZ2 @ W2.T               # (n, k) @ (k, h)  ->  (n, h)
-print("dA1:", dA1.shape)
-
 # %% [markdown]
 # ### 3.4 Through the ReLU: `dZ1`
 #
@@ -209,10 +230,6 @@ print("dA1:", dA1.shape)
 #
 # A unit that was off for a sample passes no gradient back for that sample.
 
-# %%
-dZ1 = dA1 * (Z1 > 0)           # (n, h), element-wise
-print("dZ1:", dZ1.shape, "  entries zeroed by the mask:", (Z1 <= 0).sum())
-
 # %% [markdown]
 # ### 3.5 The first layer: `dW1`, `db1`
 #
@@ -221,23 +238,50 @@ print("dZ1:", dZ1.shape, "  entries zeroed by the mask:", (Z1 <= 0).sum())
 #
 # $$\texttt{dW1} = X^\top \, \texttt{dZ1} + 2c\,W_1 \quad (d, h), \qquad
 #   \texttt{db1} = \sum_{s=1}^{n} (\texttt{dZ1})_{s,:} \quad (h,).$$
+#
+# ### 3.6 Your turn: `my_backward`
+#
+# Sections 3.1 to 3.5 in numpy, from the top: `dZ2`, `dW2`, `db2`, `dA1`, `dZ1`, `dW1`,
+# `db1`. The function gets the forward pass's dict (`cache`) and returns the gradients
+# under the names of the parameters. Its check hands it the cache of `handin.forward`, so
+# it does not depend on your `my_forward`.
 
 # %%
-dW1 = X.T @ dZ1 + 2 * c * W1   # (d, n) @ (n, h)  ->  (d, h)
-db1 = dZ1.sum(axis=0)          # (h,)
-print("dW1:", dW1.shape, "  db1:", db1.shape)
+def my_backward(cache, y, params, c):
+    """The gradient of the cost: dW1, db1, dW2, db2 under the keys W1, b1, W2, b2."""
+    X, Z1, A1, P = cache["X"], cache["Z1"], cache["A1"], cache["P"]
+    W1, W2 = params["W1"], params["W2"]
+    # BEGIN SOLUTION
+    n, k = P.shape
+    dZ2 = (P - one_hot(y, k)) / n      # (n, k)
+    dW2 = A1.T @ dZ2 + 2 * c * W2      # (h, n) @ (n, k)  ->  (h, k)
+    db2 = dZ2.sum(axis=0)              # (k,)
+    dA1 = dZ2 @ W2.T                   # (n, k) @ (k, h)  ->  (n, h)
+    dZ1 = dA1 * (Z1 > 0)               # (n, h), element-wise
+    dW1 = X.T @ dZ1 + 2 * c * W1       # (d, n) @ (n, h)  ->  (d, h)
+    db1 = dZ1.sum(axis=0)              # (h,)
+    # END SOLUTION
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+# %%
+check_backward(my_backward)
+
+# %%
+mine = my_backward(cache, y, params, c)
+print({name: mine[name].shape for name in PARAM_NAMES})
+print("entries of dZ1 zeroed by the mask:", (cache["Z1"] <= 0).sum())
 
 # %% [markdown]
 # ## 4. Does it agree with `handin`?
 #
 # `handin.cost_grad(X, y, params, c)` does the same forward and backward pass and returns
-# the cost and a dict of gradients. One line per quantity: the largest absolute
-# difference (rounded to 12 decimals) and `np.allclose`.
+# the cost and a dict of gradients. One line per quantity, for your `J` and `mine`: the
+# largest absolute difference (rounded to 12 decimals) and `np.allclose`.
 
 # %%
 J_pkg, grads = handin.cost_grad(X, y, params, c=c)
 print(f"cost  max |diff| = {np.round(abs(J - J_pkg), 12)}  allclose: {np.allclose(J, J_pkg)}")
-mine = {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
 for name in PARAM_NAMES:
     diff = np.abs(mine[name] - grads[name]).max()
     print(f"{name:<4}  max |diff| = {np.round(diff, 12)}  allclose: {np.allclose(mine[name], grads[name])}")
@@ -331,18 +375,18 @@ for row in kink:
 #   product does it; for the biases, `sum(axis=0)`). Every gradient has the shape of its
 #   array, which leaves one way to write each product.
 # * Decay adds $2cW$ to the weight gradients; the biases are not decayed.
-# * Our lines agree with `handin.cost_grad`, and `handin.gradient_check` agrees with both to
+# * Your functions agree with `handin.cost_grad`, and `handin.gradient_check` agrees with both to
 #   a relative error of about $10^{-10}$, on the small problem and at MNIST size. A check
 #   can fail at the ReLU kink without a bug.
 #
 # ## Exercises
 #
-# 1. **Check your own code.** Put the cells of section 3 into a function
-#    `my_cost_grad(X, y, params, c)` returning `(cost, grads)` and pass it as
-#    `handin.gradient_check(X, y, params, c=c, grad_fn=my_cost_grad)`. Then break it on
-#    purpose, one bug at a time: drop the `/ n`; add `2 * c * b1` to `db1`; write
-#    `dZ2.mean(axis=0)` for `db2`; forget the decay in `dW1`. Which rows of the table
-#    catch each bug? Would the bias bug be caught with the zero biases of `init_params`?
+# 1. **Break it on purpose.** Copy `my_backward` and break it, one bug at a time: drop the
+#    `/ n`; add `2 * c * b1` to `db1`; write `dZ2.mean(axis=0)` for `db2`; forget the decay
+#    in `dW1`. What does `check_backward` say? Then pass
+#    `grad_fn=lambda X, y, p, c: (my_cost(X, y, p, c), my_backward(my_forward(X, p), y, p, c))`
+#    to `handin.gradient_check(X, y, params, c=c, ...)`: which rows of the table catch each
+#    bug? Would the bias bug be caught with the zero biases of `init_params`?
 # 2. **The mask.** The package masks with `Z1 > 0`. Would `A1 > 0` give the same
 #    gradient? And `Z1 >= 0`? Try both, and explain with the kink example.
 # 3. **A bias is a weight.** Append a column of ones to $A_1$ and a row $b_2$ to $W_2$, so that

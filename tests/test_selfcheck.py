@@ -1,0 +1,186 @@
+"""handin.selfcheck: each hint fires on an implementation with that bug, and only there."""
+
+import numpy as np
+import pytest
+
+from handin import model, selfcheck
+from handin.model import log_softmax, one_hot, relu, softmax
+from handin.selfcheck import check_backward, check_cost, check_forward
+
+
+# ---- implementations with one bug each (bug=None is the reference written out) ----
+
+def make_forward(bug=None):
+    def my_forward(X, params):
+        W1, b1, W2, b2 = (params[k] for k in model.PARAM_NAMES)
+        Z1 = X @ W1 + (0 if bug == "no b1" else b1)
+        A1 = Z1 if bug == "no relu" else relu(Z1)
+        Z2 = (Z1 if bug == "Z2 from Z1" else A1) @ W2 + (0 if bug == "no b2" else b2)
+        if bug == "unstable":
+            E = np.exp(Z2)
+            P = E / E.sum(axis=1, keepdims=True)
+        elif bug == "axis 0":
+            P = np.exp(Z2) / np.exp(Z2).sum(axis=0, keepdims=True)
+        else:
+            P = softmax(Z2)
+        out = {"X": X, "Z1": Z1, "A1": A1, "Z2": Z2, "P": P}
+        return {k: v.T for k, v in out.items()} if bug == "transposed" else out
+    return my_forward
+
+
+def make_cost(bug=None):
+    def my_cost(X, y, params, c):
+        Z2 = model.forward(X, params)["Z2"]
+        if bug == "log of P":
+            logp = np.log(softmax(Z2))[np.arange(len(y)), y]
+        else:
+            logp = log_softmax(Z2)[np.arange(len(y)), y]
+        data = {"sum": -logp.sum(), "sign": logp.mean(), "per sample": -logp}.get(bug, -logp.mean())
+        W = np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2)
+        b = np.sum(params["b1"] ** 2) + np.sum(params["b2"] ** 2)
+        decay = {"no decay": 0.0, "decay biases": c * (W + b), "2c": 2 * c * W}.get(bug, c * W)
+        return data + decay
+    return my_cost
+
+
+def make_backward(bug=None):
+    def my_backward(cache, y, params, c):
+        X, Z1, A1, P = cache["X"], cache["Z1"], cache["A1"], cache["P"]
+        W1, W2 = params["W1"], params["W2"]
+        n, k = P.shape
+        dZ2 = (P - one_hot(y, k)) / (1 if bug == "no 1/n" else n)
+        f = {"cW": 1, "4cW": 4, "no decay": 0}.get(bug, 2)
+        dW2 = A1.T @ dZ2 + f * c * W2
+        db2 = {"b2 axis 1": lambda: dZ2.sum(axis=1), "b2 keepdims": lambda: dZ2.sum(0, keepdims=True),
+               "b2 mean": lambda: dZ2.mean(axis=0)}.get(bug, lambda: dZ2.sum(axis=0))()
+        dA1 = dZ2 @ W2.T
+        mask = {"mask dA1": dA1 > 0, "no mask": 1.0, "mask A1": A1}.get(bug, Z1 > 0)
+        dZ1 = dA1 * (X > 0) if bug == "mask X" else dA1 * mask
+        dW1 = dZ1.T @ X if bug == "dW1 transposed" else X.T @ dZ1 + f * c * W1
+        db1 = dZ1.sum(axis=1) if bug == "b1 axis 1" else dZ1.sum(axis=0)
+        if bug == "decay biases":
+            db1, db2 = db1 + 2 * c * params["b1"], db2 + 2 * c * params["b2"]
+        return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+    return my_backward
+
+
+# ---- the reference passes ----
+
+@pytest.mark.parametrize("check, fn", [(check_forward, make_forward()), (check_cost, make_cost()),
+                                       (check_backward, make_backward()),
+                                       (check_forward, model.forward), (check_cost, model.cost),
+                                       (check_backward, model.backward)])
+def test_the_reference_passes(check, fn):
+    result = check(fn)
+    assert result.ok, str(result)
+    assert str(result).startswith("✓ ") and repr(result) == str(result)
+
+
+def test_the_problems_make_the_bugs_visible():
+    X, y, params = selfcheck.problem()
+    cache = model.forward(X, params)
+    dA1 = (cache["P"] - one_hot(y, 3)) / len(X) @ params["W2"].T
+    assert (cache["Z1"] > 0).any() and (cache["Z1"] < 0).any()        # Z1 has both signs
+    assert ((dA1 > 0) != (cache["Z1"] > 0)).any()                      # the two masks differ
+    assert np.all(params["b1"] != 0) and np.all(params["b2"] != 0)     # biases not zero
+    assert len(set(X.shape) | {params["W1"].shape[1], params["W2"].shape[1]}) == 4
+    Xl, _, pl = selfcheck.problem(logit_scale=1000.0)
+    assert np.abs(model.forward(Xl, pl)["Z2"]).max() > 710             # exp overflows
+
+
+# ---- every hint fires on its bug ----
+
+FORWARD_BUGS = {
+    "no b1": "Z1 is missing the bias b1",
+    "no relu": "the ReLU is missing",
+    "no b2": "Z2 is missing the bias b2",
+    "Z2 from Z1": "use the activations A1",
+    "axis 0": "softmax over the wrong axis",
+    "unstable": "the softmax is not stabilised",
+    "transposed": "it is transposed",
+}
+
+COST_BUGS = {
+    "sum": "summed over the samples, not averaged",
+    "sign": "wrong sign",
+    "per sample": "must return one number, got an array of shape (5,)",
+    "no decay": "no weight decay term",
+    "decay biases": "the biases are decayed too",
+    "2c": "the decay term is 2 times c",
+    "log of P": "log-sum-exp",
+}
+
+BACKWARD_BUGS = {
+    "no 1/n": "every gradient is n = 5 times too big: the 1/n is missing",
+    "b2 mean": "db2 is n = 5 times too small",
+    "cW": "the decay term of dW1 is c W1, not 2 c W1",
+    "4cW": "the decay term of dW1 is 4 c W1, not 2 c W1",
+    "no decay": "dW1 has no decay term",
+    "decay biases": "the bias is decayed: db1 changes by 2 c b1",
+    "dW1 transposed": "dW1 has shape (4, 6) but must have the shape of W1 = (6, 4): it is transposed",
+    "b2 axis 1": "db2 has shape (5,) but must have the shape of b2 = (3,): summed over the wrong axis",
+    "b2 keepdims": "db2 has shape (1, 3) but must have the shape of b2 = (3,): kept 2-D",
+    "b1 axis 1": "db1 has shape (5,) but must have the shape of b1 = (4,): summed over the wrong axis",
+    "mask dA1": "the ReLU mask is wrong: dW1 is what dZ1 = dA1 * (dA1 > 0) would give",
+    "no mask": "the ReLU mask is wrong: dW1 is what dZ1 = dA1 (no mask) would give",
+    "mask A1": "the ReLU mask is wrong: dW1 is what dZ1 = dA1 * A1 would give",
+    "mask X": "operands could not be broadcast",
+}
+
+
+CASES = [(check_forward, make_forward, FORWARD_BUGS), (check_cost, make_cost, COST_BUGS),
+         (check_backward, make_backward, BACKWARD_BUGS)]
+
+
+@pytest.mark.parametrize("check, make, bugs, bug",
+                         [(c, m, bugs, b) for c, m, bugs in CASES for b in bugs],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_each_bug_fails_with_its_hint_and_no_other(check, make, bugs, bug):
+    result = check(make(bug))
+    assert not result.ok
+    report = str(result)
+    assert report.startswith("✗ my_") and bugs[bug] in report, report
+    assert not [hint for b, hint in bugs.items() if b != bug and hint in report], report
+
+
+def test_missing_1_over_n_says_it_hides_at_n_equal_1():
+    assert "With a single sample it is right" in str(check_backward(make_backward("no 1/n")))
+
+
+def test_a_stub_says_which_function_to_write():
+    def my_backward(cache, y, params, c):
+        raise NotImplementedError("write the body of my_backward(cache, y, params, c)")
+
+    def my_cost(X, y, params, c):
+        return my_forward(X, params)["P"].sum()
+
+    def my_forward(X, params):
+        raise NotImplementedError("write the body of my_forward(X, params)")
+
+    result = check_backward(my_backward)
+    assert not result.ok
+    assert str(result) == ("✗ my_backward: write my_backward first: "
+                           "it still raises NotImplementedError.")
+    # my_cost calls a stub: the report names the stub, not my_cost
+    assert str(check_cost(my_cost)).startswith("✗ my_cost: write my_forward first")
+
+
+def test_a_crash_is_reported_in_one_line_with_a_shape_hint():
+    def my_forward(X, params):
+        return {"Z1": params["W1"] @ X}
+
+    result = check_forward(my_forward)
+    assert not result.ok and "my_forward raised ValueError: matmul" in str(result)
+    assert "Check the shapes" in str(result) and "Traceback" not in str(result)
+
+
+def test_missing_keys_and_non_functions():
+    assert "keys W1, b1, W2, b2" in str(check_backward(lambda cache, y, p, c: {"dW1": 0}))
+    with pytest.raises(TypeError, match="fn must be a function"):
+        check_cost(3.0)
+
+
+def test_no_warnings_escape(recwarn):
+    check_forward(make_forward("unstable"))
+    check_cost(make_cost("log of P"))
+    assert len(recwarn) == 0
