@@ -82,3 +82,557 @@ def epoch_plots(history, path=None, *, title=None):
     if path is not None:
         fig.savefig(path, dpi=120)
     return fig
+
+
+# --- What the network sees and learned (chapters 3 and 4) --------------------------------
+
+__all__ += ["show_digits", "show_weights", "plot_confusion", "plot_confidence"]
+
+MISTAKE_COLOR = "tab:red"
+
+
+def _grid(fig, n, ncols, size):
+    """``n`` image axes in rows of ``ncols`` on ``fig`` (a new Figure of ``size`` per cell if None)."""
+    ncols = max(1, min(int(ncols), n))
+    nrows = -(-n // ncols)
+    if fig is None:
+        fig = Figure(figsize=(size[0] * ncols, size[1] * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False).ravel())
+    for ax in axes[n:]:
+        ax.remove()
+    for ax in axes[:n]:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return fig, axes[:n]
+
+
+def show_digits(X, y=None, *, n=20, pred=None, prob=None, class_names=None, ncols=10,
+                image_shape=(28, 28), title=None, fig=None):
+    """A grid of images with their labels, and predictions if given (mistakes in red).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, 784) or (n_samples, 28, 28)
+        Images as rows of pixels (0..255 or scaled to [0, 1]), drawn dark on light.
+    y : ndarray of shape (n_samples,), optional
+        True labels, shown above each image.
+    n : int, default=20
+        Show the first ``n`` images (fewer if ``X`` has fewer rows).
+    pred : ndarray of shape (n_samples,), optional
+        Predicted labels: titles become ``"true → predicted"`` and a wrong
+        prediction gets a red title and a red frame.
+    prob : ndarray of shape (n_samples,), optional
+        A probability per image, e.g. the one given to the predicted class,
+        shown as ``p = 0.97`` under the label.
+    class_names : sequence of str, optional
+        Name of each label (default: the label itself).
+    ncols : int, default=10
+        Images per row.
+    image_shape : (int, int), default=(28, 28)
+    title : str, optional
+        Title above the grid.
+    fig : matplotlib.figure.Figure or SubFigure, optional
+        Drawn on if given; otherwise a new ``Figure`` (no pyplot state) is made.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure or SubFigure
+        With one Axes per image, in the order of the rows of ``X``.
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).random((6, 784))
+    >>> fig = show_digits(X, np.arange(6), pred=np.array([0, 1, 2, 3, 4, 0]), ncols=3)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['0 → 0', '1 → 1', '2 → 2', '3 → 3', '4 → 4', '5 → 0']
+    """
+    X = np.asarray(X)
+    n = min(int(n), len(X))
+    if n < 1:
+        raise ValueError("show_digits needs at least one image; X is empty or n < 1.")
+    name = (lambda k: str(class_names[int(k)])) if class_names is not None else str
+    extra = (pred is not None) + (prob is not None)
+    fig, axes = _grid(fig, n, ncols, (1.0, 1.05 + 0.2 * extra))
+    vmax = 255.0 if X.max() > 1 else 1.0
+    for i, ax in enumerate(axes):
+        ax.imshow(X[i].reshape(image_shape), cmap="gray_r", vmin=0.0, vmax=vmax)
+        wrong = pred is not None and y is not None and pred[i] != y[i]
+        if pred is None:
+            text = "" if y is None else name(y[i])
+        else:
+            text = f"{'?' if y is None else name(y[i])} → {name(pred[i])}"
+        if prob is not None:
+            text += f"\np = {float(prob[i]):.2f}"
+        ax.set_title(text, fontsize="small", color=MISTAKE_COLOR if wrong else "black")
+        for spine in ax.spines.values():
+            if wrong:
+                spine.set(color=MISTAKE_COLOR, linewidth=2.0)
+            else:
+                spine.set_visible(False)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def show_weights(W1, *, n=32, units=None, ncols=8, vmax=None, image_shape=(28, 28),
+                 cmap="RdBu_r", colorbar=True, label="weight", title=None, gap=2, fig=None):
+    """First-layer weights: column ``j`` of ``W1`` drawn as the image hidden unit ``j`` looks for.
+
+    Hidden unit ``j`` computes ``Z1[:, j] = X @ W1[:, j] + b1[j]``, so the 784
+    weights of column ``j`` are a template over the pixels: red where ink raises
+    the unit's input, blue where ink lowers it, white where the pixel does not
+    matter. The colour scale is centred at 0 and shared by all the images.
+
+    The images are tiled into one mosaic on a single Axes, ``gap`` grey pixels
+    apart: one image to render instead of one Axes per unit, which keeps a
+    figure of 256 units quick to draw.
+
+    Parameters
+    ----------
+    W1 : ndarray of shape (784, n_hidden)
+    n : int, default=32
+        Show the first ``n`` hidden units (ignored if ``units`` is given).
+    units : sequence of int, optional
+        Which hidden units (columns of ``W1``) to show.
+    ncols : int, default=8
+    vmax : float, optional
+        The colour scale runs from ``-vmax`` to ``vmax``. Default: the largest
+        ``|W1|`` among the units shown. Give the same ``vmax`` to figures you compare.
+    image_shape : (int, int), default=(28, 28)
+    cmap : str, default="RdBu_r"
+        A diverging colormap (negative blue, zero white, positive red).
+    colorbar : bool, default=True
+    label : str, default="weight"
+        Label of the colourbar.
+    title : str, optional
+    gap : int, default=2
+        Pixels between neighbouring images in the mosaic.
+    fig : matplotlib.figure.Figure or SubFigure, optional
+        Drawn on if given; otherwise a new ``Figure`` (no pyplot state) is made.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure or SubFigure
+        ``fig.axes[0]`` holds the mosaic, an image of shape
+        ``(rows * (28 + gap) - gap, ncols * (28 + gap) - gap)`` whose gaps and
+        unused cells are NaN (drawn grey); the unit shown at row ``r``, column ``k`` of the
+        grid is ``units[r * ncols + k]``. The colourbar, if any, is ``fig.axes[1]``.
+
+    Examples
+    --------
+    >>> W1 = np.random.default_rng(0).normal(size=(784, 10))
+    >>> fig = show_weights(W1, n=6, ncols=3)
+    >>> fig.axes[0].images[0].get_array().shape          # 2 rows and 3 columns of 28 x 28
+    (58, 88)
+    """
+    W1 = np.asarray(W1)
+    if W1.ndim != 2 or W1.shape[0] != int(np.prod(image_shape)):
+        raise ValueError(f"W1 must have shape ({int(np.prod(image_shape))}, n_hidden), "
+                         f"got {W1.shape}.")
+    units = np.arange(min(int(n), W1.shape[1])) if units is None else np.asarray(units, int)
+    if len(units) < 1:
+        raise ValueError("show_weights needs at least one unit to show.")
+    if vmax is None:
+        vmax = float(np.abs(W1[:, units]).max()) or 1.0
+    import matplotlib
+
+    h, w = image_shape
+    ncols = max(1, min(int(ncols), len(units)))
+    nrows = -(-len(units) // ncols)
+    mosaic = np.full((nrows * (h + gap) - gap, ncols * (w + gap) - gap), np.nan)
+    for k, j in enumerate(units):
+        r, c = divmod(k, ncols)
+        mosaic[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = \
+            W1[:, j].reshape(image_shape)
+    if fig is None:
+        fig = Figure(figsize=(0.8 * ncols + 1.2, 0.8 * nrows + 0.4), layout="constrained")
+    ax = fig.subplots()
+    im = ax.imshow(mosaic, cmap=matplotlib.colormaps[cmap].with_extremes(bad="0.75"),
+                   vmin=-vmax, vmax=vmax, interpolation="nearest")
+    ax.set_axis_off()
+    if colorbar:
+        fig.colorbar(im, ax=ax, shrink=0.8, label=label)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_confusion(C, class_names=None, ax=None, *, title=None, colorbar=False):
+    """A confusion matrix as a heat map with every non-zero count written in its cell.
+
+    Colours follow the square root of the counts, so that the few mistakes off the
+    diagonal stay visible next to the many correct predictions on it.
+
+    Parameters
+    ----------
+    C : ndarray of shape (n_classes, n_classes)
+        ``C[i, j]`` = samples of true class ``i`` predicted as ``j``, as made by
+        :func:`handin.metrics.confusion_matrix`.
+    class_names : sequence of str, optional
+        Tick labels (default ``0 .. n_classes - 1``).
+    ax : matplotlib.axes.Axes, optional
+        Drawn on if given; otherwise a new ``Figure`` (no pyplot state) is made.
+    title : str, optional
+        Default: the number of samples and the accuracy ``trace(C) / sum(C)``.
+    colorbar : bool, default=False
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> ax = plot_confusion(np.array([[5, 1], [0, 4]]), ["cat", "dog"])
+    >>> ax.get_title(), [t.get_text() for t in ax.texts]
+    ('10 samples, accuracy 0.900', ['5', '1', '4'])
+    """
+    from matplotlib.colors import PowerNorm
+
+    C = np.asarray(C)
+    if C.ndim != 2 or C.shape[0] != C.shape[1]:
+        raise ValueError(f"C must be a square matrix (n_classes, n_classes), got shape {C.shape}.")
+    k = C.shape[0]
+    if ax is None:
+        ax = Figure(figsize=(0.5 * k + 1.5, 0.5 * k + 1.2), layout="constrained").subplots()
+    norm = PowerNorm(0.5, vmin=0, vmax=max(float(C.max()), 1.0))
+    im = ax.imshow(C, cmap="Blues", norm=norm)
+    names = [str(i) for i in range(k)] if class_names is None else [str(s) for s in class_names]
+    ax.set_xticks(range(k), names, rotation=45 if max(map(len, names)) > 2 else 0)
+    ax.set_yticks(range(k), names)
+    ax.set(xlabel="predicted label", ylabel="true label")
+    for i, j in zip(*np.nonzero(C)):
+        ax.text(j, i, str(C[i, j]), ha="center", va="center", fontsize="small",
+                color="white" if norm(C[i, j]) > 0.6 else "black")
+    total = int(C.sum())
+    if title is None:
+        acc = np.trace(C) / total if total else float("nan")
+        title = f"{total} samples, accuracy {acc:.3f}"
+    ax.set_title(title)
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, label="count")
+    return ax
+
+
+def plot_confidence(P, y, ax=None, *, bins=20):
+    """Histograms of the network's confidence, for its right and its wrong predictions.
+
+    The confidence of a prediction is the largest probability in its row of ``P``.
+
+    Parameters
+    ----------
+    P : ndarray of shape (n_samples, n_classes)
+        Class probabilities, e.g. ``handin.predict_proba(X, params)``.
+    y : ndarray of shape (n_samples,)
+        True labels.
+    ax : matplotlib.axes.Axes, optional
+        Drawn on if given; otherwise a new ``Figure`` (no pyplot state) is made.
+    bins : int, default=20
+        Equal-width bins over [1 / n_classes, 1].
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        With a log-scaled count axis (right predictions far outnumber wrong ones).
+
+    Examples
+    --------
+    >>> P = np.array([[0.9, 0.1], [0.4, 0.6], [0.2, 0.8]])
+    >>> ax = plot_confidence(P, np.array([0, 0, 1]))
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['right (2)', 'wrong (1)']
+    """
+    P, y = np.asarray(P), np.asarray(y)
+    if ax is None:
+        ax = Figure(figsize=(5, 3.2), layout="constrained").subplots()
+    confidence, right = P.max(axis=1), P.argmax(axis=1) == y
+    edges = np.linspace(1.0 / P.shape[1], 1.0, int(bins) + 1)
+    ax.hist(confidence[right], bins=edges, color="tab:blue", alpha=0.7,
+            label=f"right ({int(right.sum())})")
+    ax.hist(confidence[~right], bins=edges, color=MISTAKE_COLOR, alpha=0.7,
+            label=f"wrong ({int((~right).sum())})")
+    ax.set_yscale("log")
+    ax.set(xlabel="confidence: largest probability in the row of P", ylabel="predictions",
+           title="How sure is the network?")
+    ax.legend()
+    return ax
+
+
+# --- The live figure of the hyperparameter explorer (handin.explorer) ---------------------
+
+FADED_COLORS = ("tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:gray",
+                "tab:olive", "tab:cyan")
+LIVE_CURVES = ("train_loss", "val_loss", "train_acc", "val_acc")
+
+__all__ += ["LiveHistoryFigure"]
+
+
+class LiveHistoryFigure:
+    """The explorer's two panels, updated in place and rendered to PNG with Agg.
+
+    The run in progress is drawn in the book's train/validation styles. Finished runs
+    stay behind as faded lines (validation solid, train dashed) labelled with their
+    hyperparameters. The four lines of a run are made once by :meth:`start` and then only
+    get new data from :meth:`update` (``set_data``), so a redraw renders the same artists
+    again. Only finite values are plotted; the axis limits are computed from them with a
+    cap, so a run that nearly diverged cannot squash the other curves.
+
+    Redraws are cheap: the limits move in coarse steps (accuracy from a multiple of 0.05
+    up to 1, loss from 0 up to a round number), so most redraws only paint the current
+    run's lines over a cached background (blitting). A full redraw happens when the
+    limits, the legend or the set of runs change.
+
+    Parameters
+    ----------
+    figsize : (float, float), default=(9, 3.3)
+    dpi : int, default=90
+        Pixels per inch of the PNG (810 x 297 pixels by default).
+    max_faded : int, default=6
+        Earlier runs kept on the figure; older ones are removed.
+
+    Examples
+    --------
+    >>> from handin.train import History
+    >>> live = LiveHistoryFigure()
+    >>> live.start("lr=0.1 h=256 c=1e-4", epochs=3)
+    >>> live.update(History(epoch=[1, 2], train_loss=[0.5, 0.3], train_acc=[0.8, 0.9],
+    ...                     val_loss=[0.6, float("nan")], val_acc=[0.8, 0.85]))
+    >>> live.data()["current"]["val_loss"]
+    ([1.0], [0.6])
+    >>> live.png()[:4]
+    b'\\x89PNG'
+    >>> [float(v) for v in live.ax_acc.get_ylim() + live.ax_loss.get_ylim()]
+    [0.75, 1.01, 0.0, 0.8]
+    """
+
+    def __init__(self, figsize=(9, 3.3), dpi=90, max_faded=6):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.lines import Line2D
+        from matplotlib.ticker import MaxNLocator
+
+        # Fixed margins instead of a layout engine: constrained layout would be
+        # recomputed on every redraw. The right margin holds the legend of the runs.
+        self.fig = Figure(figsize=figsize, dpi=dpi)
+        FigureCanvasAgg(self.fig)
+        self.ax_loss, self.ax_acc = loss_acc_axes(self.fig)
+        self.fig.subplots_adjust(left=0.07, right=0.755, bottom=0.15, top=0.8, wspace=0.3)
+        for ax in (self.ax_loss, self.ax_acc):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.title.set_fontsize("medium")
+        self.title = self.fig.suptitle("", fontsize="small", y=0.985, animated=True)
+        # legend entries of the current run (its own lines are "animated": not in the background)
+        self._proxies = [Line2D([], [], label="train", **TRAIN_STYLE),
+                         Line2D([], [], label="validation", **VAL_STYLE)]
+        self.max_faded = max_faded
+        self.current = None       # {curve: Line2D} of the run shown in full colour
+        self.faded = []           # [(label, {curve: Line2D})], oldest first
+        self.render_seconds = []  # wall time of every png() call
+        self.full_redraws = 0     # png() calls that re-rendered the whole figure
+        self._background = None   # the figure without the current lines, when still valid
+        self._epochs = 1
+        self._n_faded = 0
+        self._legend()
+        self._rescale()
+
+    def _axis(self, curve):
+        return self.ax_loss if curve.endswith("loss") else self.ax_acc
+
+    def start(self, label, epochs):
+        """Make the (empty) lines of a new run; a run still shown is removed first
+        (:meth:`retire` it before to keep it)."""
+        if self.current is not None:
+            self.retire(keep=False)
+        self.current = {}
+        for curve in LIVE_CURVES:
+            style = TRAIN_STYLE if curve.startswith("train") else VAL_STYLE
+            (self.current[curve],) = self._axis(curve).plot([], [], animated=True, **style)
+        self._epochs = max(1, int(epochs))
+        self.set_title(label)
+        self._legend()
+        self._rescale()
+
+    def set_epochs(self, epochs):
+        """The planned epochs of the current run (the x axis spans them)."""
+        self._epochs = max(1, int(epochs))
+        self._rescale()
+
+    def update(self, history):
+        """Give the current lines the finite values of ``history`` (History or dict)."""
+        h = history.as_dict() if hasattr(history, "as_dict") else history
+        x = np.asarray(h["epoch"], dtype=float)
+        for curve, line in self.current.items():
+            y = np.asarray(h[curve], dtype=float)
+            ok = np.isfinite(y) & np.isfinite(x)
+            line.set_data(x[ok], y[ok])
+        self._rescale()
+
+    def retire(self, keep=True, label=None):
+        """End the current run: fade its lines and label them with ``label``, or remove them."""
+        if self.current is None:
+            return
+        lines, self.current = self.current, None
+        if keep:
+            color = FADED_COLORS[self._n_faded % len(FADED_COLORS)]
+            self._n_faded += 1
+            for curve, line in lines.items():
+                line.set(color=color, alpha=0.45, marker="", linewidth=1.2, animated=False,
+                         linestyle="--" if curve.startswith("train") else "-",
+                         label=label if curve == "val_acc" else "_" + str(label))
+            self.faded.append((label, lines))
+            while len(self.faded) > self.max_faded:
+                self._remove(self.faded.pop(0)[1])
+        else:
+            self._remove(lines)
+        self._legend()
+        self._rescale()
+
+    def clear_faded(self):
+        """Remove the lines of all earlier runs."""
+        for _, lines in self.faded:
+            self._remove(lines)
+        self.faded = []
+        self._legend()
+        self._rescale()
+
+    def set_title(self, text):
+        """The line above the panels (drawn over the background, like the current lines)."""
+        self.title.set_text(text)
+
+    @staticmethod
+    def _remove(lines):
+        for line in lines.values():
+            line.remove()
+
+    def _lines(self):
+        if self.current is not None:
+            yield self.current
+        for _, lines in self.faded:
+            yield lines
+
+    def _legend(self):
+        # The run in progress: inside the loss panel. Earlier runs: right of the figure.
+        self._background = None
+        for ax in (self.ax_loss, self.ax_acc):
+            if ax.get_legend() is not None:
+                ax.get_legend().remove()
+        if self.current is not None:
+            self.ax_loss.legend(handles=self._proxies, loc="upper right", fontsize="x-small")
+        if self.faded:
+            self.ax_acc.legend(handles=[lines["val_acc"] for _, lines in reversed(self.faded)],
+                               loc="upper left", bbox_to_anchor=(1.03, 1.0), borderaxespad=0.0,
+                               fontsize="x-small", title_fontsize="x-small",
+                               title="earlier runs\n(validation solid, train dashed)")
+
+    def _rescale(self):
+        loss, acc, last = [], [], self._epochs
+        for lines in self._lines():
+            for curve, line in lines.items():
+                x, y = line.get_data()
+                if len(x):
+                    last = max(last, int(np.max(x)))
+                (loss if curve.endswith("loss") else acc).append(np.asarray(y, dtype=float))
+        loss = np.concatenate(loss) if loss else np.empty(0)
+        acc = np.concatenate(acc) if acc else np.empty(0)
+        limits = ((0.5, last + 0.5), _live_loss_limits(loss[np.isfinite(loss)]),
+                  _live_acc_limits(acc[np.isfinite(acc)]))
+        if limits != (self.ax_loss.get_xlim(), self.ax_loss.get_ylim(), self.ax_acc.get_ylim()):
+            for ax in (self.ax_loss, self.ax_acc):
+                ax.set_xlim(*limits[0])
+            self.ax_loss.set_ylim(*limits[1])
+            self.ax_acc.set_ylim(*limits[2])
+            self._background = None
+
+    def data(self):
+        """What is plotted, as lists: ``{"current": {curve: (x, y)} or None,
+        "faded": [{"label": label, curve: (x, y), ...}, ...]}`` (oldest first)."""
+        def xy(lines):
+            return {c: tuple(np.asarray(v, dtype=float).tolist() for v in lines[c].get_data())
+                    for c in LIVE_CURVES}
+        return {"current": None if self.current is None else xy(self.current),
+                "faded": [{"label": label, **xy(lines)} for label, lines in self.faded]}
+
+    def prerender(self):
+        """Render the background (all but the current lines and the title) if it is out of
+        date; :meth:`png` then only blits. Returns True if it rendered."""
+        if self._background is not None:
+            return False
+        self.fig.canvas.draw()
+        self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        self.full_redraws += 1
+        return True
+
+    def png(self):
+        """Render the figure with Agg (blitting when possible); return the PNG bytes."""
+        import io
+        import time
+
+        from PIL import Image
+
+        t0 = time.perf_counter()
+        canvas = self.fig.canvas
+        if not self.prerender():
+            canvas.restore_region(self._background)
+        for lines in ([] if self.current is None else [self.current]):
+            for curve, line in lines.items():
+                self._axis(curve).draw_artist(line)
+        self.fig.draw_artist(self.title)
+        buf = io.BytesIO()
+        rgba = canvas.buffer_rgba()
+        Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1) \
+            .save(buf, format="png", compress_level=1)
+        self.render_seconds.append(time.perf_counter() - t0)
+        return buf.getvalue()
+
+
+def _live_loss_limits(values):
+    """(0, top): top is a round number above the finite costs, capped at 20 x max(ln 10, median)."""
+    if values.size == 0:
+        return 0.0, 2.5
+    top = min(float(values.max()), 20.0 * max(np.log(10.0), float(np.median(values))))
+    top = max(top, 1e-3) * 1.05
+    scale = 10.0 ** np.floor(np.log10(top))
+    nice = next(m for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if m * scale >= top)
+    return 0.0, float(round(nice * scale, 12))
+
+
+def _live_acc_limits(values):
+    """(bottom, 1.01): bottom a multiple of 0.05 at least 0.02 below the finite accuracies."""
+    if values.size == 0:
+        return 0.0, 1.01
+    lo = np.floor((float(values.min()) - 0.02) * 20.0) / 20.0
+    return float(min(max(lo, 0.0), 0.9)), 1.01
+
+
+__all__ += ["probability_bars"]
+
+
+def probability_bars(P, ax=None, *, class_names=None, title="class probabilities"):
+    """Bar chart of one sample's class probabilities; the most likely class in orange.
+
+    Parameters
+    ----------
+    P : array-like of shape (n_classes,)
+        E.g. ``handin.predict_proba(x[None, :], params)[0]``.
+    ax : matplotlib Axes, optional
+        Drawn on if given; else a new figure is made.
+    class_names : sequence of str, optional
+        Tick labels, default ``0 .. n_classes - 1``.
+    title : str, default="class probabilities"
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    """
+    P = np.asarray(P, dtype=float)
+    if P.ndim != 1 or P.size == 0:
+        raise ValueError(f"P must be a 1-D array of class probabilities, got shape {P.shape}.")
+    names = [str(i) for i in range(P.size)] if class_names is None else [str(s) for s in class_names]
+    if len(names) != P.size:
+        raise ValueError(f"class_names must have {P.size} names, one per class, got {len(names)}.")
+    if ax is None:
+        ax = Figure(figsize=(4.5, 2.8), layout="constrained").subplots()
+    colors = ["tab:blue"] * P.size
+    colors[int(np.argmax(P))] = "tab:orange"
+    ax.bar(np.arange(P.size), P, color=colors)
+    ax.set(xticks=np.arange(P.size), ylim=(0, 1), ylabel="probability", title=title)
+    ax.set_xticklabels(names)
+    return ax
