@@ -1,0 +1,337 @@
+"""The coursebook as a user sees it: every chapter run in JupyterLab in headless Chromium.
+
+nbval executes the notebooks without a front end, so it cannot see the failures users
+meet most: "Error displaying widget", a widget model not found, a figure that never
+redraws. These tests open JupyterLab (see conftest.py: a private server on 127.0.0.1 over
+a copy of notebooks/) in Chromium, driven by Playwright, and
+
+1. ``test_chapter_runs_in_jupyterlab[NN_name.ipynb]``, every chapter but the explorer:
+   open it, Run > Run All Cells (the menu), wait until no cell runs and the kernel is
+   idle, then read the page: no error output (stderr with a traceback or an exception),
+   no traceback shown anywhere (widgets included), no "Error displaying widget", no
+   "model not found", no widget stuck at "Loading widget...", no widget shown as its text
+   repr (front end missing), no widget error in the browser console, every code cell ran;
+2. ``test_explorer_redraws_when_the_learning_rate_slider_moves``: the same for
+   notebooks/05_explorer.ipynb; then, once the explorer is still, press the arrow keys on
+   the learning-rate slider's handle (the keyboard, as a user; no code) and check that
+   the readout moved, that the figure (an ipywidgets.Image) was redrawn (its decoded
+   pixels changed) while the status line names the new learning rate, and that the run
+   goes on: the status line moves on and the figure is redrawn again in place;
+   the page is checked again for errors at the end;
+3. screenshots of each step go to artifacts/browser/ (NN_name.png, NN_name-widget.png,
+   05_explorer-1..6-*.png, *-FAILED.png on failure), with each test's browser console
+   log and the server's log (token redacted).
+
+The explorer test fails if moving the slider does not lead to a new run and a redraw:
+shown by pointing HANDIN_BROWSER_NOTEBOOKS at a copy of notebooks/ whose explorer chapter
+ends with a cell that disconnects the slider's observer
+(``ex.controls["lr"].unobserve(ex._on_change, names="value")``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+
+import pytest
+
+from .conftest import NOTEBOOKS
+
+EXPLORER = "05_explorer.ipynb"
+CHAPTERS = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+KERNEL_START_TIMEOUT = 90      # s, from opening a notebook to an idle kernel
+RUN_ALL_TIMEOUT = 150          # s, for one chapter's Run All Cells
+WIDGET_RENDER_TIMEOUT = 20     # s, for widget views to appear once the kernel is idle
+QUIET_SECONDS = 3.0            # the explorer counts as settled after this long unchanged
+FINAL_QUIET_SECONDS = 4.0      # the same at the end (an epoch takes seconds on a busy CI)
+SETTLE_TIMEOUT = 90            # s, for the explorer to be still after Run All
+FINAL_SETTLE_TIMEOUT = 15      # s, for the slider's run to finish (best effort)
+REDRAW_TIMEOUT = 60            # s, for the redraw and status after a slider change
+PROGRESS_TIMEOUT = 90          # s, for the new run's next redraw (its first epoch)
+KEY_PRESSES = 5                # log-slider steps of 0.1: the learning rate x or / 10**0.5
+
+NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+LR_IN_STATUS = re.compile(rf"\b(?:lr|learning[ _]rate)\s*[=:]?\s*({NUMBER})", re.I)
+
+# Everything wrong that a page can show, per cell, read from the DOM.
+PROBLEMS_JS = r"""
+(panel) => {
+  const problems = [];
+  const widgetRepr = /^(VBox|HBox|Box|GridBox|Tab|Accordion|Image|HTML|HTMLMath|Label|Output|Button|Dropdown|\w*Slider|\w*Text|Checkbox|Play)\(/;
+  const cells = [...panel.querySelectorAll('.jp-Notebook .jp-Cell')];
+  cells.forEach((cell, i) => {
+    for (const out of cell.querySelectorAll('.jp-OutputArea-output')) {
+      const mime = out.getAttribute('data-mime-type') || '';
+      const all = out.textContent || '';
+      const snippet = (all.trim() || out.innerHTML).slice(0, 600);
+      const add = (kind) => problems.push({cell: i + 1, kind, text: snippet});
+      if (mime === 'application/vnd.jupyter.stderr' &&
+          /Traceback|^\s*\w*(Error|Exception|Interrupt)\b/m.test(all)) add('error output');
+      else if (/Traceback \(most recent call last\)/.test(all)) add('traceback shown');
+      if (/Error displaying widget/i.test(all)) add('Error displaying widget');
+      if (/model not found/i.test(all)) add('widget model not found');
+      if (mime === 'text/plain' && widgetRepr.test(all.trim()))
+        add('widget shown as text (no widget front end / no model)');
+      // A widget view whose model never arrives keeps this text (the output element
+      // of a widget carries no data-mime-type).
+      if (/^Loading widget\.\.\./.test(all.trim())) add('widget never loaded');
+    }
+  });
+  return problems;
+}
+"""
+
+# Hash of the image's decoded pixels (null while it is not decoded).
+PIXELS_JS = r"""
+(img) => {
+  if (!img.complete || !img.naturalWidth) return null;
+  const c = document.createElement('canvas');
+  c.width = img.naturalWidth; c.height = img.naturalHeight;
+  const g = c.getContext('2d');
+  g.drawImage(img, 0, 0);
+  const d = g.getImageData(0, 0, c.width, c.height).data;
+  let h = 2166136261 >>> 0;
+  for (let i = 0; i < d.length; i++) { h ^= d[i]; h = Math.imul(h, 16777619) >>> 0; }
+  return `${c.width}x${c.height}:${h.toString(16)}`;
+}
+"""
+
+BUSY_JS = r"""
+(panel) => {
+  const all = [...panel.querySelectorAll('.jp-Notebook .jp-Cell')];
+  const cells = all.filter(c => c.classList.contains('jp-CodeCell'));
+  const prompt = (c) => (c.querySelector('.jp-InputPrompt') || {}).textContent || '';
+  const source = (c) => (c.querySelector('.jp-InputArea-editor') || {}).textContent || '';
+  const ind = panel.querySelector('.jp-Notebook-ExecutionIndicator');
+  return {
+    running: cells.filter(c => prompt(c).includes('*')).length,
+    executed: cells.filter(c => /\[\d+\]/.test(prompt(c))).length,
+    not_run: cells.filter(c => source(c).trim() && !/\[\d+\]/.test(prompt(c)))
+                  .map(c => all.indexOf(c) + 1),
+    status: ind ? ind.getAttribute('data-status') : null,
+  };
+}
+"""
+
+
+# --------------------------------------------------------------------------- helpers
+def open_notebook(page, lab, name):
+    """Open notebooks/<name> (fresh workspace) and wait until its kernel is up: the server
+    has its session with an idle kernel and the page shows the kernel idle. (The page's
+    indicator alone says "idle" for a moment before the kernel even starts.)"""
+    page.goto(f"{lab.base_url}/lab/tree/notebooks/{name}?reset")
+    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)", has=page.locator(
+        ".jp-Notebook")).first
+    deadline = time.monotonic() + KERNEL_START_TIMEOUT
+    while True:
+        sessions = [s for s in lab.api("GET", "/api/sessions")
+                    if s["path"] == f"notebooks/{name}" and s.get("kernel")]
+        server_idle = any(s["kernel"]["execution_state"] == "idle" for s in sessions)
+        page_idle = (panel.count() == 1 and
+                     panel.evaluate(BUSY_JS)["status"] == "idle")
+        if server_idle and page_idle:
+            return panel
+        if time.monotonic() > deadline:
+            pytest.fail(f"{name}: the kernel was not ready within {KERNEL_START_TIMEOUT} s "
+                        f"(server sessions: {len(sessions)}, page idle: {page_idle})")
+        time.sleep(0.25)
+
+
+def run_all_cells(page, panel, name):
+    """Run > Run All Cells, through the menu; wait until no cell runs and the kernel is
+    idle (twice, a second apart: the kernel is briefly idle between two cells)."""
+    page.locator("#jp-MainMenu .lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
+    page.locator("#jp-mainmenu-run li.lm-Menu-item", has=page.locator(
+        ".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$"))).click()
+    t0 = time.monotonic()
+    deadline = t0 + RUN_ALL_TIMEOUT
+    quiet_since = None
+    while True:
+        state = panel.evaluate(BUSY_JS)
+        if state["status"] == "dead":
+            pytest.fail(f"{name}: the kernel died during Run All Cells ({state})")
+        if state["running"] == 0 and state["executed"] > 0 and state["status"] == "idle":
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since >= 1.0:
+                return state
+        else:
+            quiet_since = None
+        if time.monotonic() > deadline:
+            pytest.fail(f"{name}: Run All Cells did not finish within {RUN_ALL_TIMEOUT} s "
+                        f"({state['running']} cell(s) running, {state['executed']} ran, "
+                        f"kernel {state['status']})")
+        time.sleep(0.25)
+
+
+def page_problems(page, panel):
+    """The page's problems once widgets had their chance to render."""
+    deadline = time.monotonic() + WIDGET_RENDER_TIMEOUT
+    while True:
+        problems = panel.evaluate(PROBLEMS_JS)
+        pending = [p for p in problems if p["kind"] == "widget never loaded"]
+        if len(pending) < len(problems) or not pending or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    for line in page.console_messages_seen:
+        if line.startswith("[pageerror]") or (
+                line.startswith("[error]") and re.search(r"widget|model", line, re.I)):
+            problems.append({"cell": None, "kind": "browser console", "text": line[:600]})
+    return problems
+
+
+def format_problems(name, problems):
+    return f"{name} shows {len(problems)} problem(s) in JupyterLab:\n" + "\n".join(
+        f"  - cell {p['cell']}: {p['kind']}: {p['text']!r}" for p in problems)
+
+
+def run_chapter(page, lab, artifacts, name):
+    """Open a chapter, run all its cells, check the page; screenshot (also on failure)."""
+    shot = artifacts / f"{name[:-6]}.png"
+    try:
+        panel = open_notebook(page, lab, name)
+        state = run_all_cells(page, panel, name)
+        problems = page_problems(page, panel)
+        page.screenshot(path=shot)
+        widgets = panel.locator(".jp-OutputArea-output", has=page.locator(".jupyter-widgets"))
+        if widgets.count():                   # the chapter's first widget, as rendered
+            widgets.first.scroll_into_view_if_needed()
+            page.screenshot(path=shot.with_name(shot.stem + "-widget.png"))
+    except BaseException:
+        page.screenshot(path=shot.with_name(shot.stem + "-FAILED.png"))
+        raise
+    assert not problems, format_problems(name, problems)
+    assert not state["not_run"], (
+        f"{name}: code cell(s) {state['not_run']} did not run after Run All Cells")
+    return panel
+
+
+def number(text):
+    return float(text.strip().replace("\u2212", "-"))
+
+
+# ----------------------------------------------------------------------------- tests
+@pytest.mark.parametrize("name", [c for c in CHAPTERS if c != EXPLORER] or
+                         [pytest.param(None, marks=pytest.mark.skip("no chapters"))])
+def test_chapter_runs_in_jupyterlab(page, lab, artifacts, name):
+    run_chapter(page, lab, artifacts, name)
+
+
+class ExplorerOnPage:
+    """The explorer's widget on the page: its learning-rate slider, texts and figure."""
+
+    def __init__(self, page, panel):
+        label = page.locator(".widget-label", has_text=re.compile(r"learning rate", re.I))
+        outputs = panel.locator(".jp-OutputArea-output", has=page.locator(
+            ".widget-slider", has=label)).filter(has=page.locator("img.widget-image"))
+        assert outputs.count() >= 1, (
+            "explorer chapter: no output holds a 'learning rate' slider and an image widget")
+        self.root = outputs.first
+        self.slider = self.root.locator(".widget-slider", has=label).first
+        self.handle = self.slider.locator(".noUi-handle").first
+        self.readout = self.slider.locator(".widget-readout").first
+        self.image = self.root.locator("img.widget-image").first
+        self.texts = self.root.locator(
+            ".widget-html-content, .widget-htmlmath-content, .widget-label-basic")
+
+    def status(self):
+        return " | ".join(t.strip() for t in self.texts.all_inner_texts() if t.strip())
+
+    def pixels(self):
+        return self.image.evaluate(PIXELS_JS)
+
+    def state(self):
+        return self.pixels(), self.status()
+
+    def wait_for(self, condition, timeout):
+        """Poll (pixels, status) until condition(pixels, status) holds; the last state."""
+        deadline = time.monotonic() + timeout
+        state = self.state()
+        while not (state[0] is not None and condition(*state)):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+            state = self.state()
+        return state
+
+    def settle(self, quiet=QUIET_SECONDS, timeout=SETTLE_TIMEOUT):
+        """Wait until the figure and the texts stay unchanged for `quiet` seconds."""
+        deadline = time.monotonic() + timeout
+        last, since = self.state(), time.monotonic()
+        while time.monotonic() - since < quiet:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.5)
+            now = self.state()
+            if now != last or now[0] is None:
+                last, since = now, time.monotonic()
+        return True
+
+
+def test_explorer_redraws_when_the_learning_rate_slider_moves(page, lab, artifacts):
+    assert EXPLORER in CHAPTERS, f"{EXPLORER} not found in {NOTEBOOKS}"
+    stem = EXPLORER[:-6]
+    panel = run_chapter(page, lab, artifacts, EXPLORER)
+    page.screenshot(path=artifacts / f"{stem}-1-run-all.png")
+
+    ex = ExplorerOnPage(page, panel)
+    ex.root.evaluate("e => e.scrollIntoView({block: 'center'})")
+    assert ex.settle(), f"the explorer kept changing for {SETTLE_TIMEOUT} s after Run All"
+    pixels0, status0 = ex.state()
+    assert pixels0, "the explorer's figure (ipywidgets.Image) did not decode"
+    readout0 = ex.readout.inner_text()
+    ex.root.screenshot(path=artifacts / f"{stem}-2-before-slider.png")
+
+    # The user's move: focus the handle, press the arrow keys (towards the middle).
+    lo, hi, now = (float(ex.handle.get_attribute(a))
+                   for a in ("aria-valuemin", "aria-valuemax", "aria-valuenow"))
+    key = "ArrowRight" if now <= (lo + hi) / 2 else "ArrowLeft"
+    ex.handle.focus()
+    for _ in range(KEY_PRESSES):
+        page.keyboard.press(key)
+        time.sleep(0.05)
+    page.screenshot(path=artifacts / f"{stem}-3-slider-moved.png")
+
+    deadline = time.monotonic() + 5
+    while ex.readout.inner_text() == readout0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    readout1 = ex.readout.inner_text()
+    assert readout1 != readout0, (
+        f"pressing {key} x{KEY_PRESSES} on the learning-rate handle did not move the slider "
+        f"(readout stays {readout0!r})")
+    lr0, lr1 = number(readout0), number(readout1)
+    assert (lr1 > lr0) == (key == "ArrowRight"), (readout0, key, readout1)
+
+    # The kernel's answer, A: a run with the new value starts, and the figure is redrawn.
+    def shows_new_lr(status):
+        return any(math.isclose(float(v), lr1, rel_tol=0.06)
+                   for v in LR_IN_STATUS.findall(status))
+
+    pixels1, status1 = ex.wait_for(
+        lambda px, st: px != pixels0 and shows_new_lr(st), REDRAW_TIMEOUT)
+    page.screenshot(path=artifacts / f"{stem}-4-redrawn.png")
+    assert pixels1 is not None and pixels1 != pixels0, (
+        f"the figure was not redrawn within {REDRAW_TIMEOUT} s after the learning rate moved "
+        f"from {readout0} to {readout1} (status line: {status1!r})")
+    assert shows_new_lr(status1), (
+        f"the status line does not show the new learning rate {readout1} within "
+        f"{REDRAW_TIMEOUT} s: {status1!r} (before the change: {status0!r})")
+
+    # B: the run goes on and the figure is redrawn in place as it progresses (the status
+    # line moves on, with the same learning rate, and the pixels change again).
+    pixels2, status2 = ex.wait_for(
+        lambda px, st: px not in (pixels0, pixels1) and st != status1 and shows_new_lr(st),
+        PROGRESS_TIMEOUT)
+    page.screenshot(path=artifacts / f"{stem}-5-progress.png")
+    assert pixels2 not in (pixels0, pixels1) and status2 != status1 and shows_new_lr(status2), (
+        f"the run with learning rate {readout1} did not progress within {PROGRESS_TIMEOUT} s "
+        f"(status line {status2!r}; figure redrawn again: {pixels2 not in (pixels0, pixels1)})")
+
+    # Let the run finish (best effort: a slow run is not a failure), check the page again.
+    ex.settle(quiet=FINAL_QUIET_SECONDS, timeout=FINAL_SETTLE_TIMEOUT)
+    ex.root.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.screenshot(path=artifacts / f"{stem}-6-after-run.png")
+    ex.root.screenshot(path=artifacts / f"{stem}-6-widget-after-run.png")
+    problems = page_problems(page, panel)
+    assert not problems, format_problems(EXPLORER + " after the slider change", problems)
