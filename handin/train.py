@@ -6,7 +6,8 @@ live explorer) can draw, cancel or restart between chunks.
 
 The inner loop is the math of :mod:`handin.model` written with preallocated
 buffers and in-place updates (see :class:`_SGDStep`); ``tests/test_train.py``
-checks that it follows the readable reference ``params -= lr * cost_grad(...)``.
+and ``tests/test_train_fast.py`` check that it follows the readable reference
+``params -= lr * cost_grad(...)``.
 """
 
 from __future__ import annotations
@@ -86,74 +87,128 @@ def evaluate(X, y, params, c=0.0):
     acc : float
         Fraction of correct predictions.
     """
+    X, y = np.asarray(X), np.asarray(y)
+    W1, b1, W2, b2 = (params[k] for k in model.PARAM_NAMES)
+    block = max(1, min(_EVAL_BLOCK, len(X)))
+    # The forward pass of model.forward, block by block into two reused buffers: blocks of
+    # thousands of rows keep the products X W1 fast, and no (n, hidden) temporary is made.
+    Z1_buf = np.empty((block, W1.shape[1]), np.result_type(X, W1))
+    Z2_buf = np.empty((block, W2.shape[1]), np.result_type(Z1_buf, W2))
     ce_sum, correct = 0.0, 0
-    for start in range(0, len(X), _EVAL_BLOCK):
-        Xb, yb = X[start:start + _EVAL_BLOCK], y[start:start + _EVAL_BLOCK]
-        Z2 = model.relu(Xb @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"]
-        logP = model.log_softmax(Z2)
+    for start in range(0, len(X), block):
+        Xb, yb = X[start:start + block], y[start:start + block]
+        Z1 = np.matmul(Xb, W1, out=Z1_buf[:len(Xb)])
+        Z1 += b1                                        # Z1 = X W1 + b1
+        A1 = np.maximum(Z1, 0, out=Z1)                  # A1 = relu(Z1)
+        Z2 = np.matmul(A1, W2, out=Z2_buf[:len(Xb)])
+        Z2 += b2                                        # Z2 = A1 W2 + b2
+        logP = model.log_softmax(Z2)                    # (block, k): small
         ce_sum -= float(logP[np.arange(len(yb)), yb].sum(dtype=np.float64))
         correct += int(np.count_nonzero(Z2.argmax(axis=1) == yb))
-    decay = c * float(np.sum(params["W1"] ** 2, dtype=np.float64)
-                      + np.sum(params["W2"] ** 2, dtype=np.float64))
+    decay = c * float(np.sum(W1 ** 2, dtype=np.float64) + np.sum(W2 ** 2, dtype=np.float64))
     return ce_sum / len(X) + decay, correct / len(X)
 
 
 class _SGDStep:
-    """One SGD step on a batch, with every intermediate array allocated once.
+    """One SGD step on a batch, in place, with every intermediate array allocated once.
 
-    The same math as ``model.cost_grad`` followed by ``W -= lr * dW``, in place.
+    The math is ``model.cost_grad`` followed by ``W -= lr * dW`` (see :mod:`handin.model`),
+    arranged so that the (784, hidden) arrays ``W1`` and ``dW1`` are touched as few times
+    as possible, since at small batches those passes cost as much as a matrix product:
+
+    * the learning rate is folded into ``dZ2`` (a small batch x classes array). Every
+      gradient is linear in ``dZ2``, so the matrix products give ``lr * dW`` directly;
+    * weight decay, ``W -= lr * (dW + 2 c W)``, is ``W = d * W - lr * dW`` with the decay
+      factor ``d = 1 - 2 lr c``. ``W2`` is small and is multiplied by ``d`` each step.
+      ``W1`` is kept as a scalar times an array, ``W1 = s * V`` (``V`` is the array in
+      ``params["W1"]``): the step multiplies the number ``s`` by ``d`` and subtracts
+      ``lr * dW1 / s`` from ``V``, one pass instead of two (the scale trick of Bottou's
+      SGD and scikit-learn's ``SGDClassifier``). :meth:`sync` folds ``s`` back into the
+      array; the training loop calls it before anyone looks at the parameters;
+    * the bias gradients ``db = sum_i dZ[i]`` are the products ``1^T dZ``;
+    * the ReLU keeps a 0/1 mask ``(Z1 > 0)`` in the parameters' dtype: ``A1 = Z1 * mask``
+      and ``dZ1 = dA1 * mask`` are then plain multiplications.
+
+    Every buffer has the parameters' dtype, so a float32 run never computes in float64.
     """
 
     def __init__(self, params, batch_size, n_classes, lr, c):
         self.p, self.lr, self.decay = params, lr, 1.0 - 2.0 * lr * c
+        self.scale = 1.0                                   # s in W1 = s * params["W1"]
         d, h = params["W1"].shape
         dt = params["W1"].dtype
-        self.Xb = np.empty((batch_size, d), dt)
-        self.Z1 = np.empty((batch_size, h), dt)
-        self.mask = np.empty((batch_size, h), bool)
-        self.Z2 = np.empty((batch_size, n_classes), dt)
-        self.dA1 = np.empty((batch_size, h), dt)
-        self.dW1 = np.empty((d, h), dt)
-        self.dW2 = np.empty((h, n_classes), dt)
+        self.Xb = np.empty((batch_size, d), dt)            # the batch's rows of X
+        self.Z1 = np.empty((batch_size, h), dt)            # Z1, then A1 = relu(Z1)
+        self.mask = np.empty((batch_size, h), dt)          # (Z1 > 0) as 0.0 / 1.0
+        self.Z2 = np.empty((batch_size, n_classes), dt)    # Z2, then P, then lr * dZ2
+        self.row_max = np.empty((batch_size, 1), dt)
+        self.row_sum = np.empty((batch_size, 1), dt)
+        self.dA1 = np.empty((batch_size, h), dt)           # lr * dA1, then lr * dZ1
+        self.dW1 = np.empty((d, h), dt)                    # lr * X^T dZ1 / s
+        self.dW2 = np.empty((h, n_classes), dt)            # lr * A1^T dZ2
+        self.db1 = np.empty(h, dt)
+        self.db2 = np.empty(n_classes, dt)
+        self.ones = np.ones(batch_size, dt)
         self.rows = np.arange(batch_size)
+
+    def sync(self):
+        """Fold the pending decay into ``params["W1"]``, which then holds ``W1`` itself."""
+        if self.scale != 1.0:
+            self.p["W1"] *= self.scale
+            self.scale = 1.0
 
     def __call__(self, X, y, idx):
         """Update the parameters in place on rows ``idx`` of ``X``; return the batch's mean cross-entropy."""
-        p, m = self.p, len(idx)
+        p, m, s = self.p, len(idx), self.scale
         Xb, Z1, mask, Z2, dA1 = self.Xb[:m], self.Z1[:m], self.mask[:m], self.Z2[:m], self.dA1[:m]
+        row_max, row_sum, ones = self.row_max[:m], self.row_sum[:m], self.ones[:m]
         yb, rows = y[idx], self.rows[:m]
-        np.take(X, idx, axis=0, out=Xb)
-        # forward: Z1 = X W1 + b1, A1 = relu(Z1) (kept in Z1), Z2 = A1 W2 + b2, P = softmax(Z2) (kept in Z2)
+        # the one copy per batch, its rows of X (mode="clip": no bounds check, so numpy
+        # writes straight into Xb instead of a temporary; idx comes from a permutation)
+        np.take(X, idx, axis=0, out=Xb, mode="clip")
+
+        # forward: Z1 = X W1 + b1 = s * (X V) + b1;  A1 = relu(Z1) = Z1 * (Z1 > 0)
         np.matmul(Xb, p["W1"], out=Z1)
+        if s != 1.0:
+            Z1 *= s
         Z1 += p["b1"]
-        np.greater(Z1, 0, out=mask)
-        np.maximum(Z1, 0, out=Z1)
-        A1 = Z1
+        np.greater(Z1, 0, out=mask, casting="unsafe")   # True/False written as 1.0/0.0
+        A1 = np.multiply(Z1, mask, out=Z1)
+        # Z2 = A1 W2 + b2;  P = softmax(Z2) = exp(Z2 - rowmax) / rowsum(exp(Z2 - rowmax))
         np.matmul(A1, p["W2"], out=Z2)
         Z2 += p["b2"]
-        Z2 -= Z2.max(axis=1, keepdims=True)
+        Z2 -= np.max(Z2, axis=1, keepdims=True, out=row_max)
         np.exp(Z2, out=Z2)
-        Z2 /= Z2.sum(axis=1, keepdims=True)
-        P = Z2
-        loss = -float(np.log(P[rows, yb]).mean())
-        # backward: dZ2 = (P - Y) / m, written over P
-        dZ2 = P
-        dZ2[rows, yb] -= 1.0
-        dZ2 /= m
-        np.matmul(dZ2, p["W2"].T, out=dA1)
-        np.matmul(A1.T, dZ2, out=self.dW2)
-        db2 = dZ2.sum(axis=0)
-        dZ1 = np.multiply(dA1, mask, out=dA1)
-        np.matmul(Xb.T, dZ1, out=self.dW1)
-        db1 = dZ1.sum(axis=0)
-        # update: W -= lr * (dW + 2 c W)  ==  W *= (1 - 2 lr c);  W -= lr * dW
-        for W, dW in ((p["W1"], self.dW1), (p["W2"], self.dW2)):
-            if self.decay != 1.0:
-                W *= self.decay
-            dW *= self.lr
-            W -= dW
-        p["b1"] -= self.lr * db1
-        p["b2"] -= self.lr * db2
+        P = np.divide(Z2, np.sum(Z2, axis=1, keepdims=True, out=row_sum), out=Z2)
+        loss = -float(np.log(P[rows, yb]).sum()) / m    # mean_i -log P[i, y_i]
+
+        # backward, everything times lr:  lr * dZ2 = (P - Y) * lr / m, written over P
+        dZ2 = np.multiply(P, self.lr / m, out=P)
+        dZ2[rows, yb] -= self.lr / m
+        np.matmul(dZ2, p["W2"].T, out=dA1)              # lr * dA1 = lr * dZ2 W2^T
+        np.matmul(A1.T, dZ2, out=self.dW2)              # lr * dW2 = A1^T (lr * dZ2)
+        np.matmul(ones, dZ2, out=self.db2)              # lr * db2 = 1^T (lr * dZ2)
+        dZ1 = np.multiply(dA1, mask, out=dA1)           # lr * dZ1 = lr * dA1 * (Z1 > 0)
+        np.matmul(ones, dZ1, out=self.db1)              # lr * db1 = 1^T (lr * dZ1)
+
+        # update: W = d * W - lr * dW, with d = 1 - 2 lr c (biases: b -= lr * db)
+        if self.decay != 1.0:
+            p["W2"] *= self.decay
+        p["W2"] -= self.dW2
+        p["b1"] -= self.db1
+        p["b2"] -= self.db2
+        # W1 = s V  ->  d s V - lr X^T dZ1 = s' (V - lr X^T dZ1 / s')  with s' = d s
+        if self.decay >= 0.5:
+            s = self.scale = s * self.decay
+            if s != 1.0:
+                dZ1 *= 1.0 / s
+        else:                           # a decay this strong (lr c > 1/4): on the array itself
+            self.sync()
+            p["W1"] *= self.decay
+        np.matmul(Xb.T, dZ1, out=self.dW1)              # lr * X^T dZ1 / s'
+        p["W1"] -= self.dW1
+        if self.scale < 0.5:                            # keep s in [1/2, 1]: V near W1 in size
+            self.sync()
         return loss
 
 
@@ -215,9 +270,12 @@ def _train_gen(a, yield_every):
             for b in range(n_batches):
                 loss = step(X, y, perm[b * bs:(b + 1) * bs])
                 if not np.isfinite(loss):
+                    step.sync()
                     raise TrainingDiverged(epoch, b + 1, a["lr"], history, loss)
                 if yield_every and (b + 1) % yield_every == 0 and b + 1 < n_batches:
+                    step.sync()                 # params["W1"] holds W1 whenever we yield
                     yield Progress(epoch, b + 1, n_batches, epochs, False, history, params)
+            step.sync()
             train_loss, train_acc = evaluate(X, y, params, a["c"])
             val_loss, val_acc = evaluate(X_val, y_val, params, a["c"])
             if not (np.isfinite(train_loss) and np.isfinite(val_loss)):
