@@ -1,0 +1,287 @@
+# %% [markdown]
+# # Chapter 1 — Softmax and cross-entropy
+#
+# The network of this book ends in a **softmax** and is trained by making the
+# **cross-entropy** small. Before we backpropagate through any layer, this chapter
+# studies that last step on its own. It shows
+#
+# 1. what softmax and cross-entropy are, for one sample with label $y$;
+# 2. why the textbook formula for softmax overflows — we make it happen — and the stable
+#    form that `handin` uses (subtract the maximum; log-sum-exp);
+# 3. the derivative $\dfrac{\partial L}{\partial z_i} = \mathrm{softmax}(z)_i - \delta_{i,y}$,
+#    step by step, and its vector form $\nabla_z L = p - e_y$;
+# 4. the batch version $\dfrac{\partial J}{\partial Z_2} = \dfrac{P - Y}{n}$, the first line
+#    of the backward pass in Chapter 2;
+# 5. a numerical check of that formula by central differences.
+
+# %%
+import numpy as np
+import matplotlib.pyplot as plt
+
+import handin
+from handin.model import log_softmax, one_hot
+from handin.gradcheck import numerical_gradient
+
+np.set_printoptions(suppress=True)    # no scientific notation in printed arrays
+
+# %% [markdown]
+# ## 1. One sample: softmax and cross-entropy
+#
+# The last layer of the network produces $k$ numbers, the **logits**
+# $z = (z_1, \dots, z_k)$ — for MNIST $k = 10$, one per digit. Softmax turns them into
+# probabilities:
+#
+# $$p_i = \mathrm{softmax}(z)_i = \frac{e^{z_i}}{\sum_{j=1}^{k} e^{z_j}}, \qquad i = 1, \dots, k.$$
+#
+# Every $p_i$ is positive, they sum to 1, and a larger logit gets a larger probability.
+# If the true label of the sample is $y \in \{1, \dots, k\}$, the **cross-entropy loss** is
+# minus the log of the probability given to the true class:
+#
+# $$L(z) = -\log p_y = -\log \mathrm{softmax}(z)_y .$$
+#
+# With the one-hot vector $e_y$ (a 1 at position $y$, zeros elsewhere) the same loss reads
+# $L = -\sum_{i=1}^{k} (e_y)_i \log p_i$: of the $k$ terms only the one with $i = y$ is left.
+# $L = 0$ when $p_y = 1$, and $L \to \infty$ when $p_y \to 0$.
+#
+# In code the classes are numbered $0, \dots, k-1$. `handin.softmax` works row by row on
+# a batch of shape `(n, k)`; a single sample is a batch of one row.
+
+# %%
+z = np.array([2.0, 1.0, -1.0])        # the k = 3 logits of one sample
+p = handin.softmax(z[None, :])[0]     # as a batch of one row, and back
+print("p      =", p.round(4))
+print("sum(p) =", p.sum().round(6))
+
+# %% [markdown]
+# The loss is small when the model puts its probability on the true class, large when it
+# does not:
+
+# %%
+for y in range(3):
+    print(f"label y = {y}:  L = -log p[y] = {-np.log(p[y]):.4f}")
+
+# %% [markdown]
+# With two classes we can draw everything. Only the difference of the logits matters, so
+# take $z = (0, t)$: then $p_2 = 1 / (1 + e^{-t})$, the logistic sigmoid, and the loss for
+# label $y = 2$ is $-\log p_2 = \log(1 + e^{-t})$.
+
+# %%
+t = np.linspace(-6, 6, 201)
+P2 = handin.softmax(np.stack([np.zeros_like(t), t], axis=1))   # 201 samples, z = (0, t)
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
+ax1.plot(t, P2[:, 0], label="$p_1$"), ax1.plot(t, P2[:, 1], label="$p_2$")
+ax1.set(xlabel="$z_2 - z_1$", ylabel="probability", title="softmax of two logits"), ax1.legend()
+ax2.plot(t, -log_softmax(np.stack([np.zeros_like(t), t], axis=1))[:, 1])
+ax2.set(xlabel="$z_2 - z_1$", ylabel="$L = -\\log p_2$", title="cross-entropy, label $y = 2$")
+plt.show()
+
+# %% [markdown]
+# ## 2. Why the textbook formula overflows
+#
+# A float64 holds numbers up to about $1.8 \cdot 10^{308}$, so $e^{z}$ overflows to `inf`
+# as soon as $z > 709.78$. Logits that large are rare in a healthy network, but they do
+# occur — early in training, with a learning rate that is too large, or because of a bug —
+# and then the textbook formula computes $\infty / \infty$ = `nan`. Here it is (numpy warns
+# about the overflow; `np.errstate` silences the warning so that we see only the result):
+
+# %%
+z_big = np.array([1000.0, 999.0, 0.0])
+with np.errstate(over="ignore", invalid="ignore"):
+    print("np.exp(1000)  =", np.exp(1000.0))
+    print("naive softmax =", np.exp(z_big) / np.exp(z_big).sum())
+
+# %% [markdown]
+# **The fix: subtract the maximum.** For any constant $m$,
+#
+# $$\frac{e^{z_i - m}}{\sum_{j=1}^{k} e^{z_j - m}}
+#   = \frac{e^{-m}\, e^{z_i}}{e^{-m} \sum_{j=1}^{k} e^{z_j}} = p_i ,$$
+#
+# so softmax does not change when the same number is subtracted from every logit. Choose
+# $m = \max_j z_j$: every exponent $z_j - m$ is $\le 0$, so nothing overflows, and one term
+# of the sum is $e^0 = 1$, so the denominator is at least 1. This is what `handin.softmax`
+# does.
+#
+# **For the loss, log-sum-exp.** The loss needs $\log p_y$, and taking the log of a stable
+# softmax is still not enough: a tiny $p_y$ underflows to 0 and $\log 0 = -\infty$. So take
+# the log first and simplify:
+#
+# $$\log p_i = z_i - \log \sum_{j=1}^{k} e^{z_j}
+#            = (z_i - m) - \log \sum_{j=1}^{k} e^{z_j - m} .$$
+#
+# The sum is at least 1, so its log is finite and $\ge 0$. This is `handin.model.log_softmax`,
+# and `handin.cost` computes the loss with it.
+
+# %%
+print("handin.softmax     =", handin.softmax(z_big[None, :])[0].round(4))
+print("handin log_softmax =", log_softmax(z_big[None, :])[0].round(4))
+
+# %% [markdown]
+# The third probability is $e^{-1000.31} \approx 10^{-434}$, which is 0 in float64. If the
+# true class of this sample were the third one, the log of the (stable) softmax would give
+# an infinite loss, while log-sum-exp gives the true, large but finite, value:
+
+# %%
+with np.errstate(divide="ignore"):
+    print("np.log(handin.softmax) =", np.log(handin.softmax(z_big[None, :])[0]).round(4))
+print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].round(4))
+
+# %% [markdown]
+# ## 3. The derivative of the loss with respect to the logits
+#
+# We keep three letters apart, and never mix them:
+#
+# * $y$ — the label, fixed for this sample;
+# * $i$ — the coordinate we differentiate with respect to, $\partial / \partial z_i$, any of $1, \dots, k$;
+# * $j$ — the summation index inside softmax's denominator.
+#
+# The Kronecker delta says whether two indices are equal:
+# $\delta_{i,y} = 1$ if $i = y$ and $0$ otherwise. It is the derivative of one coordinate
+# with respect to another: $\partial z_y / \partial z_i = \delta_{i,y}$.
+#
+# **Step 1 — expand the log.** With $p_y = e^{z_y} / \sum_j e^{z_j}$,
+#
+# $$L(z) = -\log p_y = -\log e^{z_y} + \log \sum_{j=1}^{k} e^{z_j}
+#        = -z_y + \log \sum_{j=1}^{k} e^{z_j}.$$
+#
+# **Step 2 — differentiate the first term.** $z_y$ depends on $z_i$ only when $i = y$:
+#
+# $$\frac{\partial}{\partial z_i}\,(-z_y) = -\delta_{i,y}.$$
+#
+# **Step 3 — differentiate the second term** (the chain rule for $\log$, then term by term;
+# only the term $j = i$ of the sum depends on $z_i$):
+#
+# $$\frac{\partial}{\partial z_i} \log \sum_{j=1}^{k} e^{z_j}
+#   = \frac{1}{\sum_{j=1}^{k} e^{z_j}} \sum_{j=1}^{k} e^{z_j}\, \delta_{i,j}
+#   = \frac{e^{z_i}}{\sum_{j=1}^{k} e^{z_j}} = p_i .$$
+#
+# **Step 4 — add them up:**
+#
+# $$\boxed{\;\frac{\partial L}{\partial z_i} = p_i - \delta_{i,y} = \mathrm{softmax}(z)_i - \delta_{i,y}\;}$$
+#
+# For $i \ne y$ the derivative is $p_i > 0$: raising a wrong logit raises the loss. For
+# $i = y$ it is $p_y - 1 \le 0$: raising the true logit lowers it. Stacked over
+# $i = 1, \dots, k$, the $\delta_{i,y}$ form the one-hot vector $e_y$, so the **vector form** is
+#
+# $$\nabla_z L = p - e_y .$$
+#
+# *A note on the report this book grew from:* it reaches the same result, but on the way it
+# uses $j$ both for the label and for the coordinate being differentiated (it writes
+# $\partial/\partial z_j$ where $\partial/\partial z_i$ is meant, and $\delta_{i,j}$ for
+# $\delta_{i,y}$). An easy slip to make — which is why we gave the label, the
+# differentiated coordinate and the summation index three different letters.
+
+# %% [markdown]
+# For the sample of section 1 with label $y = 0$ (in code numbering): the gradient has one
+# negative entry, at the label, and its entries sum to zero, since
+# $\sum_i p_i - \sum_i \delta_{i,y} = 1 - 1$.
+
+# %%
+grad = p - one_hot(np.array([0]), 3)[0]     # p - e_y with y = 0
+print("p - e_y =", grad.round(4), "  sum =", abs(grad.sum()).round(12))
+
+# %% [markdown]
+# ## 4. A batch: $\partial J / \partial Z_2 = (P - Y)/n$
+#
+# In the network the logits of $n$ samples are the rows of $Z_2$, of shape $(n, k)$;
+# $P = \mathrm{softmax}(Z_2)$ row by row, and $Y$ is the one-hot matrix of the labels,
+# $Y_{s,i} = \delta_{i, y_s}$, also $(n, k)$. We write $s$ for the sample (row) index so
+# that $i$ keeps its meaning from section 3: the class coordinate we differentiate.
+#
+# The cost is the mean loss over the batch plus weight decay on the two weight matrices:
+#
+# $$J = \frac{1}{n} \sum_{s=1}^{n} -\log P_{s, y_s} \;+\; c\,\big(\|W_1\|^2 + \|W_2\|^2\big).$$
+#
+# * The decay term does not depend on $Z_2$, so it adds nothing to $\partial J / \partial Z_2$
+#   (it enters the weight gradients directly, in Chapter 2).
+# * The entry $(Z_2)_{s,i}$ appears in one loss only, that of sample $s$, whose logit vector
+#   is row $s$ of $Z_2$. So section 3 applies to that row, times the $\frac1n$ of the mean:
+#
+# $$\frac{\partial J}{\partial (Z_2)_{s,i}} = \frac{1}{n}\big(P_{s,i} - \delta_{i, y_s}\big)
+#   = \frac{1}{n}\,(P - Y)_{s,i},
+# \qquad\text{that is}\qquad
+# \texttt{dZ2} = \frac{\partial J}{\partial Z_2} = \frac{P - Y}{n} \quad (n \times k).$$
+
+# %% [markdown]
+# ## 5. Checking the formula numerically
+#
+# A derivative is a limit, so we can approximate it with a small step $\varepsilon$. The
+# **central difference**
+#
+# $$\frac{\partial J}{\partial \theta} \approx \frac{J(\theta + \varepsilon) - J(\theta - \varepsilon)}{2\varepsilon}$$
+#
+# has an error of order $\varepsilon^2$ (the one-sided difference only $\varepsilon$). We
+# nudge each entry of $Z_2$ in turn and compare with $(P - Y)/n$. Random logits and labels
+# first:
+
+# %%
+rng = np.random.default_rng(0)
+n, k = 4, 3
+Z2 = rng.normal(scale=2.0, size=(n, k))    # random logits, shape (n, k)
+y = rng.integers(0, k, size=n)             # random labels, shape (n,)
+print("y =", y)
+
+# %% [markdown]
+# The exact gradient, by the formula of section 4:
+
+# %%
+P, Y = handin.softmax(Z2), one_hot(y, k)
+dZ2 = (P - Y) / n
+
+# %% [markdown]
+# The approximate one. `handin.gradcheck.numerical_gradient(f, params, name, index, eps=1e-5)`
+# computes the central difference of `f(params)` along one entry of the array
+# `params[name]` (flat index), so we put the logits in a dict and write the cost as a
+# function of them (the mean cross-entropy, by log-sum-exp; no decay, it does not depend
+# on $Z_2$):
+
+# %%
+def J(logits):
+    return -log_softmax(logits["Z2"])[np.arange(n), y].mean()
+
+logits = {"Z2": Z2.copy()}
+approx = np.array([numerical_gradient(J, logits, "Z2", idx) for idx in range(Z2.size)]).reshape(n, k)
+
+# %% [markdown]
+# Side by side, one line per entry $(s, i)$ of $Z_2$. The negative entries are exactly
+# those with $i = y_s$.
+
+# %%
+print(f"{'(s, i)':>7}  {'exact':>12}  {'approx':>12}  {'|diff|':>11}")
+for (s, i), exact in np.ndenumerate(dZ2):
+    print(f"{str((s, i)):>7}  {exact:+12.9f}  {approx[s, i]:+12.9f}  {abs(exact - approx[s, i]):11.9f}")
+print("max |diff| < 1e-10:", np.abs(dZ2 - approx).max() < 1e-10)
+
+# %% [markdown]
+# The two agree to every printed digit: the differences are of order $10^{-12}$, the
+# size of float64 round-off divided by $2\varepsilon$. Chapter 2 runs the same check on every
+# parameter of the network, with `handin.gradient_check`.
+
+# %% [markdown]
+# ## Recap
+#
+# * Softmax turns logits into probabilities, $p_i = e^{z_i} / \sum_j e^{z_j}$; the
+#   cross-entropy of a sample with label $y$ is $L = -\log p_y$.
+# * The textbook formula overflows for logits above about 710. Subtracting the maximum
+#   logit changes nothing mathematically and removes the overflow; for the loss, compute
+#   $\log p$ directly by log-sum-exp (`handin.model.log_softmax`), never $\log$ of a
+#   softmax.
+# * With the label $y$, the differentiated coordinate $i$ and the summation index $j$ kept
+#   apart: $\partial L / \partial z_i = p_i - \delta_{i,y}$, i.e. $\nabla_z L = p - e_y$.
+# * For the batch-mean cost, $\texttt{dZ2} = (P - Y)/n$; weight decay does not touch it.
+# * Central differences confirm it to about 12 digits.
+#
+# ## Exercises
+#
+# 1. **The Jacobian route.** Show that $\partial p_j / \partial z_i = p_j(\delta_{i,j} - p_i)$.
+#    Then derive $\partial L / \partial z_i$ again from $L = -\log p_y$ by the chain rule,
+#    and check that you get $p_i - \delta_{i,y}$.
+# 2. **Shift invariance.** Check numerically that `handin.softmax(Z + a)` equals
+#    `handin.softmax(Z)` for any number `a`, and that every row of `(P - Y) / n` sums to
+#    zero. Explain why the second fact follows from the first.
+# 3. **Choosing $\varepsilon$.** Redo the check of section 5 with `eps` from `1e-1` down to
+#    `1e-12` (a keyword of `numerical_gradient`) and plot the largest difference against
+#    `eps` on log-log axes. Explain the V shape: truncation error $\sim \varepsilon^2$ on
+#    one side, round-off $\sim 10^{-16} / \varepsilon$ on the other.
+# 4. **Soft targets.** If the target is a probability vector $t$ instead of $e_y$, the loss
+#    is $L = -\sum_i t_i \log p_i$. Show that $\nabla_z L = p - t$. Which property of $t$
+#    do you need?

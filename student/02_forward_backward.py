@@ -1,0 +1,383 @@
+# %% [markdown]
+# # Chapter 2 — Forward and backward through the two-layer network
+#
+# Chapter 1 ended with the gradient of the cost with respect to the logits,
+# $\texttt{dZ2} = (P - Y)/n$. This chapter carries it back through the whole network.
+# It shows
+#
+# 1. the shape of every array, forward and backward (one table);
+# 2. the forward pass and the cost, step by step, on a small random problem — written by
+#    you as two functions, `my_forward` and `my_cost`;
+# 3. the backward pass — the chain rule, one step at a time — including why weight decay
+#    adds $2cW$ and why the biases get no such term; written by you as `my_backward`;
+# 4. that your functions agree with `handin.cost_grad` on the cost and on every gradient;
+# 5. a gradient check of every parameter against central differences, on the small problem
+#    and at the real MNIST size, and why checks can fail at the kink of the ReLU.
+#
+# **This chapter is an exercise.** In the student edition (`student/02_forward_backward.ipynb`,
+# made from this notebook by `python -m handin student-edition`) the bodies of `my_forward`,
+# `my_cost` and `my_backward` are `# YOUR CODE HERE`. After each function, a self-check
+# from `handin.selfcheck` runs it on small random problems, compares it with `handin` (and
+# the backward pass with central differences) and, if something is off, says what — a
+# missing $1/n$, a transposed gradient, a wrong ReLU mask, a decay term of $cW$ instead
+# of $2cW$, … In this edition the functions hold a solution and every check passes.
+
+# %%
+import numpy as np
+import matplotlib.pyplot as plt
+
+import handin
+from handin.model import PARAM_NAMES, log_softmax, one_hot, relu
+from handin.selfcheck import check_backward, check_cost, check_forward
+
+# %% [markdown]
+# ## 1. The network and its shapes
+#
+# A batch of $n$ inputs is the matrix $X$, one sample per row (the row-vector convention:
+# a layer computes $X W + b$). For MNIST $d = 784$ pixels, $k = 10$ classes, and the book
+# uses $h = 256$ hidden units:
+#
+# $$Z_1 = X W_1 + b_1, \quad A_1 = \mathrm{relu}(Z_1), \quad Z_2 = A_1 W_2 + b_2, \quad
+#   P = \mathrm{softmax}(Z_2),$$
+#
+# $$J = \frac{1}{n} \sum_{s=1}^{n} -\log P_{s, y_s} \;+\; c\,\big(\|W_1\|^2 + \|W_2\|^2\big).$$
+#
+# A bias is a row vector added to every row of the matrix before it (numpy broadcasting).
+#
+# | array | shape | what it is | | gradient | shape |
+# |---|---|---|---|---|---|
+# | `X`  | $(n, d)$ | inputs, one sample per row | | | |
+# | `y`  | $(n,)$   | integer labels in $0, \dots, k-1$ | | | |
+# | `Y`  | $(n, k)$ | one-hot labels, $Y_{s,i} = \delta_{i, y_s}$ | | | |
+# | `W1` | $(d, h)$ | first-layer weights | | `dW1` | $(d, h)$ |
+# | `b1` | $(h,)$   | first-layer biases | | `db1` | $(h,)$ |
+# | `Z1` | $(n, h)$ | pre-activations $X W_1 + b_1$ | | `dZ1` | $(n, h)$ |
+# | `A1` | $(n, h)$ | hidden activations $\mathrm{relu}(Z_1)$ | | `dA1` | $(n, h)$ |
+# | `W2` | $(h, k)$ | second-layer weights | | `dW2` | $(h, k)$ |
+# | `b2` | $(k,)$   | second-layer biases | | `db2` | $(k,)$ |
+# | `Z2` | $(n, k)$ | logits $A_1 W_2 + b_2$ | | `dZ2` | $(n, k)$ |
+# | `P`  | $(n, k)$ | probabilities, $\mathrm{softmax}$ of each row of $Z_2$ | | | |
+# | `J`  | scalar   | the cost | | | |
+#
+# Every gradient `dQ` $= \partial J / \partial Q$ has the shape of `Q`: one partial
+# derivative per entry. That alone pins down most of the formulas below.
+
+# %% [markdown]
+# ## 2. The forward pass, step by step
+#
+# A small problem that fits on the screen: $n = 5$ samples, $d = 6$ features, $h = 4$
+# hidden units, $k = 3$ classes, and a weight decay $c = 0.1$.
+
+# %%
+rng = np.random.default_rng(2)
+n, d, h, k = 5, 6, 4, 3
+c = 0.1
+X = rng.normal(size=(n, d))
+y = rng.integers(0, k, size=n)
+print("X:", X.shape, "  y:", y)
+
+# %% [markdown]
+# `handin.init_params` draws the weights and sets the biases to zero. We give the biases
+# random values instead: a mistake such as decaying the biases adds $2c\,b$, which is
+# invisible while $b = 0$ — with nonzero biases the checks below would catch it.
+
+# %%
+params = handin.init_params(d, h, k, seed=1)
+params["b1"], params["b2"] = rng.normal(scale=0.5, size=h), rng.normal(scale=0.5, size=k)
+print({name: params[name].shape for name in PARAM_NAMES})
+
+# %% [markdown]
+# First layer: a matrix product, then the bias added to every row,
+# $Z_1 = X W_1 + b_1$: $(n, d) \cdot (d, h) + (h,) \to (n, h)$.
+#
+# The ReLU keeps positive entries and zeroes the others. Its derivative is 1 where
+# $Z_1 > 0$ and 0 where $Z_1 < 0$; at $Z_1 = 0$ (the *kink*) it has none, and the code
+# uses 0 there.
+
+# %%
+zz = np.linspace(-3, 3, 601)
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3), layout="constrained")
+ax1.plot(zz, relu(zz)), ax1.set(xlabel="$z$", ylabel="relu$(z)$", title="ReLU: max$(z, 0)$")
+ax2.plot(zz, 1.0 * (zz > 0)), ax2.plot(0, 0, "o", color="tab:blue")
+ax2.set(xlabel="$z$", ylabel="relu$'(z)$", title="its derivative: $1[z > 0]$")
+plt.show()
+
+# %% [markdown]
+# $A_1 = \mathrm{relu}(Z_1)$ acts entry by entry, so $A_1$ has the shape of $Z_1$. Second
+# layer: the logits $Z_2 = A_1 W_2 + b_2$, one row of $k$ per sample:
+# $(n, h) \cdot (h, k) + (k,) \to (n, k)$. Softmax of each row gives the probabilities
+# (Chapter 1; `handin.softmax` computes it stably).
+#
+# ### Your turn: `my_forward`
+#
+# Write the four steps, $Z_1, A_1, Z_2, P$, in numpy. The function returns them in a dict,
+# with `X`: what the backward pass will need (`handin.forward` returns the same). The
+# check after it runs your function on problems of its own and says what it finds.
+
+# %%
+def my_forward(X, params):
+    """The forward pass: a dict of X (n, d), Z1 and A1 (n, h), Z2 and P (n, k)."""
+    W1, b1, W2, b2 = (params[name] for name in PARAM_NAMES)
+    # YOUR CODE HERE
+    raise NotImplementedError("write the body of my_forward(X, params)")
+    return {"X": X, "Z1": Z1, "A1": A1, "Z2": Z2, "P": P}
+
+
+# %%
+check_forward(my_forward)
+
+# %% [markdown]
+# On our problem:
+
+# %%
+cache = my_forward(X, params)
+print({name: cache[name].shape for name in ("Z1", "A1", "Z2", "P")})
+print("fraction of active units:", (cache["Z1"] > 0).mean())
+print(cache["P"].round(3))
+
+# %% [markdown]
+# The cost: the mean cross-entropy, by log-sum-exp as in Chapter 1 (`log_softmax`; the log
+# of a probability that underflowed to 0 would be $-\infty$), plus the decay of the two
+# weight matrices (not of the biases). Your turn again: `my_cost` may call `my_forward`.
+
+# %%
+def my_cost(X, y, params, c):
+    """The cost J: the mean cross-entropy plus c (||W1||^2 + ||W2||^2)."""
+    # YOUR CODE HERE
+    raise NotImplementedError("write the body of my_cost(X, y, params, c)")
+    return data_term + decay
+
+
+# %%
+check_cost(my_cost)
+
+# %%
+J = my_cost(X, y, params, c)
+print("J =", round(J, 6))
+
+# %% [markdown]
+# ## 3. The backward pass, step by step
+#
+# We go back from $J$ to the parameters, one array at a time. Each step takes the gradient
+# of the array *after* an operation and returns the gradient of the arrays *before* it.
+# Indices: $s$ runs over samples, $f$ over input features, $u$ over hidden units, $i$ over
+# classes.
+#
+# ### 3.1 The logits: `dZ2`
+#
+# Chapter 1, section 4: $\texttt{dZ2} = (P - Y)/n$, with $Y$ the one-hot labels,
+# `one_hot(y, k)`. The decay term does not depend on $Z_2$.
+
+# %% [markdown]
+# ### 3.2 The second layer: `dW2`, `db2`
+#
+# Entry by entry, $(Z_2)_{s,i} = \sum_{u} (A_1)_{s,u} (W_2)_{u,i} + (b_2)_i$. The weight
+# $(W_2)_{u,i}$ appears in column $i$ of $Z_2$, in *every* row $s$, with coefficient
+# $(A_1)_{s,u}$; it also appears in the decay term. The chain rule sums over everything it
+# influences:
+#
+# $$\frac{\partial J}{\partial (W_2)_{u,i}}
+#   = \sum_{s=1}^{n} \frac{\partial J}{\partial (Z_2)_{s,i}} \, (A_1)_{s,u} + 2c\,(W_2)_{u,i}
+#   = (A_1^\top \, \texttt{dZ2})_{u,i} + 2c\,(W_2)_{u,i}.$$
+#
+# The shapes agree: $(h, n) \cdot (n, k) = (h, k)$, the shape of $W_2$ — and no other
+# product of $A_1$ and `dZ2` gives it.
+#
+# **Why the decay term gives $2cW$.** $\|W_2\|^2 = \sum_{u', i'} (W_2)_{u',i'}^2$, and of this
+# sum only the term $u' = u, i' = i$ depends on $(W_2)_{u,i}$; its derivative is
+# $2 (W_2)_{u,i}$. Times $c$: $2c\,(W_2)_{u,i}$, for every entry, so $2c\,W_2$ as a matrix.
+# Gradient descent then subtracts $\eta \cdot 2cW$, shrinking every weight a little towards
+# zero at each step — hence the name *weight decay*.
+
+# %% [markdown]
+# The bias $(b_2)_i$ is added to $(Z_2)_{s,i}$ in every row $s$ with coefficient 1, so its
+# gradient is the sum of column $i$ of `dZ2` — a sum over the batch axis:
+#
+# $$\frac{\partial J}{\partial (b_2)_i} = \sum_{s=1}^{n} (\texttt{dZ2})_{s,i}.$$
+#
+# **Why no decay term for the biases.** The exercise decays only $W_1$ and $W_2$, and this
+# is the usual choice. Decay keeps weights small, and small weights make the output change
+# little when the input changes — a smoother function that overfits less. A bias
+# multiplies no input: it only shifts a unit's threshold, so shrinking it does not make the
+# function smoother, and with $h + k$ biases against $dh + hk$ weights they add little
+# capacity. $J$ contains no $b$ in its decay term, so `db1` and `db2` get no $2c\,b$.
+
+# %% [markdown]
+# ### 3.3 Back into the hidden layer: `dA1`
+#
+# $(A_1)_{s,u}$ appears in row $s$ of $Z_2$, in every column $i$, with coefficient
+# $(W_2)_{u,i}$:
+#
+# $$\frac{\partial J}{\partial (A_1)_{s,u}} = \sum_{i=1}^{k} (\texttt{dZ2})_{s,i} \, (W_2)_{u,i}
+#   = (\texttt{dZ2} \; W_2^\top)_{s,u}.$$
+#
+# Shapes: $(n, k) \cdot (k, h) = (n, h)$, the shape of $A_1$.
+
+# %% [markdown]
+# ### 3.4 Through the ReLU: `dZ1`
+#
+# The ReLU acts entry by entry, $(A_1)_{s,u} = \max((Z_1)_{s,u}, 0)$, so each entry's
+# gradient is multiplied by the local derivative, $1$ or $0$ — the **ReLU mask** on $Z_1$:
+#
+# $$\texttt{dZ1} = \texttt{dA1} \odot 1[Z_1 > 0] \qquad (\odot\text{: element-wise product}).$$
+#
+# A unit that was off for a sample passes no gradient back for that sample.
+
+# %% [markdown]
+# ### 3.5 The first layer: `dW1`, `db1`
+#
+# Exactly the pattern of section 3.2, with $X$ in place of $A_1$ and `dZ1` in place of
+# `dZ2`: $(Z_1)_{s,u} = \sum_f X_{s,f} (W_1)_{f,u} + (b_1)_u$, so
+#
+# $$\texttt{dW1} = X^\top \, \texttt{dZ1} + 2c\,W_1 \quad (d, h), \qquad
+#   \texttt{db1} = \sum_{s=1}^{n} (\texttt{dZ1})_{s,:} \quad (h,).$$
+#
+# ### 3.6 Your turn: `my_backward`
+#
+# Sections 3.1 to 3.5 in numpy, from the top: `dZ2`, `dW2`, `db2`, `dA1`, `dZ1`, `dW1`,
+# `db1`. The function gets the forward pass's dict (`cache`) and returns the gradients
+# under the names of the parameters. Its check hands it the cache of `handin.forward`, so
+# it does not depend on your `my_forward`.
+
+# %%
+def my_backward(cache, y, params, c):
+    """The gradient of the cost: dW1, db1, dW2, db2 under the keys W1, b1, W2, b2."""
+    X, Z1, A1, P = cache["X"], cache["Z1"], cache["A1"], cache["P"]
+    W1, W2 = params["W1"], params["W2"]
+    # YOUR CODE HERE
+    raise NotImplementedError("write the body of my_backward(cache, y, params, c)")
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+# %%
+check_backward(my_backward)
+
+# %%
+mine = my_backward(cache, y, params, c)
+print({name: mine[name].shape for name in PARAM_NAMES})
+print("entries of dZ1 zeroed by the mask:", (cache["Z1"] <= 0).sum())
+
+# %% [markdown]
+# ## 4. Does it agree with `handin`?
+#
+# `handin.cost_grad(X, y, params, c)` does the same forward and backward pass and returns
+# the cost and a dict of gradients. One line per quantity, for your `J` and `mine`: the
+# largest absolute difference (rounded to 12 decimals) and `np.allclose`.
+
+# %%
+J_pkg, grads = handin.cost_grad(X, y, params, c=c)
+print(f"cost  max |diff| = {np.round(abs(J - J_pkg), 12)}  allclose: {np.allclose(J, J_pkg)}")
+for name in PARAM_NAMES:
+    diff = np.abs(mine[name] - grads[name]).max()
+    print(f"{name:<4}  max |diff| = {np.round(diff, 12)}  allclose: {np.allclose(mine[name], grads[name])}")
+
+# %% [markdown]
+# ## 5. Gradient checks
+#
+# Agreeing with the package proves only that we made the same computation. To know it is
+# the *right* one, compare with central differences, as in Chapter 1, now for every entry
+# of every parameter: `handin.gradient_check(X, y, params, c=...)` nudges each entry by
+# $\pm\varepsilon$ ($\varepsilon = 10^{-5}$), recomputes the cost, and compares with the
+# analytic gradient of `handin.cost_grad`. Per parameter it reports the largest exact
+# entry, the largest difference, and the relative error
+# $\|g_\text{exact} - g_\text{approx}\| / (\|g_\text{exact}\| + \|g_\text{approx}\|)$;
+# below about $10^{-7}$ the gradient is right.
+#
+# (The differences are round-off, around $10^{-11}$, and their last digit can change from
+# one machine to another; so the table's cell is not compared by the book's tests, and
+# the cell after it prints the verdict.)
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+check = handin.gradient_check(X, y, params, c=c)
+print(check)
+
+# %%
+print("every rel. error < 1e-7:", check.passed(1e-7))
+
+# %% [markdown]
+# **At the real MNIST size.** $d = 784$, $h = 256$, $k = 10$ is 203,530 parameters; two
+# cost evaluations for each would be slow, and checking a sample is enough to catch a
+# wrong formula. `n_entries=20` checks 20 random entries per parameter (all 10 of $b_2$).
+# A few random "images" with pixel values in $[0, 1]$ and the book's default decay
+# $c = 10^{-4}$:
+
+# %%
+rng = np.random.default_rng(3)
+X_big, y_big = rng.uniform(size=(8, 784)), rng.integers(0, 10, size=8)
+params_big = handin.init_params(784, 256, 10, seed=0)
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+check_big = handin.gradient_check(X_big, y_big, params_big, c=1e-4, n_entries=20)
+print(check_big)
+
+# %%
+print("every rel. error < 1e-7:", check_big.passed(1e-7))
+
+# %% [markdown]
+# ### The ReLU kink
+#
+# A gradient check can fail even for a correct gradient: at $z = 0$ the ReLU has no
+# derivative. The mask says 0 there, but the central difference straddles the kink and
+# sees the average of the two slopes, $\tfrac12$:
+
+# %%
+eps = 1e-5
+print("central difference of relu at 0:", (relu(eps) - relu(-eps)) / (2 * eps))
+
+# %% [markdown]
+# With real-valued data an entry of $Z_1$ is almost never exactly 0, or within
+# $\varepsilon$ of it. But it can happen: an all-zero input with the biases still at their
+# initial 0 puts every hidden unit of that sample exactly on the kink. Then nudging $b_1$
+# crosses it, and the check of `b1` fails although the formula is right (nudging `W1`
+# multiplies by the zero input, so `W1` still passes):
+
+# %%
+X_kink = X.copy()
+X_kink[0] = 0.0                                    # sample 0: an all-zero input
+kink = handin.gradient_check(X_kink, y, handin.init_params(d, h, k, seed=1), c=c)
+for row in kink:
+    print(f"{row.name:<3} rel. error {row.rel_error:.2f}   < 1e-7: {row.rel_error < 1e-7}")
+
+# %% [markdown]
+# So when a check fails for a single parameter by a large margin, look for entries of
+# $Z_1$ within $\varepsilon$ of 0 before looking for a bug — and check on few samples:
+# fewer samples, fewer kinks.
+
+# %% [markdown]
+# ## Recap
+#
+# * Forward: $Z_1 = X W_1 + b_1$, $A_1 = \mathrm{relu}(Z_1)$, $Z_2 = A_1 W_2 + b_2$,
+#   $P = \mathrm{softmax}(Z_2)$; the cost is the mean cross-entropy plus
+#   $c(\|W_1\|^2 + \|W_2\|^2)$.
+# * Backward, from the top:
+#   `dZ2 = (P - Y) / n`,
+#   `dW2 = A1.T @ dZ2 + 2c W2`, `db2 = dZ2.sum(axis=0)`,
+#   `dA1 = dZ2 @ W2.T`, `dZ1 = dA1 * (Z1 > 0)`,
+#   `dW1 = X.T @ dZ1 + 2c W1`, `db1 = dZ1.sum(axis=0)`.
+# * A weight is used by every sample, so its gradient sums over the batch (the matrix
+#   product does it; for the biases, `sum(axis=0)`). Every gradient has the shape of its
+#   array, which leaves one way to write each product.
+# * Decay adds $2cW$ to the weight gradients; the biases are not decayed.
+# * Your functions agree with `handin.cost_grad`, and `handin.gradient_check` agrees with both to
+#   a relative error of about $10^{-10}$, on the small problem and at MNIST size. A check
+#   can fail at the ReLU kink without a bug.
+#
+# ## Exercises
+#
+# 1. **Break it on purpose.** Copy `my_backward` and break it, one bug at a time: drop the
+#    `/ n`; add `2 * c * b1` to `db1`; write `dZ2.mean(axis=0)` for `db2`; forget the decay
+#    in `dW1`. What does `check_backward` say? Then pass
+#    `grad_fn=lambda X, y, p, c: (my_cost(X, y, p, c), my_backward(my_forward(X, p), y, p, c))`
+#    to `handin.gradient_check(X, y, params, c=c, ...)`: which rows of the table catch each
+#    bug? Would the bias bug be caught with the zero biases of `init_params`?
+# 2. **The mask.** The package masks with `Z1 > 0`. Would `A1 > 0` give the same
+#    gradient? And `Z1 >= 0`? Try both, and explain with the kink example.
+# 3. **A bias is a weight.** Append a column of ones to $A_1$ and a row $b_2$ to $W_2$, so that
+#    $Z_2 = [A_1, 1]\,[W_2; b_2]$. Show that the formula for `dW2` then gives `db2` in its
+#    last row — which is why `db2` is a sum over the batch.
+# 4. **Cost of the backward pass.** Count the multiplications of the forward and of the
+#    backward pass for $n = 32$, $d = 784$, $h = 256$, $k = 10$. A layer's backward pass
+#    usually needs two matrix products for the forward pass's one; why is ours barely
+#    more expensive than the forward pass? (Hint: which gradient does nobody need?)

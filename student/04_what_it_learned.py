@@ -1,0 +1,245 @@
+# %% [markdown]
+# # Chapter 4 — What the network learned
+#
+# Chapter 3 trained the network and measured it with two numbers. This chapter opens it up.
+# It shows
+#
+# 1. the first layer: each column of `W1` drawn as a 28 × 28 image, the template its hidden
+#    unit matches against the input — and what training changed in it;
+# 2. the **confusion matrix** on the test set: which digits are mistaken for which;
+# 3. the network's **most confident mistakes**, and how sure it is when it is right and when
+#    it is wrong;
+# 4. what the weight decay `c` does to the weights: the same run with `c = 0` and with
+#    `c = 1e-2`, their weight images side by side, their norms $\lVert W1 \rVert$ and test
+#    accuracies — and an exact prediction for the pixels that are never inked.
+
+# %%
+import numpy as np
+import matplotlib.pyplot as plt
+
+import handin
+from handin.experiment import prepare
+from handin.metrics import confident_mistakes, confusion_matrix
+from handin.plotting import plot_confidence, plot_confusion, show_digits, show_weights
+
+# %% [markdown]
+# The run of Chapter 3: the sample, 15% held out, `fit`'s defaults (256 hidden units,
+# `lr = 0.1`, `c = 1e-4`, batches of 32) for 10 epochs with seed 0.
+
+# %%
+split = prepare("sample", seed=0)
+params, history = handin.fit(split.X_train, split.y_train, split.X_val, split.y_val,
+                             hidden=256, lr=0.1, c=1e-4, batch_size=32, epochs=10, seed=0)
+print(f"test accuracy: {handin.accuracy(split.X_test, split.y_test, params):.2f}")
+
+# %% [markdown]
+# ## 1. The first layer: 256 templates
+#
+# Hidden unit `j` computes `Z1[:, j] = X @ W1[:, j] + b1[j]`: a weighted sum of the 784
+# pixels, with the 784 weights in column `j` of `W1`. Reshaped to 28 × 28, that column is a
+# picture of what the unit responds to: ink on a red pixel raises `Z1[:, j]`, ink on a blue
+# pixel lowers it, white pixels do not matter. After the ReLU, `A1[:, j]` is positive only
+# when the image matches the red parts more than the blue ones. Here are the first 32 units:
+
+# %%
+fig = plt.figure(figsize=(8, 4.3), layout="constrained")
+show_weights(params["W1"], n=32, fig=fig,
+             title="Trained W1: the first 32 of 256 hidden units")
+plt.show()
+
+# %% [markdown]
+# Mostly noise. That is not a plotting bug: most of `W1` is still the random matrix it
+# started from. `fit(seed=0)` draws its initial weights as
+# `init_params(784, 256, 10, seed=0)` does, so we can get them back and compare:
+
+# %%
+W1_init = handin.init_params(784, 256, 10, seed=0, dtype=np.float32)["W1"]
+W1 = params["W1"]
+print(f"||W1_init||          = {np.linalg.norm(W1_init):.2g}")
+print(f"||W1||               = {np.linalg.norm(W1):.2g}")
+print(f"||W1 - W1_init||     = {np.linalg.norm(W1 - W1_init):.2g}")
+
+# %% [markdown]
+# Ten epochs on 3,400 images moved `W1` by less than a third of its size. The change
+# `W1 - W1_init` is what the network learned, and it has structure — pen strokes, loops,
+# and parts of digits in red next to blue regions where ink counts *against* the unit:
+
+# %%
+fig = plt.figure(figsize=(8, 4.3), layout="constrained")
+show_weights(W1 - W1_init, n=32, fig=fig, label="change of weight",
+             title="What training changed: W1 − W1_init, the same 32 units")
+plt.show()
+
+# %% [markdown]
+# Notice the white frame: training never touched the pixels near the border. The gradient
+# of the data term is `dW1 = X.T @ dZ1`, and row `p` of it is
+# $\sum_i X[i, p]\, dZ1[i, :]$: zero if pixel `p` is 0 in every training image. Those
+# *blank* pixels get no signal at all:
+
+# %%
+blank = (split.X_train == 0).all(axis=0)        # (784,): pixels never inked in training
+print(f"{blank.sum()} of 784 pixels are 0 in all {len(split.X_train)} training images")
+
+# %% [markdown]
+# Their weights only feel the decay term $c\,\lVert W1 \rVert^2$. We come back to them in
+# section 4.
+#
+# ## 2. The confusion matrix
+#
+# Entry `C[i, j]` of the confusion matrix counts the test images of digit `i` that the
+# network labels `j`. The diagonal holds the correct answers; each row sums to the 100
+# test images of its digit; everything off the diagonal is a mistake, and *where* it is
+# tells which digits are confused with which. `handin.metrics.confusion_matrix` computes it
+# from the labels and the predictions (`handin.predict`, the arg-max of `Z2`):
+
+# %%
+P = handin.predict_proba(split.X_test, params)        # (1000, 10): a row of P per image
+pred = handin.predict(split.X_test, params)           # (1000,): the most probable digit
+C = confusion_matrix(split.y_test, pred, n_classes=10)
+print("C:", C.shape, " row sums:", C.sum(axis=1))
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 5.2), layout="constrained")
+plot_confusion(C, split.class_names, ax=ax, colorbar=True,
+               title="Test set: true digit (rows) against predicted digit (columns)")
+plt.show()
+
+# %% [markdown]
+# The colour follows the square root of the count, so that single mistakes are visible
+# next to the diagonal's hundreds. The mistakes are not spread evenly: they gather in a few
+# cells, between digits that are written alike — a 9 with an open loop reads as a 4, a 2
+# with a flat bottom as a 7, and 8 attracts 3s and 5s. On this run 2 is the hardest digit,
+# 0 the easiest.
+#
+# ## 3. The most confident mistakes
+#
+# For every test image the network gives a probability to each digit, a row of `P`. A
+# mistake made with probability 0.5 is a hesitation; one made with 0.95 is a confident
+# mistake. `handin.metrics.confident_mistakes` returns the indices of the wrong predictions,
+# sorted by the probability given to the wrong digit:
+
+# %%
+idx = confident_mistakes(P, split.y_test, n=12)
+fig = plt.figure(figsize=(7.5, 3.4), layout="constrained")
+show_digits(split.X_test[idx], split.y_test[idx], pred=pred[idx], prob=P[idx, pred[idx]],
+            class_names=split.class_names, ncols=6, n=12, fig=fig,
+            title="The 12 most confident mistakes: true → predicted, p = P[i, predicted]")
+plt.show()
+
+# %% [markdown]
+# Some of these are hard for people too: digits cut off, written unusually, or closer to
+# the wrong class than to their label. Others are plain to us, and the network is still
+# sure of its wrong answer. A probability from a softmax is not a guarantee.
+#
+# Over the whole test set, how sure is the network when it is right, and when it is wrong?
+# The *confidence* of a prediction is the largest probability in its row of `P`:
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 3.4), layout="constrained")
+plot_confidence(P, split.y_test, ax=ax)
+plt.show()
+
+# %% [markdown]
+# (The count axis is logarithmic.) Right answers pile up near confidence 1; wrong answers
+# are spread out and mostly less confident. Confidence is informative — a low one is worth a
+# second look — but a good share of the mistakes are made with a confidence above 0.8.
+#
+# ## 4. What the weight decay `c` does
+#
+# The cost adds $c\,(\lVert W1 \rVert^2 + \lVert W2 \rVert^2)$ to the cross-entropy, so its
+# gradient with respect to `W1` gets an extra $2c \cdot W1$ and one SGD step reads
+#
+# $$W1 \leftarrow W1 - \mathrm{lr}\,\Big(\frac{\partial J_{\text{data}}}{\partial W1} + 2c\,W1\Big)
+#   = (1 - 2\,\mathrm{lr}\,c)\,W1 - \mathrm{lr}\,\frac{\partial J_{\text{data}}}{\partial W1}.$$
+#
+# Every step shrinks every weight by the factor $1 - 2\,\mathrm{lr}\,c$ (hence the name
+# *weight decay*); the data gradient pushes back only where the weights help to classify.
+# We train the same network with `c = 0` and with a hundred times the default, `c = 1e-2`.
+# The seed is the same, so all three runs start from the same `W1_init` and see the same
+# batches: the only difference is `c`.
+
+# %%
+runs = {1e-4: params}                                  # the run above
+for c in (0.0, 1e-2):
+    runs[c], _ = handin.fit(split.X_train, split.y_train, split.X_val, split.y_val,
+                            c=c, epochs=10, seed=0)
+runs = dict(sorted(runs.items()))                      # c = 0, 1e-4, 1e-2
+
+# %% [markdown]
+# The same 16 hidden units under the three values of `c`. Each panel has its own colour
+# scale (read the colourbars: with `c = 1e-2` the weights are several times smaller):
+
+# %%
+fig = plt.figure(figsize=(12, 3.9), layout="constrained")
+for sub, (c, p) in zip(fig.subfigures(1, 3), runs.items()):
+    show_weights(p["W1"], n=16, ncols=4, fig=sub,
+                 title=f"c = {c:g}:  ||W1|| = {np.linalg.norm(p['W1']):.2g}")
+plt.show()
+
+# %% [markdown]
+# With `c = 0` the first layer keeps all its initial noise. With `c = 1e-2` the noise has
+# faded and what is left is the learned structure: the images look like the *changes* of
+# section 1. The numbers:
+
+# %%
+print("      c   ||W1||   test accuracy")
+for c, p in runs.items():
+    acc = handin.accuracy(split.X_test, split.y_test, p)
+    print(f"{c:7g}   {np.linalg.norm(p['W1']):6.2g}   {acc:.2f}")
+
+# %% [markdown]
+# A stronger decay gives much smaller weights, but here it also costs accuracy: with
+# `c = 1e-2` the decay pulls so hard that the network cannot fit even its training images
+# as well (exercise 2). `c = 1e-4` is too weak to change much in ten epochs; what `c` is
+# best is a question for the validation set.
+#
+# ### An exact prediction: the blank pixels
+#
+# For the blank pixels of section 1 the data gradient is exactly zero, so each of the
+# $S$ steps only multiplies their weights by $1 - 2\,\mathrm{lr}\,c$:
+#
+# $$W1[\text{blank}] = (1 - 2\,\mathrm{lr}\,c)^{S}\; W1_{\text{init}}[\text{blank}],
+# \qquad S = 10 \cdot \lceil 3400 / 32 \rceil = 1070 .$$
+
+# %%
+steps = 10 * -(-len(split.X_train) // 32)
+print(f"S = {steps} steps")
+print("      c   ||W1[blank]|| / ||W1_init[blank]||   (1 - 2 lr c)^S")
+for c, p in runs.items():
+    ratio = np.linalg.norm(p["W1"][blank]) / np.linalg.norm(W1_init[blank])
+    print(f"{c:7g}   {ratio:21.3f}{(1 - 2 * 0.1 * c) ** steps:27.3f}")
+
+# %% [markdown]
+# Theory and measurement agree to the third decimal. Without decay (`c = 0`) the blank
+# weights are exactly their random initial values: they add noise to `Z1` for any test
+# image with ink where the training images had none, and nothing in training can remove
+# it. Weight decay is the only force that acts on them.
+
+# %% [markdown]
+# ## Recap
+#
+# - Column `j` of `W1` is a 28 × 28 template for hidden unit `j`. After ten epochs on the
+#   sample the trained `W1` is still mostly its random start; `W1 - W1_init` shows what was
+#   learned: strokes and parts of digits.
+# - The confusion matrix `C[i, j]` (true `i`, predicted `j`) shows where the mistakes are:
+#   between digits that are written alike.
+# - `confident_mistakes` sorts the wrong predictions by the probability given to the wrong
+#   digit; the network is wrong with high confidence more often than one would like.
+# - Weight decay multiplies the weights by $1 - 2\,\mathrm{lr}\,c$ at every step. `c = 1e-2`
+#   wipes out the initial noise and shrinks $\lVert W1 \rVert$ four-fold, but costs accuracy;
+#   pixels that never see ink are shaped by the decay alone, exactly as predicted.
+#
+# ## Exercises
+#
+# 1. **The units that learned most.** Sort the hidden units by
+#    `np.linalg.norm(W1 - W1_init, axis=0)` and show the 32 that changed most with
+#    `show_weights(W1 - W1_init, units=...)`. Do you recognise parts of digits?
+# 2. **Under-fitting.** Compare the training accuracy (`handin.accuracy` on
+#    `split.X_train`) of the three runs of section 4. Which value of `c` over-fits, which
+#    under-fits?
+# 3. **Choosing c.** Train with `c` in `[0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2]` and plot the final
+#    validation accuracy against `c` (log scale). Which `c` would you pick — and why must the
+#    choice not look at the test set?
+# 4. **Per digit.** From `C`, compute the accuracy of each digit, `C.diagonal() / C.sum(axis=1)`,
+#    and show the confident mistakes of the hardest digit only. Are they mislabelled, or
+#    just badly written?
