@@ -201,18 +201,18 @@ class Lab:
                 "the JupyterLab token appeared in the server's log (redacted in the artifact)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def artifacts():
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
     return chromium_or_fail()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(chromium):
     # A TemporaryDirectory, not tmp_path_factory: pytest keeps those around, and the
     # runtime dir holds the token.
@@ -232,7 +232,7 @@ def lab(chromium):
             server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium):
     from playwright.sync_api import sync_playwright
 
