@@ -39,6 +39,7 @@ import pytest
 from .conftest import NOTEBOOKS
 
 EXPLORER = "05_explorer.ipynb"
+DRAW = "06_draw_a_digit.ipynb"
 CHAPTERS = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 KERNEL_START_TIMEOUT = 90      # s, from opening a notebook to an idle kernel
@@ -212,7 +213,7 @@ def number(text):
 
 
 # ----------------------------------------------------------------------------- tests
-@pytest.mark.parametrize("name", [c for c in CHAPTERS if c != EXPLORER] or
+@pytest.mark.parametrize("name", [c for c in CHAPTERS if c not in (EXPLORER, DRAW)] or
                          [pytest.param(None, marks=pytest.mark.skip("no chapters"))])
 def test_chapter_runs_in_jupyterlab(page, lab, artifacts, name):
     run_chapter(page, lab, artifacts, name)
@@ -335,3 +336,41 @@ def test_explorer_redraws_when_the_learning_rate_slider_moves(page, lab, artifac
     ex.root.screenshot(path=artifacts / f"{stem}-6-widget-after-run.png")
     problems = page_problems(page, panel)
     assert not problems, format_problems(EXPLORER + " after the slider change", problems)
+
+
+def test_drawing_a_one_with_the_mouse_predicts_a_one(page, lab, artifacts):
+    """Chapter 6: clear the pad, draw a vertical stroke with the real mouse, read the prediction."""
+    panel = run_chapter(page, lab, artifacts, DRAW)
+    pad = panel.locator(".jp-OutputArea-output", has=page.locator(
+        ".jupyter-widgets button", has_text="Clear")).first
+    clear = pad.locator("button", has_text="Clear").first
+    status = pad.locator(".widget-html-content")
+    clear.scroll_into_view_if_needed()
+    clear.click()
+    deadline = time.monotonic() + 20
+    while "draw a digit" not in " ".join(status.all_inner_texts()):
+        assert time.monotonic() < deadline, (
+            f"Clear did not reset the pad: {status.all_inner_texts()!r}")
+        time.sleep(0.2)
+    canvases = [c for c in pad.locator("canvas").all()
+                if (c.bounding_box() or {}).get("width", 0) >= 200]
+    assert canvases, "no drawing canvas (>= 200 px wide) in the draw-a-digit widget"
+    box = canvases[0].bounding_box()
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, box["y"] + 0.2 * box["height"])
+    page.mouse.down()
+    for k in range(1, 21):                    # top to bottom, in 20 mouse moves
+        page.mouse.move(x, box["y"] + (0.2 + 0.6 * k / 20) * box["height"])
+        time.sleep(0.02)
+    page.mouse.up()
+    deadline = time.monotonic() + 30
+    text = ""
+    while "prediction: 1" not in text:
+        if time.monotonic() > deadline:
+            page.screenshot(path=artifacts / "06_draw_a_digit-draw-FAILED.png")
+            pytest.fail(f"after drawing a vertical stroke the pad says {text!r}, "
+                        "not 'prediction: 1'")
+        time.sleep(0.2)
+        text = " ".join(status.all_inner_texts())
+    pad.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "06_draw_a_digit-drawn-1.png")
