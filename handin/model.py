@@ -34,6 +34,7 @@ __all__ = [
     "softmax",
     "log_softmax",
     "one_hot",
+    "cross_entropy",
     "forward",
     "cost",
     "backward",
@@ -129,6 +130,29 @@ def one_hot(y, n_classes, dtype=np.float64):
     return Y
 
 
+def cross_entropy(Z, y):
+    """Mean cross-entropy ``mean_i(-log softmax(Z)[i, y_i])`` of logits ``Z``, by log-sum-exp.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_classes)
+        Logits.
+    y : ndarray of shape (n_samples,)
+        Integer labels.
+
+    Returns
+    -------
+    float
+        Accumulated in float64 whatever the dtype of ``Z``.
+
+    Examples
+    --------
+    >>> round(cross_entropy(np.array([[0.0, 0.0]]), np.array([1])), 6)   # log 2
+    0.693147
+    """
+    return float(-log_softmax(Z)[np.arange(len(y)), y].mean(dtype=np.float64))
+
+
 def forward(X, params):
     """Forward pass, keeping every intermediate that the backward pass needs.
 
@@ -153,8 +177,7 @@ def forward(X, params):
 
 def _cost_from(cache, y, params, c):
     """Mean cross-entropy of the cached logits plus the weight-decay term."""
-    logP = log_softmax(cache["Z2"])
-    data_term = -logP[np.arange(len(y)), y].mean()
+    data_term = cross_entropy(cache["Z2"], y)
     decay = c * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2))
     return float(data_term + decay)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["loss_acc_axes", "plot_history", "epoch_plots"]
+__all__ = ["loss_acc_axes", "plot_history", "epoch_plots", "show_digits", "show_weights",
+           "plot_confusion", "plot_confidence", "LiveHistoryFigure", "probability_bars"]
 
 TRAIN_STYLE = dict(color="tab:blue", marker="o", markersize=3)
 VAL_STYLE = dict(color="tab:orange", marker="s", markersize=3)
@@ -85,8 +86,6 @@ def epoch_plots(history, path=None, *, title=None):
 
 
 # --- What the network sees and learned (chapters 3 and 4) --------------------------------
-
-__all__ += ["show_digits", "show_weights", "plot_confusion", "plot_confidence"]
 
 MISTAKE_COLOR = "tab:red"
 
@@ -363,8 +362,6 @@ FADED_COLORS = ("tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "
                 "tab:olive", "tab:cyan")
 LIVE_CURVES = ("train_loss", "val_loss", "train_acc", "val_acc")
 
-__all__ += ["LiveHistoryFigure"]
-
 
 class LiveHistoryFigure:
     """The explorer's two panels, updated in place and rendered to PNG with Agg.
@@ -600,9 +597,6 @@ def _live_acc_limits(values):
         return 0.0, 1.01
     lo = np.floor((float(values.min()) - 0.02) * 20.0) / 20.0
     return float(min(max(lo, 0.0), 0.9)), 1.01
-
-
-__all__ += ["probability_bars"]
 
 
 def probability_bars(P, ax=None, *, class_names=None, title="class probabilities"):

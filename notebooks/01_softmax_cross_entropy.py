@@ -231,12 +231,12 @@ dZ2 = (P - Y) / n
 # The approximate one. `handin.gradcheck.numerical_gradient(f, params, name, index, eps=1e-5)`
 # computes the central difference of `f(params)` along one entry of the array
 # `params[name]` (flat index), so we put the logits in a dict and write the cost as a
-# function of them (the mean cross-entropy, by log-sum-exp; no decay, it does not depend
-# on $Z_2$):
+# function of them (`handin.model.cross_entropy`: the mean cross-entropy, by log-sum-exp;
+# no decay, it does not depend on $Z_2$):
 
 # %%
 def J(logits):
-    return -log_softmax(logits["Z2"])[np.arange(n), y].mean()
+    return handin.model.cross_entropy(logits["Z2"], y)
 
 logits = {"Z2": Z2.copy()}
 approx = np.array([numerical_gradient(J, logits, "Z2", idx) for idx in range(Z2.size)]).reshape(n, k)
