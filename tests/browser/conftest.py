@@ -8,17 +8,17 @@
   the ``Authorization`` header the browser sends: it is never on a command line, in a URL,
   in a log or in pytest's output. The server's log is saved, token redacted, to
   ``artifacts/browser/jupyterlab-server.log``.
-* ``browser`` (session): Debian's Chromium (``/usr/bin/chromium``) driven by Playwright,
-  headless, with the flags that keep it off the (closed) network. Playwright gives every
-  launch a fresh, empty profile (user data dir).
+* ``browser`` (session): Chromium, Chrome or Edge (found by ``_chromium.find_browser``)
+  driven by Playwright, headless, with the flags that keep it off the (closed) network.
+  Playwright gives every launch a fresh, empty profile (user data dir).
 * ``page`` (function): a new browser context logged in to ``lab``; its console messages
   are saved to ``artifacts/browser/<test>-console.log``; the test's kernels are shut down
   afterwards.
 
-Without Chromium the tests FAIL and say what to install, unless ``HANDIN_SKIP_BROWSER=1``
-is set (then they are skipped with that reason). ``HANDIN_CHROMIUM`` points to another
-Chromium binary; ``HANDIN_BROWSER_NOTEBOOKS`` to another folder of chapters (used to
-show that the test fails on a broken explorer, see test_jupyterlab.py).
+Without a browser the tests are skipped with one line saying how to get one, or fail with
+it when ``HANDIN_REQUIRE_BROWSER=1`` (``.ci/run``); ``HANDIN_CHROMIUM`` names a browser
+binary (see _chromium.py). ``HANDIN_BROWSER_NOTEBOOKS`` points to another folder of
+chapters (used to show that the test fails on a broken explorer, see test_jupyterlab.py).
 """
 
 from __future__ import annotations
@@ -40,11 +40,11 @@ import urllib.request
 
 import pytest
 
+from ._chromium import browser_or_skip
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 NOTEBOOKS = pathlib.Path(os.environ.get("HANDIN_BROWSER_NOTEBOOKS") or REPO / "notebooks")
 ARTIFACTS = REPO / "artifacts" / "browser"
-CHROMIUM = os.environ.get("HANDIN_CHROMIUM") or "/usr/bin/chromium"
-SKIP_VAR = "HANDIN_SKIP_BROWSER"
 
 # The flags that keep Chromium quiet on a machine with no internet (otherwise it floods
 # the closed network with connection attempts); Playwright adds --headless and a fresh
@@ -67,26 +67,6 @@ LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none",
                                                "autoStartDefaultKernel": True},
 }
-
-
-def chromium_or_fail():
-    """The Chromium binary; fail (or skip if HANDIN_SKIP_BROWSER=1) when it is missing."""
-    if os.environ.get(SKIP_VAR) == "1":
-        state = "found" if shutil.which(CHROMIUM) else "not installed"
-        pytest.skip(f"{SKIP_VAR}=1 is set: browser test skipped (Chromium {state} at {CHROMIUM})")
-    if not shutil.which(CHROMIUM):
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}. The browser test (JupyterLab in headless "
-            "Chromium) needs Debian's chromium: run `apt-get install chromium` (as root; "
-            ".ci/run does it), or set HANDIN_CHROMIUM to a Chromium binary, or set "
-            f"{SKIP_VAR}=1 to skip this test explicitly.", pytrace=False)
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        pytest.fail("Playwright for Python is not installed: pip install -e '.[test]' "
-                    "(it drives the system Chromium; do not run `playwright install`).",
-                    pytrace=False)
-    return CHROMIUM
 
 
 def free_port():
@@ -209,7 +189,7 @@ def artifacts():
 
 @pytest.fixture(scope="module")
 def chromium():
-    return chromium_or_fail()
+    return browser_or_skip()
 
 
 @pytest.fixture(scope="module")
@@ -237,7 +217,7 @@ def browser(chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        b = p.chromium.launch(headless=True, args=CHROMIUM_ARGS, **chromium.launch_kwargs())
         try:
             yield b
         finally:
