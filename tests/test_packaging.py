@@ -2,9 +2,14 @@
 
 import pathlib
 import re
-import tomllib
+import sys
 
 import yaml
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: tomllib's forerunner (a test dependency there, see pyproject.toml)
+    import tomli as tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONDA_TO_PIP = {"matplotlib-base": "matplotlib"}
@@ -13,6 +18,9 @@ NOT_PACKAGES = {"python", "pip"}
 
 
 def _split(req):
+    """``"name[extra]>=1.0; marker"`` -> ``("name", ">=1.0")``: conda has no environment markers,
+    so environment.yml lists a marked requirement unconditionally."""
+    req = req.split(";")[0]
     name, spec = re.match(r"^([A-Za-z0-9_.\-\[\]]+)\s*(.*)$", req.strip()).groups()
     return re.sub(r"\[.*\]", "", name).lower(), spec.replace(" ", "")
 
