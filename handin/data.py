@@ -6,7 +6,9 @@ and ``load("fashion-mnist")`` give the full data sets in their standard split of
 60,000 training and 10,000 test images (the report this book grew from tested
 on 9,999 images, because of an off-by-one slice). They are read from a local
 folder when it holds the four IDX files, else downloaded once with pooch and
-cached; every file is checked against its known sha256 before it is used.
+cached (see :mod:`handin.download`); every file is checked against its known
+sha256 before it is used. ``load("path/to/folder")`` reads the four IDX files of
+any folder.
 
 Images are rows of 784 uint8 pixels (0..255, a 28 x 28 image read row by row);
 :func:`scale` turns them into floats in [0, 1].
@@ -14,25 +16,20 @@ Images are rows of 784 uint8 pixels (0..255, a 28 x 28 image read row by row);
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
-import logging
 import os
 import pathlib
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
-import pooch
 
 from ._idx import parse_idx, read_idx
 from ._validation import check_scalar
+from .download import (FILES, MIRRORS, SHA256, DatasetNotAvailable, cache_dir, fetch,
+                       fetch_verified, file_hash)
 
 __all__ = ["DATASETS", "Dataset", "DatasetNotAvailable", "load", "fetch", "cache_dir",
-           "read_idx", "scale", "train_val_split"]
-
-log = logging.getLogger(__name__)
+           "read_idx", "scale", "train_val_split", "FILES", "MIRRORS", "SHA256"]
 
 DATASETS = ("sample", "mnist", "fashion-mnist")
 DIGIT_NAMES = tuple(str(k) for k in range(10))
@@ -42,40 +39,6 @@ CLASS_NAMES = {"sample": DIGIT_NAMES, "mnist": DIGIT_NAMES, "fashion-mnist": FAS
 
 SAMPLE_PATH = pathlib.Path(__file__).with_name("datasets") / "mnist_sample.npz"
 SAMPLE_SHA256 = "079aa07ea0625714380a0766350a39c625dc1d3003b5abb1118ebc44f76cb3ef"
-DEBIAN_FASHION_MNIST = pathlib.Path("/usr/share/datasets/fashion-mnist")  # dataset-fashion-mnist
-
-FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
-MIRRORS = {
-    "mnist": ("https://ossci-datasets.s3.amazonaws.com/mnist/",
-              "https://storage.googleapis.com/cvdf-datasets/mnist/",
-              "http://yann.lecun.com/exdb/mnist/"),
-    "fashion-mnist": ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-                      "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/"),
-}
-# sha256 of each file: first as published (what the mirrors serve; tensorflow_datasets'
-# url_checksums), then of known repacks of the same content. Debian's dataset-fashion-mnist
-# recompresses the files without the gzip name field: other .gz bytes, same IDX data.
-SHA256 = {
-    "mnist": dict(zip(FILES, [
-        ("440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",),
-        ("3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",),
-        ("8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",),
-        ("f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",)])),
-    "fashion-mnist": dict(zip(FILES, [
-        ("3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
-         "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7"),
-        ("a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
-         "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056"),
-        ("346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
-         "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa"),
-        ("67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
-         "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05")])),
-}
-
-
-class DatasetNotAvailable(OSError):
-    """A data set is neither on this machine (intact) nor downloadable right now."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,7 +47,9 @@ class Dataset:
 
     Attributes
     ----------
-    name : {"sample", "mnist", "fashion-mnist"}
+    name : str
+        ``"sample"``, ``"mnist"``, ``"fashion-mnist"``, or the name of the folder the
+        IDX files were read from when they are none of these.
     X_train : ndarray of shape (n_train, 784), dtype uint8
         Training images, pixels 0..255, each row a 28 x 28 image read row by row.
     y_train : ndarray of shape (n_train,), dtype int64
@@ -116,146 +81,6 @@ class Dataset:
                                  f"got {X.shape} and {y.shape}.")
 
 
-def cache_dir(data_home=None):
-    """The folder where downloaded data sets are kept (one sub-folder per data set).
-
-    Parameters
-    ----------
-    data_home : str or os.PathLike, optional
-        Use this folder. Default: the environment variable ``HANDIN_DATA`` if
-        set, else the user cache folder of ``pooch.os_cache("handin")``.
-
-    Returns
-    -------
-    pathlib.Path
-        The folder (not created here).
-    """
-    data_home = data_home if data_home is not None else os.environ.get("HANDIN_DATA") or None
-    if data_home is None:
-        return pathlib.Path(pooch.os_cache("handin"))
-    return pathlib.Path(data_home).expanduser()
-
-
-def _check_name(name, allowed):
-    if not isinstance(name, str) or name not in allowed:
-        raise ValueError(f"name must be one of {', '.join(map(repr, allowed))}, got {name!r}.")
-    return name
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _find_local(name, data_home):
-    """``{file: (path, sha256)}`` from the first folder that holds all four files, or None."""
-    root = cache_dir(data_home)
-    folders = [root / name, root] + ([DEBIAN_FASHION_MNIST] if name == "fashion-mnist" else [])
-    for folder in folders:
-        paths = {fname: folder / fname for fname in FILES}
-        if all(path.is_file() for path in paths.values()):
-            found = {fname: (path, _sha256(path)) for fname, path in paths.items()}
-            for fname, (path, digest) in found.items():
-                if digest not in SHA256[name][fname]:
-                    raise DatasetNotAvailable(
-                        f"{path} is not the {name} file {fname}: its sha256 is {digest}, expected "
-                        f"{SHA256[name][fname][0]}. It is corrupt, truncated or from another data "
-                        f"set: replace it, or delete it so that handin downloads it again.")
-            return found
-    return None
-
-
-def _not_available(name, data_home, failures=()):
-    folder = cache_dir(data_home) / name
-    mirrors = "".join(f"\n    {url}" for url in MIRRORS[name])
-    how = "could not be downloaded" if failures else "download=False"
-    text = (f"The {name} data set is not on this machine, and {how}.\n"
-            f"It needs the four files {', '.join(FILES)} from one of{mirrors}\n"
-            f"Put them in {folder} (or in the folder named by the environment variable "
-            f"HANDIN_DATA, or pass data_home=) and load it again, or connect to the internet and "
-            f"call load({name!r}) with download=True.")
-    if name == "fashion-mnist":
-        text += ("\nOn Debian or Ubuntu, `apt-get install dataset-fashion-mnist` installs the "
-                 f"files in {DEBIAN_FASHION_MNIST}, which handin reads.")
-    text += "\nload('sample') works offline: 5,000 real MNIST digits shipped with handin."
-    if failures:
-        text += "\nDownload attempts:" + "".join(f"\n  - {line}" for line in failures)
-    return text
-
-
-@contextlib.contextmanager
-def _pooch_quiet(quiet):
-    """Silence pooch's own messages ("Downloading data from ...") when no progress is shown."""
-    logger = pooch.get_logger()
-    level = logger.level
-    if quiet:
-        logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
-def fetch(name, *, data_home=None, progress=None):
-    """The four IDX files of a data set, verified, from a local folder or downloaded.
-
-    The first of these folders that holds all four files is used:
-    ``cache_dir(data_home) / name``, ``cache_dir(data_home)`` itself and, for
-    Fashion-MNIST, Debian's ``/usr/share/datasets/fashion-mnist``. Otherwise
-    the missing files are downloaded into ``cache_dir(data_home) / name``, each
-    from the first mirror in ``MIRRORS[name]`` that serves it intact. A download
-    that is cut short or fails its sha256 is deleted, never kept.
-
-    Parameters
-    ----------
-    name : {"mnist", "fashion-mnist"}
-    data_home : str or os.PathLike, optional
-        See :func:`cache_dir`.
-    progress : bool, optional
-        Show a progress bar (on stderr) while downloading. Default: if stderr is a terminal.
-
-    Returns
-    -------
-    paths : dict of str to pathlib.Path
-        ``{file name: path}`` for the names in ``FILES``.
-
-    Raises
-    ------
-    DatasetNotAvailable
-        If a local file fails its sha256, or no mirror could deliver a file; the
-        message says which files are needed, where to put them and where to get them.
-    """
-    _check_name(name, DATASETS[1:])
-    return {fname: path for fname, (path, _) in _fetch(name, data_home, progress).items()}
-
-
-def _fetch(name, data_home, progress, download=True):
-    found = _find_local(name, data_home)
-    if found is not None:
-        return found
-    if not download:
-        raise DatasetNotAvailable(_not_available(name, data_home))
-    folder = cache_dir(data_home) / name
-    show = sys.stderr.isatty() if progress is None else bool(progress)
-    with _pooch_quiet(not show):
-        for fname in FILES:
-            failures = []
-            for url in (mirror + fname for mirror in MIRRORS[name]):
-                try:
-                    pooch.retrieve(url, f"sha256:{SHA256[name][fname][0]}", fname=fname,
-                                   path=folder, progressbar=show)
-                    break
-                except (OSError, ValueError) as exc:  # requests' errors are OSErrors; bad hash
-                    log.info("could not download %s: %s", url, exc)
-                    failures.append(f"{url}: {str(exc).splitlines()[0][:300]}")
-            else:
-                raise DatasetNotAvailable(_not_available(name, data_home, failures))
-    return _find_local(name, data_home)
-
-
 def _frozen(a):
     """A read-only copy of ``a`` that no one can make writable again (its memory is bytes)."""
     return np.frombuffer(a.tobytes(), dtype=a.dtype).reshape(a.shape)
@@ -275,12 +100,12 @@ def _read_pair(images_path, labels_path):
 
 
 @functools.lru_cache(maxsize=4)
-def _read_idx_set(name, files):
+def _read_idx_set(name, files, class_names):
     """``files``: ((path, sha256), ...) in the order of FILES; the digest keys the cache."""
     (tr_X, _), (tr_y, _), (te_X, _), (te_y, _) = files
     X_train, y_train = _read_pair(tr_X, tr_y)
     X_test, y_test = _read_pair(te_X, te_y)
-    return Dataset(name, X_train, y_train, X_test, y_test, CLASS_NAMES[name],
+    return Dataset(name, X_train, y_train, X_test, y_test, class_names,
                    str(pathlib.Path(tr_X).parent))
 
 
@@ -291,17 +116,86 @@ def _read_sample(path, sha256):
     return Dataset("sample", *arrays, DIGIT_NAMES, path)
 
 
+def is_folder(name):
+    """True if ``load(name)`` reads a folder: a path, not one of ``DATASETS``.
+
+    A path object, or a string with a path separator, or a string naming an existing
+    folder (``"sample"`` stays the shipped sample even if a folder has that name).
+    """
+    if isinstance(name, os.PathLike):
+        return True
+    if not isinstance(name, str) or name in DATASETS:
+        return False
+    return any(sep and sep in name for sep in (os.sep, os.altsep)) or os.path.isdir(name)
+
+
+def _folder_files(folder):
+    """``{file: path}`` of the four IDX files in ``folder`` (``.gz`` or not); only reads."""
+    folder = pathlib.Path(folder).expanduser()
+    try:
+        entries = set(os.listdir(folder))
+    except FileNotFoundError:
+        raise DatasetNotAvailable(f"data folder {folder} does not exist.") from None
+    except NotADirectoryError:
+        raise DatasetNotAvailable(f"data folder {folder} is not a folder: give the folder that "
+                                  f"holds the four IDX files {', '.join(FILES)}.") from None
+    except OSError as exc:
+        raise DatasetNotAvailable(f"data folder {folder} cannot be read: "
+                                  f"{exc.strerror or exc}.") from None
+    paths, missing = {}, []
+    for fname in FILES:
+        here = [n for n in (fname, fname[:-3]) if n in entries and (folder / n).is_file()]
+        if here:
+            paths[fname] = folder / here[0]
+        else:
+            missing.append(fname)
+    if missing:
+        raise DatasetNotAvailable(
+            f"data folder {folder} lacks {', '.join(missing)}: it must hold the four IDX files "
+            f"{', '.join(FILES)} (gzip-compressed or not).")
+    return paths
+
+
+def _load_folder(folder):
+    """The data set in a folder of four IDX files; named after it, unless its files are
+    exactly those of MNIST or Fashion-MNIST (then a file that differs is refused)."""
+    paths = _folder_files(folder)
+    try:
+        digests = {fname: file_hash(path) for fname, path in paths.items()}
+    except OSError as exc:
+        raise DatasetNotAvailable(f"cannot read {exc.filename or folder}: "
+                                  f"{exc.strerror or exc}.") from None
+    name = pathlib.Path(folder).expanduser().resolve().name or str(folder)
+    class_names = DIGIT_NAMES
+    for known, hashes in SHA256.items():
+        matches = {fname for fname, digest in digests.items() if digest in hashes[fname]}
+        if matches == set(FILES):
+            name, class_names = known, CLASS_NAMES[known]
+            break
+        if matches:   # some files are this data set's, another is not: damaged
+            bad = [f for f in FILES if f not in matches]
+            raise DatasetNotAvailable(
+                f"{paths[bad[0]]} is not the {known} file {bad[0]}: its sha256 is "
+                f"{digests[bad[0]]}, expected {hashes[bad[0]][0]}. It is corrupt or truncated: "
+                "replace it.")
+    files = tuple((str(paths[f]), digests[f]) for f in FILES)
+    return _read_idx_set(name, files, class_names)
+
+
 def load(name="sample", *, data_home=None, download=True, progress=None):
     """Load a data set as uint8 images and int64 labels, split into train and test.
 
     Parameters
     ----------
-    name : {"sample", "mnist", "fashion-mnist"}, default="sample"
+    name : {"sample", "mnist", "fashion-mnist"} or path, default="sample"
         ``"sample"``: 5,000 MNIST digits shipped with handin (4,000 train,
         1,000 test), offline. ``"mnist"``, ``"fashion-mnist"``: the full data
         sets in their standard split of 60,000 train and 10,000 test images
         (not 9,999: the report this book grew from lost one to an off-by-one
-        slice), read or downloaded by :func:`fetch`.
+        slice), read or downloaded by :func:`fetch`. A folder (a path object, a
+        string with a ``/``, or an existing folder's name): the four IDX files
+        ``FILES`` in it, gzip-compressed or not, checked as IDX files; if they are
+        MNIST's or Fashion-MNIST's, against their sha256 too.
     data_home : str or os.PathLike, optional
         Folder of downloaded data sets; see :func:`cache_dir`.
     download : bool, default=True
@@ -318,10 +212,12 @@ def load(name="sample", *, data_home=None, download=True, progress=None):
     Raises
     ------
     ValueError
-        If ``name`` is not one of ``DATASETS``.
+        If ``name`` is neither one of ``DATASETS`` nor a folder, or an IDX file is
+        malformed (truncated, corrupt, wrong type; the message names it).
     DatasetNotAvailable
-        If the data set is not available offline and cannot be downloaded, or a
-        file fails its sha256 (the packaged sample: reinstall handin).
+        If the data set is not available offline and cannot be downloaded, a
+        folder is missing or lacks a file, or a file fails its sha256 (the
+        packaged sample: reinstall handin).
 
     Examples
     --------
@@ -329,10 +225,14 @@ def load(name="sample", *, data_home=None, download=True, progress=None):
     >>> ds.X_train.shape, ds.X_test.shape, ds.X_train.dtype
     ((4000, 784), (1000, 784), dtype('uint8'))
     """
-    _check_name(name, DATASETS)
+    if is_folder(name):
+        return _load_folder(name)
+    if not isinstance(name, str) or name not in DATASETS:
+        raise ValueError(f"name must be one of {', '.join(map(repr, DATASETS))}, or a folder of "
+                         f"IDX files, got {name!r}.")
     if name == "sample":
         try:
-            digest = _sha256(SAMPLE_PATH)
+            digest = file_hash(SAMPLE_PATH)
         except FileNotFoundError:
             digest = "missing"
         if digest != SAMPLE_SHA256:
@@ -341,8 +241,9 @@ def load(name="sample", *, data_home=None, download=True, progress=None):
                 f"expected {SAMPLE_SHA256}. Reinstall handin (pip install --force-reinstall "
                 "handin) to get it back.")
         return _read_sample(str(SAMPLE_PATH), digest)
-    found = _fetch(name, data_home, progress, download)
-    return _read_idx_set(name, tuple((str(found[f][0]), found[f][1]) for f in FILES))
+    found = fetch_verified(name, data_home, progress, download)
+    return _read_idx_set(name, tuple((str(found[f][0]), found[f][1]) for f in FILES),
+                         CLASS_NAMES[name])
 
 
 def train_val_split(X, y, val_fraction=0.15, *, seed=0):

@@ -14,7 +14,7 @@ import threading
 import numpy as np
 import pytest
 
-from handin import data
+from handin import data, download
 from handin.data import DatasetNotAvailable, load, read_idx, scale, train_val_split
 
 # --- tiny IDX files ---------------------------------------------------------------------------
@@ -46,7 +46,7 @@ def tiny(monkeypatch):
     files, arrays = tiny_set()
     for name in ("mnist", "fashion-mnist"):
         monkeypatch.setitem(data.SHA256, name, {f: (sha(b),) for f, b in files.items()})
-    monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST", data.pathlib.Path("/nonexistent/fashion"))
+    monkeypatch.setattr(download, "DEBIAN_FASHION_MNIST", download.pathlib.Path("/nonexistent"))
     return files, arrays
 
 
@@ -143,7 +143,7 @@ def test_mismatched_counts_and_bad_labels(tmp_path, monkeypatch, labels, message
 def test_debian_folder_and_env_var(tmp_path, tiny, monkeypatch):
     files, _ = tiny
     write_files(tmp_path / "debian", files)
-    monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST", tmp_path / "debian")
+    monkeypatch.setattr(download, "DEBIAN_FASHION_MNIST", tmp_path / "debian")
     monkeypatch.setenv("HANDIN_DATA", str(tmp_path / "empty"))
     assert data.cache_dir() == tmp_path / "empty"
     assert data.cache_dir(tmp_path) == tmp_path
@@ -265,6 +265,137 @@ def test_all_mirrors_down_one_clear_error(tmp_path, server, monkeypatch):
     assert "dataset-fashion-mnist" in text and "load('sample')" in text
 
 
+def test_interrupted_download_leaves_nothing(tmp_path, server, monkeypatch):
+    """Ctrl-C in the middle of a download: no file, no temporary file, under its name or not."""
+    url, _ = server
+    monkeypatch.setitem(data.MIRRORS, "mnist", (url + "good/",))
+
+    def interrupted(self, url, output_file, pooch_, check_only=False):
+        with open(output_file, "wb") as f:
+            f.write(b"half a file")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(download.pooch.HTTPDownloader, "__call__", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        data.fetch("mnist", data_home=tmp_path, progress=False)
+    assert list((tmp_path / "mnist").iterdir()) == []
+
+
+def test_pooch_logger_left_alone(tmp_path, server, monkeypatch, capsys):
+    url, _ = server
+    monkeypatch.setitem(data.MIRRORS, "mnist", (url + "good/",))
+    logger = download.pooch.get_logger()
+    before = (logger.level, list(logger.handlers), list(logger.filters), logger.disabled)
+    data.fetch("mnist", data_home=tmp_path, progress=False)
+    assert (logger.level, list(logger.handlers), list(logger.filters), logger.disabled) == before
+    assert capsys.readouterr().err == ""  # and still nothing printed
+
+
+def test_file_hash_is_poochs(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"abc")
+    assert download.file_hash(path) == sha(b"abc") == download.pooch.file_hash(str(path))
+
+
+# --- a folder of IDX files, and a class sharing one read-only ---------------------------------
+
+
+def tree(folder):
+    """Every file and folder under ``folder`` with its size and mtime (to see any write)."""
+    return {str(p.relative_to(folder)): (p.is_dir(), p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*"))} | {".": folder.stat().st_mtime_ns}
+
+
+@pytest.mark.parametrize("compressed", [True, False])
+def test_load_a_folder_of_idx_files(tmp_path, compressed):
+    files, arrays = tiny_set(seed=3)     # not MNIST's hashes: read as IDX files, named by folder
+    folder = tmp_path / "my digits"
+    folder.mkdir()
+    for f, b in files.items():
+        (folder / (f if compressed else f[:-3])).write_bytes(b if compressed
+                                                              else gzip.decompress(b))
+    for name in (folder, str(folder)):
+        ds = load(name)
+        assert ds.name == "my digits" and ds.class_names == tuple("0123456789")
+        np.testing.assert_array_equal(ds.y_train, arrays["train-labels-idx1-ubyte.gz"])
+        assert ds.X_test.shape == (10, 784) and ds.source == str(folder)
+
+
+def test_a_folder_of_mnist_files_is_mnist(tmp_path, tiny):
+    files, _ = tiny
+    write_files(tmp_path / "anywhere", files)
+    ds = load(tmp_path / "anywhere")
+    assert ds.name == "mnist"       # recognised by the hashes (the tiny set stands in for MNIST)
+
+
+@pytest.mark.parametrize("case, message", [
+    ("missing", "does not exist"),
+    ("a file", "is not a folder"),
+    ("under a file", "is not a folder"),
+    ("lacks a file", "lacks t10k-labels-idx1-ubyte.gz"),
+    ("one file damaged", "t10k-images-idx3-ubyte.gz: its sha256 is"),
+    ("truncated", "truncated"),
+    ("corrupt gzip", "not a valid gzip"),
+])
+def test_bad_folders_are_named(tmp_path, tiny, monkeypatch, case, message):
+    files, _ = tiny
+    if case in ("truncated", "corrupt gzip"):   # files of no known data set: checked as IDX
+        for name in data.SHA256:
+            monkeypatch.setitem(data.SHA256, name, {f: ("0" * 64,) for f in data.FILES})
+    folder = tmp_path / "data"
+    if case == "a file":
+        folder.write_text("not a folder")
+    elif case == "under a file":
+        (tmp_path / "file").write_text("")
+        folder = tmp_path / "file" / "data"
+    elif case != "missing":
+        write_files(folder, files)
+        target = folder / ("t10k-images-idx3-ubyte.gz")
+        if case == "lacks a file":
+            (folder / "t10k-labels-idx1-ubyte.gz").unlink()
+        elif case == "one file damaged":
+            target.write_bytes(target.read_bytes()[:-5])
+        elif case == "truncated":
+            target.write_bytes(gzip.compress(gzip.decompress(target.read_bytes())[:-7]))
+        else:
+            raw = bytearray(target.read_bytes())
+            raw[len(raw) // 2] ^= 0xFF
+            target.write_bytes(bytes(raw))
+    error = ValueError if case in ("truncated", "corrupt gzip") else DatasetNotAvailable
+    with pytest.raises(error, match=message) as info:
+        load(folder)
+    assert str(folder) in str(info.value) or case == "one file damaged"
+
+
+def test_names_that_are_not_folders():
+    assert not data.is_folder("sample") and not data.is_folder("MNIST")
+    assert data.is_folder("./MNIST") and data.is_folder(data.pathlib.Path("x"))
+    with pytest.raises(ValueError, match="or a folder of IDX files, got 'MNIST'"):
+        load("MNIST")
+
+
+def test_a_shared_read_only_folder_is_never_written(tmp_path, server, monkeypatch):
+    """The teacher fetches once; every student reads through HANDIN_DATA; nothing changes."""
+    url, hits = server
+    monkeypatch.setitem(data.MIRRORS, "mnist", (url + "good/",))
+    shared = tmp_path / "shared"
+    data.fetch("mnist", data_home=shared, progress=False)
+    for p in [shared, *shared.rglob("*")]:
+        p.chmod(0o555 if p.is_dir() else 0o444)
+    before, n_hits = tree(shared), len(hits)
+    try:
+        monkeypatch.setenv("HANDIN_DATA", str(shared))
+        data._read_idx_set.cache_clear()
+        assert load("mnist").X_train.shape == (20, 784)
+        assert load(shared / "mnist").name == "mnist"
+        assert data.fetch("mnist")["train-images-idx3-ubyte.gz"].parent == shared / "mnist"
+    finally:
+        after = tree(shared)
+        for p in [shared, *shared.rglob("*")]:
+            p.chmod(0o755 if p.is_dir() else 0o644)
+    assert after == before and len(hits) == n_hits
+
+
 # --- the packaged sample ----------------------------------------------------------------------
 
 
@@ -369,7 +500,7 @@ def test_scale():
 # --- the real Fashion-MNIST, as installed by Debian's dataset-fashion-mnist -------------------
 
 
-@pytest.mark.skipif(not data.DEBIAN_FASHION_MNIST.exists(),
+@pytest.mark.skipif(not download.DEBIAN_FASHION_MNIST.exists(),
                     reason="apt-get install dataset-fashion-mnist provides the real files")
 def test_debian_fashion_mnist(tmp_path):
     ds = load("fashion-mnist", data_home=tmp_path, download=False)
