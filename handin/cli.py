@@ -1,10 +1,18 @@
 """``python -m handin train``: the original experiment as a command.
 
 Flags as in the exercise's script (``-lr -bs -epochs -hidden``) plus ``-c``,
-``--dataset``, ``--seed``, ``--out`` and ``--json``.
+``--dataset`` (a name or a folder of IDX files), ``--seed``, ``--out`` and ``--json``.
+
+``python -m handin fetch mnist [fashion-mnist] [--dir DIR]`` downloads full data sets
+once into a folder that a class can share read-only (``HANDIN_DATA=DIR``).
 
 ``python -m handin student-edition [--src notebooks/] [--out student/]`` writes the
 student edition of the chapters (see :mod:`handin.edition`).
+
+No mistake ends in a traceback: a bad argument prints one line and exits with status 2;
+a problem met while running (a missing or damaged data set, an ``--out`` that cannot be
+written, a diverged run) prints what went wrong and exits with 1; Ctrl-C exits with 130
+and leaves no half-written file.
 """
 
 from __future__ import annotations
@@ -12,10 +20,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import pathlib
 import sys
+import tempfile
 
-from . import data, experiment
+from . import data, download, experiment
 from ._validation import check_scalar
 from .train import TrainingDiverged
 
@@ -26,9 +36,25 @@ _FLAGS = {"lr": "-lr", "batch_size": "-bs", "epochs": "-epochs", "hidden": "-hid
           "seed": "--seed"}
 
 
+EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130   # 130 = 128 + SIGINT, as shells do
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit status 2
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+class _Failed(Exception):
+    """A problem met while running: its message is printed, the exit status is 1."""
+
+
+def _dataset(text):
+    if text in data.DATASETS:
+        return text
+    if data.is_folder(text):
+        return pathlib.Path(text)
+    raise argparse.ArgumentTypeError(f"expected {', '.join(data.DATASETS)} or a folder of IDX "
+                                     f"files, got {text!r}")
 
 
 def _scalar(name, kind, **bounds):
@@ -62,8 +88,9 @@ def build_parser():
                    help="hidden units (default 256)")
     t.add_argument("-c", type=_scalar("c", float, min_val=0.0), default=1e-4,
                    help="weight decay, >= 0 (default 1e-4)")
-    t.add_argument("--dataset", choices=data.DATASETS, default="sample",
-                   help="sample (shipped, offline; default), mnist or fashion-mnist (downloaded once)")
+    t.add_argument("--dataset", type=_dataset, default="sample",
+                   help="sample (shipped, offline; default), mnist or fashion-mnist (downloaded "
+                        "once), or a folder holding the four IDX files")
     t.add_argument("--seed", type=_scalar("seed", int, min_val=0), default=0,
                    help="seed of initialisation, split and shuffling (default 0)")
     t.add_argument("--out", type=pathlib.Path, default=pathlib.Path("results"),
@@ -71,6 +98,15 @@ def build_parser():
     t.add_argument("--json", action="store_true", help="end with one JSON line of the results")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.train_parser = t
+    f = sub.add_parser("fetch", help="download full data sets once, into a folder to share",
+                       description="Download (or find) the four IDX files of each data set, "
+                                   "check their sha256, and keep them in DIR/NAME. A class can "
+                                   "then read them from a read-only DIR: HANDIN_DATA=DIR.")
+    f.add_argument("names", nargs="+", metavar="NAME", choices=download.FULL_DATASETS,
+                   help="mnist and/or fashion-mnist")
+    f.add_argument("--dir", type=pathlib.Path, default=None,
+                   help="folder of the data sets (default: $HANDIN_DATA, else the user cache)")
+    f.add_argument("--no-progress", action="store_true", help="no progress bar")
     s = sub.add_parser("student-edition", help="write the chapters with their solutions cut out",
                        description="Write OUT/NN_name.py and an output-free OUT/NN_name.ipynb for "
                                    "every chapter in SRC, each '# BEGIN SOLUTION' ... '# END "
@@ -82,37 +118,79 @@ def build_parser():
     return parser
 
 
+def _out_folder(out):
+    """Create ``out`` and a temporary file in it for the figure, before any training."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise _Failed(f"--out {out} is a file, not a folder: give a folder for "
+                      "epoch_plots.png") from None
+    except OSError as exc:
+        raise _Failed(f"--out {out}: cannot create this folder ({exc.strerror or exc})") from None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=out, prefix=".epoch_plots-", suffix=".png")
+    except OSError as exc:
+        raise _Failed(f"--out {out}: cannot write in this folder ({exc.strerror or exc})") from None
+    os.close(fd)
+    return pathlib.Path(tmp)
+
+
 def train_command(args, parser):
     from .plotting import epoch_plots
 
     progress = not args.no_progress and sys.stderr.isatty()
+    created = not args.out.exists()
+    tmp = _out_folder(args.out)
+    png = None
     try:
-        result = experiment.run(args.dataset, hidden=args.hidden, lr=args.lr, c=args.c,
-                                batch_size=args.bs, epochs=args.epochs, seed=args.seed,
-                                progress=progress)
-    except TrainingDiverged as exc:
-        print(f"handin train: {exc}", file=sys.stderr)
-        return 1
-    except data.DatasetNotAvailable as exc:
-        print(f"handin train: {exc}", file=sys.stderr)
-        return 1
-    except ValueError as exc:  # a value valid alone but not for this data, e.g. -bs > n_train
-        name = str(exc).split()[0]
-        flag = _FLAGS.get(name)
-        if flag is None:
-            raise
-        parser.error(f"argument {flag}: {exc}")
-    result.pop("params")
-    args.out.mkdir(parents=True, exist_ok=True)
-    png = args.out / "epoch_plots.png"
-    epoch_plots(result["history"], png,
-                title=f"{args.dataset}: hidden {args.hidden}, lr {args.lr:g}, c {args.c:g}, "
-                      f"batch {args.bs}")
+        try:
+            result = experiment.run(args.dataset, hidden=args.hidden, lr=args.lr, c=args.c,
+                                    batch_size=args.bs, epochs=args.epochs, seed=args.seed,
+                                    progress=progress)
+        except (TrainingDiverged, OSError, MemoryError) as exc:
+            raise _Failed(str(exc) or type(exc).__name__) from None
+        except ValueError as exc:  # a value valid alone but not for this data (-bs > n_train),
+            name = getattr(exc, "param", None) or str(exc).split()[0]   # or a damaged file
+            flag = _FLAGS.get(name)
+            if flag is None:
+                raise _Failed(str(exc)) from None
+            parser.error(f"argument {flag}: {exc}")
+        result.pop("params")
+        try:
+            epoch_plots(result["history"], tmp,
+                        title=f"{result['dataset']}: hidden {args.hidden}, lr {args.lr:g}, "
+                              f"c {args.c:g}, batch {args.bs}")
+            os.replace(tmp, args.out / "epoch_plots.png")   # all or nothing: never a
+            png = args.out / "epoch_plots.png"               # half-written epoch_plots.png
+        except OSError as exc:
+            raise _Failed(f"--out {args.out}: cannot write epoch_plots.png "
+                          f"({exc.strerror or exc})") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+        if png is None and created:    # failed or interrupted: take back the folder we made
+            try:
+                args.out.rmdir()
+            except OSError:
+                pass
     print(f"in sample accuracy {result['train_accuracy']:.4f}")
     print(f"test sample accuracy {result['test_accuracy']:.4f}")
     print(f"outputting to file {png}")
     if args.json:
         print(json.dumps(result))
+    return 0
+
+
+def fetch_command(args):
+    folder = download.cache_dir(args.dir)
+    progress = not args.no_progress and sys.stderr.isatty()
+    for name in dict.fromkeys(args.names):
+        try:
+            paths = download.fetch(name, data_home=folder, progress=progress)
+        except OSError as exc:
+            raise _Failed(str(exc)) from None
+        where = {str(p.parent) for p in paths.values()}.pop()
+        print(f"{name}: the four IDX files, sha256 checked, in {where}")
+    print(f"To share them read-only with a class: export HANDIN_DATA={folder}")
     return 0
 
 
@@ -130,13 +208,23 @@ def edition_command(args):
 
 
 def main(argv=None):
+    """Run the command line; returns the exit status (0, 1 error, 2 usage, 130 interrupted)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "train":
-        return train_command(args, parser.train_parser)
-    if args.command == "student-edition":
-        return edition_command(args)
-    return 2  # pragma: no cover - argparse enforces the choice
+    try:
+        if args.command == "train":
+            return train_command(args, parser.train_parser)
+        if args.command == "fetch":
+            return fetch_command(args)
+        if args.command == "student-edition":
+            return edition_command(args)
+    except _Failed as exc:
+        print(f"handin {args.command}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(f"handin {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_USAGE  # pragma: no cover - argparse enforces the choice
 
 
 if __name__ == "__main__":  # pragma: no cover

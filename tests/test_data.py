@@ -396,6 +396,24 @@ def test_a_shared_read_only_folder_is_never_written(tmp_path, server, monkeypatc
     assert after == before and len(hits) == n_hits
 
 
+def test_fetch_command_prepares_a_folder_to_share(tmp_path, server, monkeypatch, capsys):
+    from handin import cli
+
+    url, hits = server
+    monkeypatch.setitem(data.MIRRORS, "fashion-mnist", (url + "missing/", url + "good/"))
+    assert cli.main(["fetch", "fashion-mnist", "--dir", str(tmp_path / "class"),
+                     "--no-progress"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert f"fashion-mnist: the four IDX files, sha256 checked, in {tmp_path}/class" in out
+    assert f"export HANDIN_DATA={tmp_path / 'class'}" in out
+    assert sorted(p.name for p in (tmp_path / "class" / "fashion-mnist").iterdir()) == \
+        sorted(data.FILES)
+    n = len(hits)
+    assert cli.main(["fetch", "fashion-mnist", "--dir", str(tmp_path / "class")]) == 0
+    assert len(hits) == n      # already there: nothing downloaded again
+
+
 # --- the packaged sample ----------------------------------------------------------------------
 
 
