@@ -1,0 +1,265 @@
+"""Chapter 5 as a standalone page in Voilà, for a projector or a class that reads no code.
+
+``voila notebooks/05_explorer.ipynb`` executes the whole chapter and serves its outputs
+and widgets without any code. This test starts Voilà on 127.0.0.1 and a free port over a
+*copy* of the chapter (its own Jupyter config, data and runtime folders; no network),
+opens the page in headless Chromium (the ``browser`` fixture, see conftest.py) and checks:
+
+1. the page renders: every cell executed, the explorer's sliders and its chart are there,
+   nothing shows an error or a traceback, and no code cell (no source, no editor) is shown;
+2. a slider move redraws the chart: arrow keys on the learning-rate handle (the keyboard,
+   as a user) start a new run; the chart draws its epochs as they come
+   (``data-epochs`` grows) and the status line shows the new learning rate;
+3. earlier runs stay: the chart draws one run more than before the move (``data-runs``).
+
+The chart's DOM contract (handin.explorer): the root element has the class
+``handin-chart`` and the attributes ``data-runs`` (runs drawn, the current one included)
+and ``data-epochs`` (epochs drawn of the current run); the status line has the class
+``handin-status``. Screenshots and Voilà's log go to artifacts/browser/voila-*.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pathlib
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+from .conftest import ARTIFACTS, NOTEBOOKS, free_port
+
+EXPLORER = "05_explorer.ipynb"
+SERVER_START_TIMEOUT = 90      # s, for Voilà to listen
+RENDER_TIMEOUT = 300           # s, for Voilà to execute the whole chapter and show it
+SETTLE_TIMEOUT = 90            # s, for the chart to be still after the page rendered
+QUIET_SECONDS = 3.0
+REDRAW_TIMEOUT = 60            # s, for the new run's first epoch after the slider move
+PROGRESS_TIMEOUT = 90          # s, for one more epoch drawn
+KEY_PRESSES = 5
+
+NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+LR_IN_STATUS = re.compile(rf"\b(?:lr|learning[ _]rate)\s*[=:]?\s*({NUMBER})", re.I)
+
+# What the page shows that it should not: code, errors, widgets that failed.
+PAGE_JS = r"""
+() => {
+  const text = document.body.innerText || '';
+  return {
+    code_cells: document.querySelectorAll(
+      '.jp-InputArea-editor, .jp-CodeMirrorEditor, .cm-editor, .CodeMirror, .jp-InputPrompt'
+    ).length,
+    // text that only the chapter's code cells hold (its prose quotes `Explorer()` and
+    // `ex.run(...)`, so those alone prove nothing)
+    sources: ['from handin.explorer import', 'ex = Explorer()', 'Image(ex.png())',
+              'print(result)'].filter(s => text.includes(s)),
+    errors: [/Traceback/, /Error displaying widget/i, /model not found/i,
+             /^\s*\w*(Error|Exception)\b/m].filter(r => r.test(text)).map(String),
+    stderr: [...document.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]')]
+              .map(e => e.textContent.slice(0, 300)),
+    loading: !!document.querySelector('#loading:not([style*="display: none"])') &&
+             getComputedStyle(document.querySelector('#loading')).display !== 'none',
+    sliders: document.querySelectorAll('.widget-slider').length,
+  };
+}
+"""
+
+CHART_JS = r"""
+() => {
+  const chart = document.querySelector('.handin-chart');
+  const status = document.querySelector('.handin-status');
+  if (!chart) return null;
+  return {runs: Number(chart.getAttribute('data-runs')),
+          epochs: Number(chart.getAttribute('data-epochs')),
+          status: status ? status.innerText.trim() : null};
+}
+"""
+
+
+class Voila:
+    """``voila 05_explorer.ipynb`` on 127.0.0.1 over a copy of the chapter."""
+
+    def __init__(self, tmp: pathlib.Path, notebook: pathlib.Path):
+        self.tmp = tmp
+        self.root = tmp / "root"
+        self.root.mkdir(parents=True)
+        shutil.copy(notebook, self.root / notebook.name)
+        self.notebook = notebook.name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log_path = tmp / "voila.log"
+        dirs = {name: tmp / name for name in ("config", "data", "runtime", "ipython")}
+        for d in dirs.values():
+            d.mkdir()
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith(("JUPYTER", "JPY_", "IPYTHON"))}
+        self.env.update(JUPYTER_CONFIG_DIR=str(dirs["config"]), JUPYTER_DATA_DIR=str(dirs["data"]),
+                        JUPYTER_RUNTIME_DIR=str(dirs["runtime"]), IPYTHONDIR=str(dirs["ipython"]),
+                        JUPYTER_PLATFORM_DIRS="0", PYTHONUNBUFFERED="1")
+        self.env.pop("MPLBACKEND", None)
+        self.proc = None
+
+    def start(self):
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "voila", self.notebook, "--no-browser",
+             f"--port={self.port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"],
+            cwd=self.root, env=self.env, stdin=subprocess.DEVNULL, stdout=self._log,
+            stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"Voilà exited with code {self.proc.returncode}:\n"
+                                   + self.log_text()[-3000:])
+            try:    # listening is enough: a GET of the page would execute the notebook
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"Voilà did not listen within {SERVER_START_TIMEOUT} s:\n"
+                           + self.log_text()[-3000:])
+
+    def log_text(self):
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)     # our own process group only
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        if self.proc is not None:
+            self._log.close()
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            (ARTIFACTS / "voila-server.log").write_text(self.log_text())
+
+
+@pytest.fixture(scope="module")
+def voila(chromium):
+    pytest.importorskip("voila", reason="pip install -e '.[voila]' (in the test extra)")
+    with tempfile.TemporaryDirectory(prefix="handin-voila-") as tmp:
+        server = Voila(pathlib.Path(tmp), NOTEBOOKS / EXPLORER)
+        try:
+            yield server.start()
+        finally:
+            server.stop()
+
+
+def wait(check, timeout, step=0.25):
+    """Poll ``check()`` until it returns something true; that value, or the last one."""
+    deadline = time.monotonic() + timeout
+    value = check()
+    while not value and time.monotonic() < deadline:
+        time.sleep(step)
+        value = check()
+    return value
+
+
+def settle(page, quiet=QUIET_SECONDS, timeout=SETTLE_TIMEOUT):
+    """The chart's state once it has stayed the same for ``quiet`` seconds (or None)."""
+    deadline = time.monotonic() + timeout
+    last, since = page.evaluate(CHART_JS), time.monotonic()
+    while time.monotonic() - since < quiet:
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.5)
+        now = page.evaluate(CHART_JS)
+        if now != last:
+            last, since = now, time.monotonic()
+    return last
+
+
+def test_explorer_as_a_voila_page(voila, browser, artifacts):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  device_scale_factor=1)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    console = []
+    page.on("console", lambda m: console.append(f"[{m.type}] {m.text}"))
+    page.on("pageerror", lambda e: console.append(f"[pageerror] {e}"))
+    try:
+        _check_page(page, voila, artifacts)
+    except BaseException:
+        page.screenshot(path=artifacts / "voila-FAILED.png", full_page=True)
+        raise
+    finally:
+        (artifacts / "voila-console.log").write_text("\n".join(console))
+        context.close()
+    errors = [line for line in console if line.startswith("[pageerror]") or (
+        line.startswith("[error]") and re.search(r"widget|model", line, re.I))]
+    assert not errors, "the browser console shows widget errors:\n" + "\n".join(errors)
+
+
+def _check_page(page, voila, artifacts):
+    # 1. Voilà executes the chapter, then shows it: sliders, chart, no code, no error.
+    t0 = time.monotonic()
+    page.goto(voila.url, wait_until="commit", timeout=RENDER_TIMEOUT * 1000)
+    state = wait(lambda: (lambda s: s if (s["sliders"] and not s["loading"]) else None)(
+        page.evaluate(PAGE_JS)), RENDER_TIMEOUT, step=1.0)
+    rendered = time.monotonic() - t0
+    page.screenshot(path=artifacts / "voila-1-rendered.png", full_page=True)
+    state = page.evaluate(PAGE_JS)
+    assert state["sliders"] >= 1 and not state["loading"], (
+        f"Voilà did not show the explorer within {RENDER_TIMEOUT} s: {state}")
+    assert state["code_cells"] == 0 and not state["sources"], (
+        f"the Voilà page shows code: {state['code_cells']} editor(s) or prompt(s), "
+        f"source text {state['sources']}")
+    assert not state["errors"] and not state["stderr"], (
+        f"the Voilà page shows errors: {state['errors']} {state['stderr']}")
+    print(f"Voilà rendered the chapter in {rendered:.1f} s")
+
+    chart0 = wait(lambda: page.evaluate(CHART_JS), 30)
+    assert chart0, "no element with the class handin-chart on the page"
+    chart0 = settle(page)
+    assert chart0, f"the chart kept changing for {SETTLE_TIMEOUT} s after the page rendered"
+    assert chart0["status"] is not None, "no element with the class handin-status"
+
+    # 2. The user's move: the learning-rate slider's handle, arrow keys.
+    label = page.locator(".widget-label", has_text=re.compile(r"learning rate", re.I))
+    slider = page.locator(".widget-slider", has=label).first
+    handle = slider.locator(".noUi-handle").first
+    readout = slider.locator(".widget-readout").first
+    handle.scroll_into_view_if_needed()
+    readout0 = readout.inner_text()
+    lo, hi, now = (float(handle.get_attribute(a))
+                   for a in ("aria-valuemin", "aria-valuemax", "aria-valuenow"))
+    key = "ArrowRight" if now <= (lo + hi) / 2 else "ArrowLeft"
+    handle.focus()
+    for _ in range(KEY_PRESSES):
+        page.keyboard.press(key)
+        time.sleep(0.05)
+    assert wait(lambda: readout.inner_text() != readout0, 5), (
+        f"pressing {key} x{KEY_PRESSES} did not move the learning-rate slider ({readout0})")
+    lr1 = float(readout.inner_text().strip().replace("\u2212", "-"))
+
+    def shows_new_lr(status):
+        return any(math.isclose(float(v), lr1, rel_tol=0.06)
+                   for v in LR_IN_STATUS.findall(status or ""))
+
+    # A new run, drawn beside the earlier ones, with its first epoch.
+    chart1 = wait(lambda: (lambda c: c if (c["runs"] == chart0["runs"] + 1 and c["epochs"] >= 1
+                                           and shows_new_lr(c["status"])) else None)(
+        page.evaluate(CHART_JS)), REDRAW_TIMEOUT)
+    page.screenshot(path=artifacts / "voila-2-redrawn.png", full_page=True)
+    last = page.evaluate(CHART_JS)
+    assert chart1, (f"after moving the learning rate from {readout0} to {lr1} the chart did not "
+                    f"draw a new run within {REDRAW_TIMEOUT} s: before {chart0}, now {last}")
+    # 3. The run goes on, epoch by epoch, and the earlier runs stay drawn.
+    chart2 = wait(lambda: (lambda c: c if c["epochs"] > chart1["epochs"] else None)(
+        page.evaluate(CHART_JS)), PROGRESS_TIMEOUT)
+    page.screenshot(path=artifacts / "voila-3-progress.png", full_page=True)
+    assert chart2, (f"the new run drew no further epoch within {PROGRESS_TIMEOUT} s: "
+                    f"{page.evaluate(CHART_JS)}")
+    assert chart2["runs"] == chart0["runs"] + 1, (
+        f"earlier runs were not kept: {chart0['runs']} run(s) drawn before, {chart2['runs']} now")
+    state = page.evaluate(PAGE_JS)
+    assert not state["errors"] and not state["stderr"], state
