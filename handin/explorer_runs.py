@@ -205,17 +205,22 @@ class RunController:
         record = RunRecord(run_label(v, self.n_all), v)
         self.records.append(record)
         self.current, self._t0, self._params = record, time.perf_counter(), None
+        self._context = None
+        self._eval_rows = train_eval_rows
+        self.listener.on_start(record)
+        return record
+
+    def _make_iterator(self, v):
+        """The run's train_iter (made at its first chunk: bad data end the run as an error)."""
         s, n = self.split, v["n_train"]
-        eval_rows = None if train_eval_rows is None else min(int(train_eval_rows), n)
+        rows = None if self._eval_rows is None else min(int(self._eval_rows), n)
         # The generator runs np.errstate, a context variable: every next() and its close()
         # run in this one context, whichever task or callback calls them.
         self._context = contextvars.copy_context()
-        self._iterator = train.train_iter(
+        return train.train_iter(
             s.X_train[:n], s.y_train[:n], s.X_val, s.y_val, hidden=v["hidden"], lr=v["lr"],
             c=v["c"], batch_size=v["batch_size"], epochs=v["epochs"], seed=SEED,
-            yield_every=1, train_eval_rows=eval_rows)
-        self.listener.on_start(record)
-        return record
+            yield_every=1, train_eval_rows=rows)
 
     def advance(self, budget=None):
         """Train the current run for about ``budget`` seconds (``chunk_seconds`` by default),
@@ -228,6 +233,8 @@ class RunController:
         epoch_end, outcome, error = False, None, None
         with self._limit_blas():
             try:
+                if self._iterator is None:
+                    self._iterator = self._make_iterator(record.values)
                 while True:
                     try:
                         p = self._context.run(next, self._iterator)
@@ -285,7 +292,7 @@ class RunController:
     def _end(self, outcome, error):
         record, self.current = self.current, None
         iterator, self._iterator = self._iterator, None
-        if iterator is not None:
+        if iterator is not None and self._context is not None:
             self._context.run(iterator.close)
         record.outcome, record.error = outcome, error
         record.seconds = time.perf_counter() - self._t0
