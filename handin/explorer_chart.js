@@ -125,7 +125,7 @@ function render({ model, el: host }) {
   root.style.cssText = "font-family: system-ui, sans-serif; max-width: 960px;";
   const status = document.createElement("div");
   status.className = "handin-status";
-  status.style.cssText = "font-size: 14px; line-height: 1.4; margin: 4px 0 2px 0; color: #111827; min-height: 1.4em;";
+  status.style.cssText = "font-size: 14px; line-height: 1.4; margin: 4px 0 2px 0; padding-left: 6px; color: #111827; min-height: 1.4em;";
   const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, width: "100%", role: "img",
                           "aria-label": "learning curves" });
   svg.style.maxWidth = W + "px";
