@@ -34,7 +34,8 @@ import time
 
 import pytest
 
-from .conftest import ARTIFACTS, NOTEBOOKS, free_port
+from ._lab import free_port
+from .conftest import ARTIFACTS, NOTEBOOKS
 
 EXPLORER = "05_explorer.ipynb"
 SERVER_START_TIMEOUT = 90      # s, for Voilà to listen
