@@ -52,6 +52,8 @@ LR_IN_STATUS = re.compile(rf"\b(?:lr|learning[ _]rate)\s*[=:]?\s*({NUMBER})", re
 # What the page shows that it should not: code, errors, widgets that failed.
 PAGE_JS = r"""
 () => {
+  if (!document.body) return {code_cells: 0, sources: [], errors: [], stderr: [],
+                              loading: true, sliders: 0};
   const text = document.body.innerText || '';
   return {
     code_cells: document.querySelectorAll(
