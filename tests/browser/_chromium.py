@@ -110,24 +110,27 @@ def playwright_executable():
         return None
 
 
-def playwright_installed(executable, is_exec=is_executable):
-    """True if Playwright's own Chromium, or only its headless shell, is installed.
+def playwright_browser(executable, is_exec=is_executable):
+    """Playwright's own browser if installed: its headless shell, else its full Chromium.
 
     ``executable`` is Playwright's path of its full Chromium,
-    ``<browsers>/chromium-<revision>/chrome-<os>/chrome``; ``playwright install
-    --only-shell`` installs ``<browsers>/chromium_headless_shell-<revision>`` instead, which
-    a headless launch uses.
+    ``<browsers>/chromium-<revision>/chrome-<os>/chrome``. A headless launch with no
+    ``executable_path`` uses ``<browsers>/chromium_headless_shell-<revision>`` (installed
+    with the full one by ``playwright install chromium``, or alone with ``--only-shell``);
+    with only the full one (``--no-shell``) it must be named: ``executable_path``.
     """
     if not executable:
-        return False
-    if is_exec(executable):
-        return True
+        return None
     path = pathlib.Path(executable)
     for parent in path.parents:
         if parent.name.startswith("chromium-"):
             revision = parent.name.split("-", 1)[1]
-            return (parent.parent / f"chromium_headless_shell-{revision}").is_dir()
-    return False
+            if (parent.parent / f"chromium_headless_shell-{revision}").is_dir():
+                return Browser("Playwright's browsers")
+            break
+    if is_exec(executable):
+        return Browser("Playwright's browsers", executable=str(executable))
+    return None
 
 
 def find_browser(environ=None, *, platform=None, playwright_path=playwright_executable,
@@ -152,9 +155,9 @@ def find_browser(environ=None, *, platform=None, playwright_path=playwright_exec
             raise BrowserConfigError(f"{PATH_VAR}={named} is not an executable file: point it "
                                      "to a Chrome, Chromium or Edge binary, or unset it.")
         return Browser(PATH_VAR, executable=path)
-    bundled = playwright_path()
-    if playwright_installed(bundled, is_exec):
-        return Browser("Playwright's browsers", executable=None)
+    bundled = playwright_browser(playwright_path(), is_exec)
+    if bundled is not None:
+        return bundled
     for channel in CHANNELS:
         for path in channel_paths(channel, platform, environ):
             if is_exec(path):

@@ -64,8 +64,15 @@ def test_env_var_pointing_nowhere_is_an_error_not_a_skip(tmp_path, kind):
 
 
 def test_playwright_browser_before_system_ones(tmp_path):
-    bundled = fake_exe(tmp_path / "ms-playwright" / "chromium-1187" / "chrome-linux" / "chrome")
+    registry = tmp_path / "ms-playwright"
+    bundled = fake_exe(registry / "chromium-1187" / "chrome-linux" / "chrome")
     system = fake_exe(tmp_path / "usr" / "chromium")
+    found = find(playwright_path=lambda: bundled, system_paths=(system,))
+    # the full Chromium alone (playwright install --no-shell): named, since a headless
+    # launch would look for the headless shell
+    assert found.source == "Playwright's browsers"
+    assert found.launch_kwargs() == {"executable_path": bundled}
+    (registry / "chromium_headless_shell-1187").mkdir()
     found = find(playwright_path=lambda: bundled, system_paths=(system,))
     assert found.source == "Playwright's browsers" and found.launch_kwargs() == {}
 
@@ -74,7 +81,8 @@ def test_playwright_headless_shell_alone_counts(tmp_path):
     registry = tmp_path / "ms-playwright"
     (registry / "chromium_headless_shell-1187" / "chrome-linux").mkdir(parents=True)
     not_installed = str(registry / "chromium-1187" / "chrome-linux" / "chrome")
-    assert find(playwright_path=lambda: not_installed).source == "Playwright's browsers"
+    found = find(playwright_path=lambda: not_installed)
+    assert found.source == "Playwright's browsers" and found.launch_kwargs() == {}
     (registry / "chromium_headless_shell-1187").rename(registry / "chromium_headless_shell-1")
     assert find(playwright_path=lambda: not_installed) is None  # another revision: no
 
