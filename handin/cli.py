@@ -188,8 +188,9 @@ def fetch_command(args):
             paths = download.fetch(name, data_home=folder, progress=progress)
         except OSError as exc:
             raise _Failed(str(exc)) from None
-        where = {str(p.parent) for p in paths.values()}.pop()
-        print(f"{name}: the four IDX files, sha256 checked, in {where}")
+        where = {p.parent for p in paths.values()}.pop()
+        note = "" if folder in (where, where.parent) else " (read from there on this machine)"
+        print(f"{name}: the four IDX files, sha256 checked, in {where}{note}")
     print(f"To share them read-only with a class: export HANDIN_DATA={folder}")
     return 0
 
