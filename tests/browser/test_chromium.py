@@ -158,9 +158,12 @@ SKIP_OR_FAIL = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("require, outcome", [(None, "1 skipped"), ("1", "1 failed")])
+@pytest.mark.parametrize("require, outcome", [(None, "skipped"), ("1", "failure")])
 def test_no_browser_skips_or_fails_with_one_line(tmp_path, require, outcome):
-    """The real pytest behaviour, in a subprocess: skipped by default, failed when required."""
+    """The real pytest behaviour, in a subprocess: skipped by default, failed when required,
+    with the one-line reason (read from a JUnit report, whatever the terminal's width)."""
+    import xml.etree.ElementTree as ET
+
     test = tmp_path / "test_no_browser.py"
     test.write_text(SKIP_OR_FAIL)
     env = {k: v for k, v in os.environ.items() if k != "HANDIN_REQUIRE_BROWSER"}
@@ -168,12 +171,17 @@ def test_no_browser_skips_or_fails_with_one_line(tmp_path, require, outcome):
         env["HANDIN_REQUIRE_BROWSER"] = require
     root = _chromium.pathlib.Path(__file__).resolve().parents[2]
     env["PYTHONPATH"] = str(root)
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rsf", "-p", "no:nbval",
+    report = tmp_path / "report.xml"
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:nbval",
                            "-p", "no:cacheprovider", "-o", "addopts=", "--rootdir", str(tmp_path),
-                           str(test)], capture_output=True, text=True, env=env, cwd=tmp_path,
-                          timeout=120)
-    assert outcome in proc.stdout, proc.stdout + proc.stderr
-    lines = [line for line in proc.stdout.splitlines() if "playwright install chromium" in line]
-    assert len(lines) == 1, proc.stdout
-    assert ("HANDIN_REQUIRE_BROWSER=1" in lines[0]) is bool(require)
+                           f"--junitxml={report}", str(test)], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=120)
+    assert proc.returncode == (1 if require else 0), proc.stdout + proc.stderr
+    (case,) = ET.parse(report).getroot().iter("testcase")
+    (result,) = [e for e in case if e.tag in ("skipped", "failure", "error")]
+    assert result.tag == outcome
+    message = result.get("message")
+    assert "\n" not in message and HOW_TO_GET in message
+    assert message.endswith("(HANDIN_REQUIRE_BROWSER=1: the browser tests must run)") \
+        is bool(require)
     assert "Traceback" not in proc.stdout
