@@ -132,6 +132,9 @@ def _out_folder(out):
     except OSError as exc:
         raise _Failed(f"--out {out}: cannot write in this folder ({exc.strerror or exc})") from None
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)   # the mode of a file written plainly, not mkstemp's 0600
     return pathlib.Path(tmp)
 
 

@@ -144,6 +144,12 @@ def damage(folder, how):
     return folder
 
 
+def current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def test_a_folder_of_idx_files_trains(tmp_path):
     folder = idx_folder(tmp_path / "my-idx")
     proc = run_cli("train", "--dataset", str(folder), "-epochs", "1", "-hidden", "8", "-bs", "8",
@@ -151,7 +157,8 @@ def test_a_folder_of_idx_files_trains(tmp_path):
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.splitlines()[-1])
     assert result["dataset"] == "my-idx" and result["n_train"] == 170 and result["n_test"] == 50
-    assert (tmp_path / "res" / "epoch_plots.png").is_file()
+    png = tmp_path / "res" / "epoch_plots.png"
+    assert png.is_file() and png.stat().st_mode & 0o777 == 0o666 & ~current_umask()
     assert sorted(p.name for p in (tmp_path / "res").iterdir()) == ["epoch_plots.png"]
 
 
