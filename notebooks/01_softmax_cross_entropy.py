@@ -433,8 +433,8 @@ print("vectorised at least 10 times faster:", t_loops > 10 * t_vec)
 # 1. **The Jacobian route.** Show that $\partial p_j / \partial z_i = p_j(\delta_{i,j} - p_i)$
 #    (section 3.1). Then derive $\partial L / \partial z_i$ again from $L = -\log p_y$ by
 #    the chain rule, and check that you get $p_i - \delta_{i,y}$. Check the Jacobian
-#    numerically: build $\mathrm{diag}(p) - p\,p^\top$ for the $z$ of section 1 and compare
-#    it with central differences of `handin.softmax`.
+#    numerically: build the $k \times k$ matrix of your formula for the $z$ of section 1
+#    and compare it with central differences of `handin.softmax`.
 # 2. **Shift invariance.** Check numerically that `handin.softmax(Z + a)` equals
 #    `handin.softmax(Z)` for any number `a`, and that every row of `(P - Y) / n` sums to
 #    zero. Explain why the second fact follows from the first.

@@ -184,8 +184,9 @@ def test_cli_writes_the_edition_and_reports_bad_markers(tmp_path, capsys):
 
 # Lines of each derivation the student must write; the teacher's chapter has them all.
 DERIVATIONS = {
-    "01_softmax_cross_entropy": [r"-z_y + \log \sum", r"p_j(\delta_{i,j} - p_i)",
-                                 r"e^{z_j}\, \delta_{i,j}", r"\frac{1}{p_y}"],
+    "01_softmax_cross_entropy": [r"-z_y + \log \sum", r"e^{z_j}\, \delta_{i,j}",
+                                 r"\mathrm{diag}(p) - p\,p^\top", r"-\frac{1}{p_y}\, p_y",
+                                 "dZ[s, i] = (np.exp(Z[s, i] - m) / total - (i == y[s])) / n"],
     "02_forward_backward": [r"(A_1^\top \, \texttt{dZ2})_{u,i}", r"\sum_{s=1}^{n} (\texttt{dZ2})_{s,i}",
                             r"(\texttt{dZ2} \; W_2^\top)_{s,u}", r"\odot 1[Z_1 > 0]",
                             r"X^\top \, \texttt{dZ1} + 2c\,W_1", "`dW2 = A1.T @ dZ2 + 2c W2`",
