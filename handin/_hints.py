@@ -73,9 +73,9 @@ def cost_data(J, ref, n):
         raise Failed(f"the cross-entropy is summed over the samples, not averaged (n = {n} "
                      "times too big).", "Divide by n, or use .mean().")
     if close(J, -ref):
-        raise Failed("the cost has the wrong sign.", "The cross-entropy is -log P[i, y_i].")
+        raise Failed("the cost has the wrong sign.", "The cross-entropy is -log P[s, y_s].")
     raise Failed(f"with c = 0 the cost is {J:.6f}, expected {ref:.6f}.",
-                 "It is the mean over the samples of -log P[i, y_i].")
+                 "It is the mean over the samples of -log P[s, y_s].")
 
 
 def cost_decay(decay, c, p):

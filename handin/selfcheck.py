@@ -131,7 +131,7 @@ def check_cost(fn):
             J, ref = _call(fn, X, y, params, 0.0), model.cost(X, y, params, 0.0)
             if np.size(J) != 1:
                 raise Failed(f"must return one number, got an array of shape {np.shape(J)}.",
-                             "Average the per-sample losses -log P[i, y_i] over the batch.")
+                             "Average the per-sample losses -log P[s, y_s] over the batch.")
             if not _hints.close(float(np.squeeze(J)), ref):
                 _hints.cost_data(float(np.squeeze(J)), ref, n)
         X, y, params = problem()
