@@ -56,7 +56,7 @@ _END = re.compile(r"^[ \t]*# END SOLUTION[ \t]*$")
 _LOOSE = re.compile(r"^[ \t]*#.*\b(BEGIN|END)[ _]SOLUTION", re.IGNORECASE)
 _MD_BEGIN = re.compile(r"^#[ \t]*<!--[ \t]*BEGIN SOLUTION(?::[ \t]*(?P<message>.*?))?[ \t]*-->[ \t]*$")
 _MD_END = re.compile(r"^#[ \t]*<!--[ \t]*END SOLUTION[ \t]*-->[ \t]*$")
-_MD_LOOSE = re.compile(r"^#.*<!--.*\b(BEGIN|END)[ _]SOLUTION", re.IGNORECASE)
+_MD_LOOSE = re.compile(r"^#[ \t]*<!--.*\b(BEGIN|END)[ _]SOLUTION", re.IGNORECASE)
 _CELL = re.compile(r"^# %%(?P<rest>.*)$")
 _DEF = re.compile(r"^(?P<indent>[ \t]*)(?:async[ \t]+)?def[ \t]+(?P<sig>\w+[ \t]*\(.*?\))")
 _KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -166,7 +166,8 @@ def _end_word(code):
 
 
 def strip_solutions(text, source="<text>"):
-    """Replace every solution region of ``text`` by a ``# YOUR CODE HERE`` stub.
+    """Replace every solution region of ``text`` by its stub: a ``# YOUR CODE HERE`` and a
+    ``NotImplementedError`` in code, a *Derive this yourself* prompt in markdown.
 
     Examples
     --------

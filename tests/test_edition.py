@@ -132,6 +132,11 @@ def test_bad_markdown_markers_name_the_file_and_line(src, line, words):
         edition.strip_solutions(src, "notebooks/09_x.py")
 
 
+def test_markers_quoted_in_prose_are_text():
+    src = "# %% [markdown]\n# Mark a derivation with `<!-- BEGIN SOLUTION -->` and ...\n"
+    assert edition.strip_solutions(src) == src and edition.find_regions(src) == []
+
+
 def test_text_without_regions_is_copied_unchanged():
     assert edition.strip_solutions(CELL.split("# %%\n")[0]) == CELL.split("# %%\n")[0]
 
