@@ -85,7 +85,7 @@ print(f"cost of the fresh network, pixels 0 to 255:  {handin.cost(X * 255, y, in
 # Gradients that large make the steps of `lr = 0.1` 255 times too long. The first
 # steps throw the weights far away, the cross-entropy of the next batch is more than ten
 # times the first one's, and `handin.fit` stops: that is what it calls *divergence*
-# (`help(handin.train)` has the definition). Because the very first batch already cost
+# (`help(handin.divergence)` has the definition). Because the very first batch already cost
 # far more than $\ln 10$, its message blames the inputs, not the learning rate:
 
 # %%
