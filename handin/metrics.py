@@ -1,6 +1,6 @@
-"""What a trained network gets wrong: the confusion matrix and its most confident mistakes.
+"""What a trained network gets wrong: the confusion matrix, its most confident mistakes, dead units.
 
-Pure computations on labels and probabilities; the figures that show them are
+Pure computations on labels, probabilities and parameters; the figures that show them are
 :func:`handin.plotting.plot_confusion` and :func:`handin.plotting.show_digits`.
 """
 
@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_scalar
+from ._validation import check_scalar, check_X
 
-__all__ = ["confusion_matrix", "confident_mistakes"]
+__all__ = ["confusion_matrix", "confident_mistakes", "dead_units"]
+
+_BLOCK = 4096
 
 
 def _labels(y, name):
@@ -105,3 +107,43 @@ def confident_mistakes(P, y, n=None):
     if n is not None:
         idx = idx[:check_scalar(n, "n", int, min_val=0)]
     return idx
+
+
+def dead_units(X, params):
+    """Which hidden units are dead on ``X``: their ReLU output is 0 on every row.
+
+    A unit ``j`` is dead when ``Z1[i, j] = X[i] @ W1[:, j] + b1[j] <= 0`` for every
+    row ``i``: it then passes no gradient (``dZ1[:, j] = 0``), so SGD on these rows
+    never changes its incoming weights ``W1[:, j]`` and ``b1[j]`` again, apart
+    from weight decay shrinking them.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Inputs, e.g. the training images.
+    params : dict
+        ``W1`` of shape (n_features, n_hidden) and ``b1`` of shape (n_hidden,)
+        are used (``W2, b2`` are checked for shape only).
+
+    Returns
+    -------
+    dead : ndarray of shape (n_hidden,), dtype bool
+        ``dead[j]`` is True if unit ``j`` is 0 on every row of ``X``;
+        ``dead.mean()`` is the fraction of dead units.
+
+    Examples
+    --------
+    >>> params = {"W1": np.array([[1.0, -1.0, 0.0]]), "b1": np.array([0.0, 0.0, -1.0]),
+    ...           "W2": np.zeros((3, 2)), "b2": np.zeros(2)}
+    >>> dead_units(np.array([[1.0], [2.0]]), params)
+    array([False,  True,  True])
+    """
+    X = check_X(X, params)
+    if len(X) == 0:
+        raise ValueError("X must hold at least one row.")
+    W1, b1 = np.asarray(params["W1"]), np.asarray(params["b1"])
+    alive = np.zeros(W1.shape[1], dtype=bool)
+    for start in range(0, len(X), _BLOCK):           # blocks: no (n, hidden) array at once
+        Z1 = X[start:start + _BLOCK] @ W1 + b1
+        alive |= (Z1 > 0).any(axis=0)
+    return ~alive

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from . import model
-from ._validation import check_scalar, check_X_y
+from ._validation import check_params, check_scalar, check_X_y
 
 __all__ = ["History", "Progress", "TrainingDiverged", "fit", "train_iter", "evaluate"]
 
@@ -211,7 +211,8 @@ class _SGDStep:
         return loss
 
 
-def _check_fit_args(X, y, X_val, y_val, hidden, lr, c, batch_size, epochs, seed, dtype):
+def _check_fit_args(X, y, X_val, y_val, hidden, lr, c, batch_size, epochs, seed, dtype,
+                    init=None):
     X, y = check_X_y(X, y)
     X_val, y_val = check_X_y(X_val, y_val, x_name="X_val", y_name="y_val")
     if X_val.shape[1] != X.shape[1]:
@@ -233,11 +234,29 @@ def _check_fit_args(X, y, X_val, y_val, hidden, lr, c, batch_size, epochs, seed,
         batch_size=check_scalar(batch_size, "batch_size", int, min_val=1, max_val=len(X)),
         epochs=check_scalar(epochs, "epochs", int, min_val=1, max_val=100_000),
         seed=None if seed is None else check_scalar(seed, "seed", int, min_val=0, max_val=2**63 - 1),
-        dtype=dtype)
+        dtype=dtype, init=_check_init(init, X.shape[1], hidden, y, y_val, dtype))
+
+
+def _check_init(init, n_features, hidden, y, y_val, dtype):
+    """Copies of the initial parameters ``init`` in ``dtype``, checked against the data; None stays None."""
+    if init is None:
+        return None
+    check_params(init)
+    W1, W2 = np.shape(init["W1"]), np.shape(init["W2"])
+    n_classes = max(2, int(max(y.max(), y_val.max())) + 1)
+    want = (n_features, hidden, n_classes)
+    if (W1[0], W1[1], W2[1]) != want:
+        raise ValueError(
+            f"init must fit the data and hidden: W1 of shape ({n_features}, {hidden}) and W2 of "
+            f"shape ({hidden}, {n_classes}), got W1 {W1} and W2 {W2}.")
+    out = {k: np.array(init[k], dtype=dtype, copy=True) for k in model.PARAM_NAMES}
+    if not all(np.isfinite(v).all() for v in out.values()):
+        raise ValueError("init must hold finite numbers; it has NaN or inf.")
+    return out
 
 
 def train_iter(X, y, X_val, y_val, *, hidden=256, lr=0.1, c=1e-4, batch_size=32, epochs=10,
-               seed=0, dtype=np.float32, yield_every=None):
+               seed=0, dtype=np.float32, yield_every=None, init=None):
     """Train like :func:`fit`, yielding a :class:`Progress` as it goes.
 
     A :class:`Progress` is yielded after every ``yield_every`` batches (if given)
@@ -245,8 +264,9 @@ def train_iter(X, y, X_val, y_val, *, hidden=256, lr=0.1, c=1e-4, batch_size=32,
     evaluation). Stop iterating to stop training; the parameters in the last
     progress are the trained ones. Raises :class:`TrainingDiverged` when the
     loss becomes non-finite. Arguments are validated before the first yield.
+    ``init`` is as in :func:`fit`.
     """
-    a = _check_fit_args(X, y, X_val, y_val, hidden, lr, c, batch_size, epochs, seed, dtype)
+    a = _check_fit_args(X, y, X_val, y_val, hidden, lr, c, batch_size, epochs, seed, dtype, init)
     if yield_every is not None:
         yield_every = check_scalar(yield_every, "yield_every", int, min_val=1)
     return _train_gen(a, yield_every)
@@ -257,7 +277,10 @@ def _train_gen(a, yield_every):
     n, d = X.shape
     n_classes = max(2, int(max(y.max(), y_val.max())) + 1)
     rng = np.random.default_rng(a["seed"])
-    params = model.init_params(d, a["hidden"], n_classes, rng=rng, dtype=a["dtype"])
+    if a["init"] is None:               # drawn first, from seed: the draw order fit always had
+        params = model.init_params(d, a["hidden"], n_classes, rng=rng, dtype=a["dtype"])
+    else:
+        params = a["init"]              # already a copy, in dtype
     bs, epochs = a["batch_size"], a["epochs"]
     step = _SGDStep(params, bs, n_classes, a["lr"], a["c"])
     n_batches = -(-n // bs)
@@ -287,7 +310,7 @@ def _train_gen(a, yield_every):
 
 
 def fit(X, y, X_val, y_val, *, hidden=256, lr=0.1, c=1e-4, batch_size=32, epochs=10, seed=0,
-        dtype=np.float32, callback=None, callback_every=None, progress=False):
+        dtype=np.float32, callback=None, callback_every=None, progress=False, init=None):
     """Train the two-layer network by mini-batch SGD, reshuffling every epoch.
 
     Parameters
@@ -310,6 +333,8 @@ def fit(X, y, X_val, y_val, *, hidden=256, lr=0.1, c=1e-4, batch_size=32, epochs
     epochs : int, default=10
     seed : int or None, default=0
         Seeds initialisation and shuffling: the same seed gives the same history.
+        With ``init`` given, ``seed`` still drives the shuffling (and the
+        generator draws no initial weights first).
     dtype : {numpy.float32, numpy.float64}, default=numpy.float32
         Precision of training (float64 is for gradient checks and tests).
     callback : callable, optional
@@ -318,6 +343,14 @@ def fit(X, y, X_val, y_val, *, hidden=256, lr=0.1, c=1e-4, batch_size=32, epochs
     callback_every : int, optional
     progress : bool, default=False
         Show a tqdm progress bar over the batches.
+    init : dict, optional
+        Initial ``W1, b1, W2, b2`` (shapes ``(n_features, hidden)``, ``(hidden,)``,
+        ``(hidden, n_classes)``, ``(n_classes,)``). They are copied into ``dtype``
+        and never modified. Default None: ``init_params(..., rng=rng)`` drawn first
+        from ``numpy.random.default_rng(seed)``, which then shuffles. So
+        ``init_params(n_features, hidden, n_classes, seed=s)`` holds the weights
+        that ``fit(..., seed=s)`` starts from; passed as ``init`` with ``seed=s``,
+        the same start gets other batches (the generator has drawn no weights).
 
     Returns
     -------
@@ -332,7 +365,8 @@ def fit(X, y, X_val, y_val, *, hidden=256, lr=0.1, c=1e-4, batch_size=32, epochs
         If the loss becomes NaN or infinite; says in which epoch and what to try.
     """
     run = train_iter(X, y, X_val, y_val, hidden=hidden, lr=lr, c=c, batch_size=batch_size,
-                     epochs=epochs, seed=seed, dtype=dtype, yield_every=callback_every)
+                     epochs=epochs, seed=seed, dtype=dtype, yield_every=callback_every,
+                     init=init)
     bar = None
     if progress:
         from tqdm.auto import tqdm

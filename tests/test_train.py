@@ -182,3 +182,44 @@ def test_history_as_dict_is_a_copy():
     d = h.as_dict()
     d["epoch"].append(2)
     assert h.epoch == [1]
+
+
+def test_init_is_the_start_copied_and_none_keeps_the_seeded_draw(data):
+    X, y, Xv, yv = data
+    kw = dict(hidden=7, epochs=2, dtype=np.float64, c=0.0)
+    drawn = model.init_params(X.shape[1], 7, 4, seed=3)       # what fit(seed=3) starts from
+    frozen = {k: v.copy() for k, v in drawn.items()}
+    p_init, h_init = fit(X, y, Xv, yv, seed=3, init=drawn, **kw)
+    assert all(np.array_equal(drawn[k], frozen[k]) for k in drawn)      # not modified
+    assert all(p_init[k] is not drawn[k] for k in drawn)
+    # one epoch of lr -> 0 is (almost) the start itself: init really is the start
+    p0, _ = fit(X, y, Xv, yv, seed=3, init=drawn, lr=1e-12, hidden=7, epochs=1, dtype=np.float64)
+    np.testing.assert_allclose(p0["W1"], drawn["W1"], atol=1e-10)
+    # None = today's order: weights drawn first from seed, then the shuffles
+    p_none, h_none = fit(X, y, Xv, yv, seed=3, **kw)
+    expected = reference_sgd(X, y, hidden=7, lr=0.1, c=0.0, batch_size=32, epochs=2, seed=3)
+    np.testing.assert_allclose(p_none["W1"], expected["W1"], rtol=1e-9, atol=1e-12)
+    # same start, other batches (the generator drew no weights): a different run
+    assert h_init.train_loss != h_none.train_loss
+
+
+def test_init_in_float64_is_trained_in_the_dtype_asked(data):
+    X, y, Xv, yv = data
+    init = model.init_params(X.shape[1], 5, 4, seed=0)
+    params, _ = fit(X, y, Xv, yv, hidden=5, epochs=1, init=init, dtype=np.float32)
+    assert all(params[k].dtype == np.float32 for k in params)
+    assert init["W1"].dtype == np.float64
+
+
+@pytest.mark.parametrize("change,match", [
+    (lambda p: p.pop("b2"), "params is missing b2"),
+    (lambda p: p.update(W1=np.zeros((3, 5))), r"init must fit the data and hidden: W1 of shape \(12, 5\)"),
+    (lambda p: p.update(W2=np.zeros((5, 9)), b2=np.zeros(9)), r"W2 of shape \(5, 4\)"),
+    (lambda p: p["W2"].__setitem__((0, 0), np.nan), "init must hold finite numbers"),
+])
+def test_bad_init_names_itself(data, change, match):
+    X, y, Xv, yv = data
+    init = model.init_params(X.shape[1], 5, 4, seed=0)
+    change(init)
+    with pytest.raises(ValueError, match=match):
+        train_iter(X, y, Xv, yv, hidden=5, init=init)
