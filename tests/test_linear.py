@@ -122,6 +122,8 @@ def test_it_learns(data):
     assert h.val_acc[-1] > 0.9
     assert linear.accuracy(Xv, yv, params) == pytest.approx(h.val_acc[-1])
     assert params["W"].dtype == np.float32
+    assert h.batches_per_epoch == 10 and len(h.batch_cross_entropy) == 8 * 10
+    assert h.batch_cross_entropy[0] == pytest.approx(np.log(4))      # zeros: uniform guess
 
 
 def test_same_seed_same_run_other_seed_differs(data):
