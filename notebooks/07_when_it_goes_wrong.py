@@ -154,7 +154,7 @@ for name, (p, h) in results.items():
 #
 # With $W_1 = 0$ every $Z_1$ is 0, so $A_1 = 0$, and every weight gradient of Chapter 2
 # contains a zero factor: $dW_2 = A_1^\top dZ_2 = 0$, $dA_1 = dZ_2 W_2^\top = 0$, so
-# $dW_1 = 0$. Only $b_2$ can move, and on a balanced data set it has nowhere to go. The
+# $dW_1 = 0$. Only $b_2$ can move, and on a balanced data set it only jitters around 0. The
 # table above showed `rms(dW1) = rms(dW2) = 0`; after five epochs:
 
 # %%
@@ -172,7 +172,7 @@ print(f"cost {h0.train_loss[-1]:.4f} (ln 10 = {np.log(10):.4f}), "
 # Zeros fail for lack of a gradient. A start where every weight is the same number, say
 # 0.01, has a gradient — but then every hidden unit computes the same function of the
 # image, so every column of $dW_1$ is the same, every unit takes the same step, and they
-# stay equal for ever. In exact arithmetic, that is; float64 is exact enough:
+# stay equal for ever. In exact arithmetic, that is — and here, in float64, to the last bit:
 
 # %%
 same = inits.constant_init(784, 256, 10, 0.01)
@@ -189,8 +189,8 @@ _, h_one = run(epochs=2, hidden=1, init=inits.constant_init(784, 1, 10, 0.01))
 print(f"validation accuracy: 256 copies {h_same.val_acc[-1]:.2f}, one unit {h_one.val_acc[-1]:.2f}")
 
 # %% [markdown]
-# In float32 (`fit`'s default) round-off makes the columns differ by about $10^{-8}$ in the
-# first epoch. Symmetry is an unstable balance: training amplifies any difference, and
+# In float32 (`fit`'s default) the matrix products do not round every column alike, and
+# on this machine the columns differ by a few $10^{-8}$ after the first epoch. Symmetry is an unstable balance: training amplifies any difference, and
 # after a few epochs such units do come apart — but it is the random start that should
 # tell them apart from the first step. (Exercise 2 measures how long a small difference
 # takes.)
@@ -200,8 +200,8 @@ print(f"validation accuracy: 256 copies {h_same.val_acc[-1]:.2f}, one unit {h_on
 # *Too small* (`std = 1e-4`): the logits are about $10^{-6}$ and `rms(dW1)` is about
 # $10^{-6}$, because $dW_1$ is proportional to $W_2$ (through $dA_1 = dZ_2 W_2^\top$) and
 # $dW_2$ to $W_1$ (through $A_1$). Zero is a *saddle point* of the cost, and a tiny start
-# sits next to it: the first epoch is spent getting away, and after that training runs as
-# usual. Each layer waits for the other to grow.
+# sits next to it: the first epoch is spent getting away, and then it learns, a little
+# behind the others. Each layer waits for the other to grow.
 #
 # *Too large* (`std = 1`): the logits are about 100 and the first cost about 200. The
 # softmax is saturated: each image's probability sits on one class, chosen by noise, so the
