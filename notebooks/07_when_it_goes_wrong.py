@@ -121,7 +121,8 @@ starts = {
 print(f"{'start':>12} {'rms(Z1)':>9} {'rms(Z2)':>9} {'cost':>8} {'rms(dW1)':>9} {'rms(dW2)':>9}")
 for name, p in starts.items():
     s = inits.layer_scales(X, y, p)
-    print(f"{name:>12} {s['Z1']:9.2g} {s['Z2']:9.2g} {s['cost']:8.3g} {s['dW1']:9.1e} {s['dW2']:9.1e}")
+    print(f"{name:>12} {s['Z1']:9.2g} {s['Z2']:9.2g} {s['cost']:8.3g}"
+          f" {s['dW1']:9.1e} {s['dW2']:9.1e}")
 
 # %% [markdown]
 # The rule works at every scale: `rms(Z1)` grows like `std` and `rms(Z2)` like
@@ -190,10 +191,10 @@ print(f"validation accuracy: 256 copies {h_same.val_acc[-1]:.2f}, one unit {h_on
 
 # %% [markdown]
 # In float32 (`fit`'s default) the matrix products do not round every column alike, and
-# on this machine the columns differ by a few $10^{-8}$ after the first epoch. Symmetry is an unstable balance: training amplifies any difference, and
-# after a few epochs such units do come apart — but it is the random start that should
-# tell them apart from the first step. (Exercise 2 measures how long a small difference
-# takes.)
+# on this machine the columns differ by a few $10^{-8}$ after the first epoch. Symmetry is
+# an unstable balance: training amplifies any difference, and after a few epochs such
+# units do come apart — but it is the random start that should tell them apart from the
+# first step. (Exercise 2 measures how long a small difference takes.)
 #
 # ### Too small, too large
 #
@@ -224,7 +225,8 @@ print(f"accuracy {handin.accuracy(X, y, big):.2f}, "
 def on_validation(p):
     Z2 = handin.forward(split.X_val, p)["Z2"]
     wrong = Z2.argmax(axis=1) != split.y_val
-    return {"accuracy": np.mean(~wrong), "cross-entropy": handin.model.cross_entropy(Z2, split.y_val),
+    return {"accuracy": np.mean(~wrong),
+            "cross-entropy": handin.model.cross_entropy(Z2, split.y_val),
             "decay": 1e-4 * (np.sum(p["W1"] ** 2) + np.sum(p["W2"] ** 2)),
             "top p on mistakes": handin.softmax(Z2[wrong]).max(axis=1).mean()}
 
@@ -237,10 +239,10 @@ for name, row in val.items():
 
 # %%
 good, bad = val["init_params"], val["std 1"]
-print("accuracy within 0.1 of init_params':      ", abs(bad["accuracy"] - good["accuracy"]) < 0.1)
-print("cross-entropy over 5 times init_params':  ", bad["cross-entropy"] > 5 * good["cross-entropy"])
-print("decay term above 15:                      ", bad["decay"] > 15)
-print("its mistakes made with top p above 0.9:   ", bad["top p on mistakes"] > 0.9)
+print("accuracy within 0.1 of init_params':    ", abs(bad["accuracy"] - good["accuracy"]) < 0.1)
+print("cross-entropy over 5 x init_params':    ", bad["cross-entropy"] > 5 * good["cross-entropy"])
+print("decay term above 15:                    ", bad["decay"] > 15)
+print("its mistakes made with top p above 0.9: ", bad["top p on mistakes"] > 0.9)
 
 # %% [markdown]
 # Similar accuracy; but the large start's mistakes are made with near certainty, so its
@@ -287,7 +289,7 @@ for lr, (counts, _) in dead.items():
 for lr, (counts, p) in dead.items():
     off = dead_units(X, p)
     print(f"lr = {lr}: more than half dead: {off.mean() > 0.5},  never revived: "
-          f"{counts == sorted(counts)},  all dead units have b1 < 0: {bool((p['b1'][off] < 0).all())}")
+          f"{counts == sorted(counts)},  dead units all have b1 < 0: {(p['b1'][off] < 0).all()}")
 
 # %% [markdown]
 # Why dead is for ever: a unit dead on the training set is dead on every batch drawn from
@@ -359,11 +361,12 @@ plt.show()
 
 # %% [markdown]
 # The ten linear templates are rough digits: red where that digit has ink, blue where
-# other digits have ink and it has not (the hole of the 0, both sides of the 1). One template per digit cannot cover a 7 with and without a bar,
-# or a 4 open and closed, at once: it averages them. The network's hidden units are
-# strokes and pieces, and $W_2$ combines them; a digit can be recognised from several
-# different sets of pieces. That is what the hidden layer buys — and a 256-unit layer
-# only buys it if its units start different and stay alive.
+# other digits have ink and it has not (the hole of the 0, both sides of the 1). One
+# template per digit cannot cover a 7 with and without a bar, or a 4 open and closed, at
+# once: it averages them. The network's hidden units are strokes and pieces, and $W_2$
+# combines them; a digit can be recognised from several different sets of pieces. That is
+# what the hidden layer buys — and a 256-unit layer only buys it if its units start
+# different and stay alive.
 
 # %% [markdown]
 # ## Recap

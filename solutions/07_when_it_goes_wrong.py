@@ -215,7 +215,8 @@ print("512 units leave more alive:      ", live[512] > live[256])
 p_lin, _ = linear.fit(X, y, split.X_val, split.y_val, epochs=10, seed=0)
 acc_linear = linear.accuracy(split.X_test, split.y_test, p_lin)
 sizes = [1, 2, 4, 8, 16, 32]
-acc_net = {h: handin.accuracy(split.X_test, split.y_test, run(hidden=h, epochs=10)[0]) for h in sizes}
+acc_net = {h: handin.accuracy(split.X_test, split.y_test, run(hidden=h, epochs=10)[0])
+           for h in sizes}
 
 # %%
 # NBVAL_IGNORE_OUTPUT

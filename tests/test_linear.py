@@ -1,4 +1,4 @@
-"""The linear softmax classifier (handin.linear) and the initialisations of chapter 7 (handin.inits)."""
+"""handin.linear, the linear softmax classifier, and handin.inits, the starts of chapter 7."""
 
 import numpy as np
 import pytest
@@ -242,7 +242,8 @@ def test_layer_scales_follow_the_forward_and_backward_pass():
 def test_the_variance_rule_predicts_the_first_layer():
     rng = np.random.default_rng(0)
     X = rng.uniform(0, 1, size=(500, 400))
-    s = inits.layer_scales(X, rng.integers(0, 10, 500), inits.normal_init(400, 300, 10, 0.02, seed=0))
+    p = inits.normal_init(400, 300, 10, 0.02, seed=0)
+    s = inits.layer_scales(X, rng.integers(0, 10, 500), p)
     predicted = np.sqrt(400 * s["X"] ** 2 * 0.02 ** 2)
     assert s["Z1"] == pytest.approx(predicted, rel=0.05)
 

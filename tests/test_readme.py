@@ -93,7 +93,8 @@ def scratch(tmp_path, monkeypatch):
 
 
 def test_the_readme_has_python_blocks():
-    assert BLOCKS, "README.md has no ```python block: the package example is gone or its fence changed"
+    assert BLOCKS, ("README.md has no ```python block: the package example is gone or its "
+                    "fence changed")
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=lambda b: f"block{b.number}-line{b.line}")
