@@ -630,3 +630,47 @@ def probability_bars(P, ax=None, *, class_names=None, title="class probabilities
     ax.set(xticks=np.arange(P.size), ylim=(0, 1), ylabel="probability", title=title)
     ax.set_xticklabels(names)
     return ax
+
+
+def plot_batch_costs(traces, ax=None, *, batches_per_epoch=None, diverged=(), title=None):
+    """Per-batch cross-entropy curves on a log y axis, one line per run.
+
+    Parameters
+    ----------
+    traces : dict of str to sequence of float
+        Label to ``History.batch_cross_entropy`` (one number per batch); non-finite
+        values are left out.
+    ax : matplotlib Axes, optional
+        Drawn on if given; else a new figure is made.
+    batches_per_epoch : int, optional
+        If given, the x axis counts epochs (batch ``b`` at ``b / batches_per_epoch``);
+        else batches.
+    diverged : collection of str, optional
+        Labels of runs that diverged: their last drawn value is marked with an ``x``.
+    title : str, optional
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    """
+    if ax is None:
+        ax = Figure(figsize=(7, 3.6), layout="constrained").subplots()
+    per = 1.0 if batches_per_epoch is None else float(batches_per_epoch)
+    for label, values in traces.items():
+        v = np.asarray(values, dtype=float)
+        x = np.arange(1, v.size + 1) / per
+        ok = np.isfinite(v) & (v > 0)
+        (line,) = ax.plot(x[ok], v[ok], lw=0.9, label=label)
+        if label in diverged and ok.any():
+            last = np.flatnonzero(ok)[-1]
+            ax.plot(x[last], v[last], "x", color=line.get_color(), ms=9, mew=2)
+    ax.set_yscale("log")
+    ax.set(xlabel="epoch" if batches_per_epoch else "batch", ylabel="batch cross-entropy")
+    if title:
+        ax.set_title(title)
+    if traces:
+        ax.legend(fontsize="small")
+    return ax
+
+
+__all__ += ["plot_batch_costs"]

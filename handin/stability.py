@@ -1,8 +1,8 @@
 """The edge of stability: the largest learning rate that trains, found by bisection.
 
 Too high a learning rate makes SGD diverge (the definition is in
-:mod:`handin.train`: a non-finite cost, or a batch's cross-entropy ten times
-its start). Between a rate that trains and one that diverges lies an edge;
+:mod:`handin.divergence`: a non-finite cost, or the cross-entropy of the recent
+batches ten times its start). Between a rate that trains and one that diverges lies an edge;
 :func:`edge_of_stability` brackets it by running :func:`handin.fit` for a small,
 fixed budget of epochs at rates halfway (geometrically) between the two.
 """

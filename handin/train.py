@@ -10,31 +10,8 @@ check that it follows the readable ``params -= lr * cost_grad(batch)``. This
 module is the loop around it: shuffling, evaluation after every epoch, the
 per-batch record, progress, and the watch for divergence.
 
-Divergence
-----------
-A run *diverges* when, in epoch ``e`` at batch ``b``,
-
-* a batch's cross-entropy (measured in the step's forward pass, before its
-  update) is NaN or infinite: a non-finite parameter makes the next batch's
-  logits, and so its cross-entropy, non-finite too;
-* or a batch's cross-entropy exceeds ``BLOWUP = 10`` times the larger of the
-  first batch's and ``ln k`` (``k`` classes; ``ln k`` is the cross-entropy of a
-  uniform guess): 23 nats for MNIST, a batch whose true classes get an average
-  log-probability below -23. Measured on the sample at the defaults, learning
-  runs stay far below it (batch 32: at most 1.2 ln 10 at lr 0.1, 4.4 ln 10 at
-  lr 1, which recovers; batch 1 at lr 0.01: 4.2 ln 10). Past the edge of
-  stability the cross-entropy jumps 10 to 100 times in a few batches, the
-  ReLUs die and the run ends near chance: the cost stays finite (the
-  log-sum-exp never overflows while the logits do not), so without this rule
-  such a run would return its broken weights as if it had trained;
-* or the evaluation after an epoch gives a non-finite cost.
-
-:class:`TrainingDiverged` then says where, and a hint that fits the cause: if
-the first batch's cross-entropy was non-finite or more than ``HUGE_START = 10``
-times ``ln k`` (a fresh network is near ``ln k``: 2.3 to 2.6 on MNIST scaled to
-[0, 1], 658 on raw 0-255 pixels), the inputs are the suspect ("check the input
-scaling"); otherwise the learning rate. A huge first cost alone is no
-divergence: raw pixels train at a small enough rate.
+A run that diverges raises :class:`TrainingDiverged`; what *diverges* means, and
+which hint the message gives, is in :mod:`handin.divergence`.
 
 The floating-point warnings of a diverging run are silenced only while the
 loop computes: never across a ``yield`` of :func:`train_iter`, so the caller's
@@ -49,14 +26,13 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from . import model
+from .divergence import TrainingDiverged, Watch
 from .sgd_step import SGDStep
 from ._validation import check_params, check_scalar, check_X_y
 
 __all__ = ["History", "Progress", "TrainingDiverged", "fit", "train_iter", "evaluate"]
 
 _EVAL_BLOCK = 4096
-BLOWUP = 10.0        # divergence: a batch's cross-entropy above BLOWUP * max(first batch's, ln k)
-HUGE_START = 10.0    # a first batch's cross-entropy above HUGE_START * ln k points at the inputs
 
 
 def _quiet():
@@ -117,40 +93,6 @@ class Progress:
     def fraction(self):
         """Fraction of the whole run done, in [0, 1]."""
         return ((self.epoch - 1) * self.n_batches + self.batch) / (self.epochs * self.n_batches)
-
-
-class TrainingDiverged(RuntimeError):
-    """The run diverged (defined in :mod:`handin.train`'s docstring).
-
-    Attributes
-    ----------
-    epoch, batch : int
-        Where (1-based); ``batch`` is the epoch's last when the evaluation after
-        the epoch gave it away.
-    lr : float
-    history : History
-        The epochs finished before it, and every batch's cross-entropy up to and
-        including the one that diverged.
-    loss : float
-        The value that gave it away: that batch's cross-entropy, or the cost.
-    cause : {"scaling", "lr"}
-        ``"scaling"`` when the first batch's cross-entropy was non-finite or above
-        ``HUGE_START * ln k`` (look at the inputs), else ``"lr"``.
-    """
-
-    def __init__(self, epoch, batch, lr, history, loss, cause="lr", first=None, x_max=None,
-                 n_classes=10):
-        self.epoch, self.batch, self.lr, self.history, self.loss = epoch, batch, lr, history, loss
-        self.cause = cause
-        where = f"training diverged in epoch {epoch} (batch {batch}): the cross-entropy became {loss:.4g}"
-        if cause == "scaling":
-            hint = (f"The first batch's cross-entropy was already {first:.4g}, where a fresh network "
-                    f"gives about ln {n_classes} = {np.log(n_classes):.2f}: check the input scaling "
-                    f"(are pixels in [0, 1]? X max is {x_max:g}) or the initial weights.")
-        else:
-            hint = (f"The learning rate lr={lr:g} is too high for this model; try a lower one, "
-                    f"e.g. lr={lr / 10:g}.")
-        super().__init__(f"{where}. {hint}")
 
 
 def evaluate(X, y, params, c=0.0):
@@ -247,34 +189,6 @@ def train_iter(X, y, X_val, y_val, *, hidden=256, lr=0.1, c=1e-4, batch_size=32,
     return _train_gen(a, yield_every)
 
 
-class _Watch:
-    """The divergence test of the module docstring, batch by batch, and its message."""
-
-    def __init__(self, a, n_classes, history):
-        self.lr, self.history, self.k = a["lr"], history, n_classes
-        self.x_max = float(a["X"].max())
-        self.first = None
-        self.limit = np.inf                 # until the first batch is seen
-
-    def batch(self, epoch, b, ce, step):
-        """Called on the first batch and on any batch whose cross-entropy is not below the limit."""
-        if ce < self.limit:                 # False for NaN and inf
-            if self.first is None:
-                self.first = ce
-                self.limit = BLOWUP * max(ce, np.log(self.k))
-            return
-        if self.first is None:
-            self.first = ce
-        step.sync()                         # the parameters as they are, for whoever looks
-        raise self.diverged(epoch, b, ce)
-
-    def diverged(self, epoch, b, value):
-        huge = not np.isfinite(self.first) or self.first > HUGE_START * np.log(self.k)
-        return TrainingDiverged(epoch, b, self.lr, self.history, value,
-                                cause="scaling" if huge else "lr", first=self.first,
-                                x_max=self.x_max, n_classes=self.k)
-
-
 def _train_gen(a, yield_every):
     X, y, X_val, y_val = a["X"], a["y"], a["X_val"], a["y_val"]
     n, d = X.shape
@@ -289,7 +203,8 @@ def _train_gen(a, yield_every):
     n_batches = -(-n // bs)
     chunk = yield_every or n_batches
     history = History(batches_per_epoch=n_batches)
-    record, watch = history.batch_cross_entropy.append, _Watch(a, n_classes, history)
+    watch = Watch(a["lr"], a["batch_size"], float(a["X"].max()), n_classes, history)
+    record, check = history.batch_cross_entropy.append, watch.batch
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
         perm = rng.permutation(n)
@@ -299,8 +214,7 @@ def _train_gen(a, yield_every):
                 for b in range(first, last):
                     ce = step(X, y, perm[b * bs:(b + 1) * bs])
                     record(ce)
-                    if not ce < watch.limit or watch.first is None:
-                        watch.batch(epoch, b + 1, ce, step)
+                    check(epoch, b + 1, ce, step)
                 step.sync()             # params["W1"] holds W1 whenever we yield
             if last < n_batches:
                 yield Progress(epoch, last, n_batches, epochs, False, history, params)
@@ -370,9 +284,10 @@ def fit(X, y, X_val, y_val, *, hidden=256, lr=0.1, c=1e-4, batch_size=32, epochs
     Raises
     ------
     TrainingDiverged
-        If the run diverges: a batch's cross-entropy non-finite or above
-        ``BLOWUP`` (10) times the larger of the first batch's and ``ln k``, or a
-        non-finite cost after an epoch (see :mod:`handin.train`). Says in which
+        If the run diverges: a batch's cross-entropy non-finite, or the mean
+        over the last batches holding at least 32 images above ``BLOWUP`` (10)
+        times the larger of the first batch's and ``ln k``, or a
+        non-finite cost after an epoch (see :mod:`handin.divergence`). Says in which
         epoch and batch, and what to try: the input scaling if the first batch's
         cross-entropy was already huge, else a lower learning rate.
     """

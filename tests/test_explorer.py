@@ -152,7 +152,7 @@ def test_cancelling_takes_effect_within_one_chunk(split):
 def test_divergence_is_shown_and_the_plot_stays_finite(split):
     ex = explorer(split, batch_size=256, n_train=500)
     ex.run(lr=0.1)
-    result = ex.run(lr=10.0)          # diverges in epoch 2: one finite epoch
+    result = ex.run(lr=4.0)           # diverges in epoch 2: one finite epoch
     assert isinstance(result, train.TrainingDiverged) and result.epoch == 2
     assert ex.alert_text == str(result)
     assert "diverged in epoch 2" in ex.alert_text and "try a lower one" in ex.alert_text

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from handin import fit, model, train_iter
-from handin.train import BLOWUP, History, TrainingDiverged
+from handin.divergence import BLOWUP, WINDOW_ROWS, Watch
+from handin.train import History, TrainingDiverged
 
 
 def test_float32_training_tracks_float64(data):
@@ -106,23 +107,64 @@ def test_a_huge_finite_first_batch_then_divergence_blames_the_input_scaling(data
     assert e.value.cause == "scaling" and e.value.batch > 1
 
 
-def test_a_blow_up_is_a_batch_ten_times_the_start(data, monkeypatch):
-    """Where the run stops depends only on BLOWUP: the rule is the one documented."""
+@pytest.mark.parametrize("batch_size", [10, 50])
+def test_a_blow_up_is_the_recent_cross_entropy_ten_times_the_start(data, monkeypatch, batch_size):
+    """Where the run stops depends only on the documented rule: the mean over the last
+    batches holding >= 32 images (4 batches of 10; 1 batch of 50) above BLOWUP times the start."""
     X, y, Xv, yv = data
-    kw = dict(hidden=16, lr=5.0, batch_size=10, epochs=2, seed=0)
-    monkeypatch.setattr("handin.train.BLOWUP", np.inf)     # only non-finite values stop it
-    with pytest.raises(TrainingDiverged) as late:
-        fit(X, y, Xv, yv, **kw)
-    ce = np.array(late.value.history.batch_cross_entropy)
+    kw = dict(hidden=16, lr=5.0, batch_size=batch_size, epochs=3, seed=0)
+    monkeypatch.setattr("handin.divergence.BLOWUP", np.inf)     # only non-finite values stop it
+    try:
+        ce = np.array(fit(X, y, Xv, yv, **kw)[1].batch_cross_entropy)
+    except TrainingDiverged as late:
+        ce = np.array(late.history.batch_cross_entropy)
+    window = -(-WINDOW_ROWS // batch_size)
+    recent = np.array([ce[max(0, i - window + 1):i + 1].mean() for i in range(len(ce))])
     limit = BLOWUP * max(ce[0], np.log(4))
-    first_over = int(np.argmax(ce > limit))
-    assert ce[first_over] > limit and np.isfinite(ce[:first_over + 1]).all()
-    assert first_over + 1 < len(ce)                  # the rule stops it before the overflow
-    monkeypatch.setattr("handin.train.BLOWUP", BLOWUP)
+    first_over = int(np.argmax(recent > limit))
+    assert recent[first_over] > limit and np.isfinite(ce[:first_over + 1]).all()
+    assert first_over + 1 < len(ce)                  # the rule stops it before the end or overflow
+    monkeypatch.setattr("handin.divergence.BLOWUP", BLOWUP)
     with pytest.raises(TrainingDiverged) as e:
         fit(X, y, Xv, yv, **kw)
-    assert (e.value.epoch - 1) * 30 + e.value.batch == first_over + 1
+    n_b = -(-300 // batch_size)
+    assert (e.value.epoch - 1) * n_b + e.value.batch == first_over + 1
+    assert e.value.loss == pytest.approx(recent[first_over], rel=1e-6)
     np.testing.assert_allclose(e.value.history.batch_cross_entropy, ce[:first_over + 1])
+
+
+class _Step:
+    def __init__(self):
+        self.synced = 0
+
+    def sync(self):
+        self.synced += 1
+
+
+def feed(batch_size, values):
+    """Feed the Watch these batch cross-entropies; return (batches accepted, the error or None)."""
+    watch, step = Watch(0.1, batch_size, 1.0, 10, History()), _Step()
+    for b, ce in enumerate(values, 1):
+        try:
+            watch.batch(1, b, ce, step)
+        except TrainingDiverged as e:
+            assert step.synced == 1
+            return b - 1, e
+    return len(values), None
+
+
+def test_one_image_confidently_wrong_at_batch_size_1_is_no_divergence():
+    """At batch 1 the rule looks at the mean over the last 32 images, at batch 32 at the batch."""
+    ln10 = np.log(10)
+    one_bad = [ln10] * 40 + [30.0] + [ln10] * 10      # one image at 30 nats > 10 ln 10 = 23
+    assert feed(1, one_bad) == (51, None)
+    n, e = feed(32, one_bad)                          # as a whole batch it is a blow-up
+    assert n == 40 and e.batch == 41 and e.loss == 30.0 and e.cause == "lr"
+    many_bad = [ln10] * 40 + [30.0] * 40              # the last 32 images all at 30: diverged
+    n, e = feed(1, many_bad)
+    assert e is not None and 40 < n < 72 and e.loss > 10 * ln10
+    n, e = feed(1, [ln10] * 5 + [np.nan])            # non-finite: at once, at any batch size
+    assert n == 5 and np.isnan(e.loss)
 
 
 def test_batch_cross_entropy_is_each_batch_before_its_step(data, ref):
