@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import model
-from ._validation import check_scalar, check_X_y
+from ._validation import check_dtype, check_scalar, check_X_y
 
 __all__ = ["normal_init", "constant_init", "layer_scales"]
 
@@ -55,7 +55,7 @@ def normal_init(n_in, n_hidden, n_out, std, *, seed=None, rng=None, dtype=np.flo
     W1_std, W2_std = np.sqrt(2.0 / (n_in + n_hidden)), np.sqrt(4.0 / (n_hidden + n_out))
     p["W1"] *= std / W1_std
     p["W2"] *= std / W2_std
-    dtype = model._check_dtype(dtype)
+    dtype = check_dtype(dtype)
     return {k: v.astype(dtype) for k, v in p.items()}
 
 
@@ -81,7 +81,7 @@ def constant_init(n_in, n_hidden, n_out, value, *, dtype=np.float64):
     n_hidden = check_scalar(n_hidden, "n_hidden", int, min_val=1)
     n_out = check_scalar(n_out, "n_out", int, min_val=2)
     value = check_scalar(value, "value", float)
-    dtype = model._check_dtype(dtype)
+    dtype = check_dtype(dtype)
     return {"W1": np.full((n_in, n_hidden), value, dtype), "b1": np.zeros(n_hidden, dtype),
             "W2": np.full((n_hidden, n_out), value, dtype), "b2": np.zeros(n_out, dtype)}
 

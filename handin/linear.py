@@ -31,7 +31,7 @@ import time
 import numpy as np
 
 from . import model
-from ._validation import check_scalar, check_X, check_X_y
+from ._validation import check_dtype, check_scalar, check_X, check_X_y
 from .train import History, TrainingDiverged
 
 __all__ = ["PARAM_NAMES", "init_params", "logits", "cost", "cost_grad", "predict_proba",
@@ -66,7 +66,7 @@ def init_params(n_in, n_out, *, std=0.0, seed=None, rng=None, dtype=np.float64):
     n_in = check_scalar(n_in, "n_in", int, min_val=1)
     n_out = check_scalar(n_out, "n_out", int, min_val=2)
     std = check_scalar(std, "std", float, min_val=0.0)
-    dtype = model._check_dtype(dtype)
+    dtype = check_dtype(dtype)
     rng = model._make_rng(seed, rng)
     W = rng.normal(0.0, std, size=(n_in, n_out)) if std > 0 else np.zeros((n_in, n_out))
     return {"W": W.astype(dtype), "b": np.zeros(n_out, dtype=dtype)}
@@ -259,7 +259,7 @@ def fit(X, y, X_val, y_val, *, lr=0.1, c=1e-4, batch_size=32, epochs=10, seed=0,
     epochs = check_scalar(epochs, "epochs", int, min_val=1, max_val=100_000)
     if seed is not None:
         seed = check_scalar(seed, "seed", int, min_val=0, max_val=2**63 - 1)
-    dtype = model._check_dtype(dtype)
+    dtype = check_dtype(dtype)
     n_classes = max(2, int(max(y.max(), y_val.max())) + 1)
     if init is None:
         params = init_params(X.shape[1], n_classes, dtype=dtype)
