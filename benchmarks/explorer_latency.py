@@ -10,7 +10,7 @@ widget's value as the front end would and time, with the kernel-side clock,
   * whole run:   the change -> the chart's last update (10 epochs, test accuracy computed),
 and split the whole run into wait before training / training / evaluation / chart updates.
 Variants, in interleaved rounds (A B C A B C ...): the explorer's defaults (one BLAS
-thread, the training curve measured on 1,000 rows during live runs), all rows evaluated,
+thread, the training curve measured on 1,000 training rows), all rows evaluated,
 and BLAS threads left as they are. What the browser adds (the message, the SVG drawing)
 is measured by benchmarks/explorer_browser.py.
 
@@ -48,7 +48,7 @@ from handin.explorer import Explorer  # noqa: E402
 
 VARIANTS = {
     "defaults (1 BLAS thread, train curve on 1000 rows)": dict(),
-    "train curve on all 3400 rows": dict(live_train_rows=None),
+    "train curve on all 3400 rows": dict(train_curve_rows=None),
     "BLAS threads as they are (2)": dict(blas_threads=None),
 }
 
@@ -93,7 +93,7 @@ async def one_round(ex, lr, sent, spent):
     began = next(t for t, n, o in new if o == "running" and n == 0) - t0
     s, v = ex.split, r.values
     params = ex.controller._params             # the run's trained parameters
-    rows = v["n_train"] if ex.live_train_rows is None else min(ex.live_train_rows, v["n_train"])
+    rows = v["n_train"] if ex.train_curve_rows is None else min(ex.train_curve_rows, v["n_train"])
     te = time.perf_counter()
     with ex.controller._limit_blas():
         train.evaluate(s.X_train[:rows], s.y_train[:rows], params, v["c"])

@@ -365,23 +365,26 @@ def test_run_returns_the_same_history_as_fit(split):
     assert ex.history is h and ex.runs[-1].test_acc > 0.5
 
 
-def test_live_runs_measure_the_training_curve_on_live_train_rows(split):
-    ex = explorer(split, live_train_rows=200, epochs=2)
+def test_the_training_curve_is_measured_on_train_curve_rows(split):
+    ex = explorer(split, train_curve_rows=200, epochs=2)
 
     async def main():
         ex.set(lr=0.2)
         return await ex.wait()
 
     live = asyncio.run(main()).as_dict()
+    blocking = ex.run(lr=0.3).as_dict()
     v = ex.runs[-1].values
     data = split.X_train, split.y_train, split.X_val, split.y_val
-    kw = dict(hidden=v["hidden"], lr=0.2, c=v["c"], batch_size=v["batch_size"], epochs=2,
-              seed=0, yield_every=1)
+    kw = dict(hidden=v["hidden"], c=v["c"], batch_size=v["batch_size"], epochs=2, seed=0,
+              yield_every=1)
     with threadpoolctl.threadpool_limits(1, user_api="blas"):     # as the explorer
-        *_, part = train.train_iter(*data, train_eval_rows=200, **kw)
-        *_, full = train.train_iter(*data, **kw)
+        *_, part = train.train_iter(*data, lr=0.2, train_eval_rows=200, **kw)
+        *_, full = train.train_iter(*data, lr=0.2, **kw)
+        *_, part3 = train.train_iter(*data, lr=0.3, train_eval_rows=200, **kw)
     for key in ("train_loss", "train_acc", "val_loss", "val_acc"):
         assert live[key] == getattr(part.history, key)
+        assert blocking[key] == getattr(part3.history, key)       # run() measures the same
     assert live["val_acc"] == full.history.val_acc       # the same training, validation
     assert live["train_loss"] != full.history.train_loss  # only the estimate differs
     with pytest.raises(ValueError, match="train_eval_rows"):
