@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from . import model
-from ._validation import check_params, check_scalar, check_X_y
+from ._validation import check_dtype, check_params, check_scalar, check_X_y
 
 __all__ = ["History", "Progress", "TrainingDiverged", "fit", "train_iter", "evaluate"]
 
@@ -221,7 +221,7 @@ def _check_fit_args(X, y, X_val, y_val, hidden, lr, c, batch_size, epochs, seed,
     for name, arr in (("y", y), ("y_val", y_val)):
         if arr.min() < 0:
             raise ValueError(f"{name} must hold labels >= 0, got {arr.min()}.")
-    dtype = model._check_dtype(dtype)
+    dtype = check_dtype(dtype)
     for name, arr in (("X", X), ("X_val", X_val)):
         if not np.isfinite(arr).all():
             raise ValueError(f"{name} must hold finite numbers; it has NaN or inf.")
