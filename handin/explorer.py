@@ -24,12 +24,12 @@ How it works (one module per job)
   sends a few numbers per epoch and the browser draws them (an anywidget with inline SVG
   code: no network, no Agg render, no PNG per redraw).
 
-During a live run (a slider, :meth:`Explorer.set`, Train) the *training* curve is measured
-after each epoch on a fixed sample of ``live_train_rows`` training rows (default 1,000
-of 3,400; the first rows of the shuffled split), not on all of them: an estimate of the
-same cost and accuracy (standard error about 0.01 in accuracy) that saves about a
-sixth of a run. Validation is always measured on the whole validation set, and
-:meth:`Explorer.run` measures on all rows, as :func:`handin.fit` does.
+The *training* curve of every explorer run is measured after each epoch on a fixed sample
+of ``train_curve_rows`` training rows (default 1,000 of 3,400: the first rows of the
+shuffled split), not on all of them: an estimate of the same cost and accuracy (standard
+error about 0.01 in accuracy) that saves about a tenth of a run. Validation is always
+measured on the whole validation set; ``train_curve_rows=None`` measures on all rows, as
+:func:`handin.fit` does.
 
 What :meth:`Explorer.run` and :meth:`Explorer.wait` give: the run's History when it
 finished; its :class:`~handin.train.TrainingDiverged` when it diverged (returned, not
@@ -74,8 +74,8 @@ class Explorer:
         Turns of the event loop after every chunk (a message needs a few to be handled).
     max_fps : float, default=20
         At most this many chart updates per second (the first epoch and the end: always).
-    live_train_rows : int or None, default=1000
-        Rows the training curve is measured on during live runs (None: all).
+    train_curve_rows : int or None, default=1000
+        Training rows the training curve is measured on (None: all).
     blas_threads : int or None, default=1
         BLAS threads while training (None: leave as is).
 
@@ -90,7 +90,7 @@ class Explorer:
     """
 
     def __init__(self, split=None, *, debounce=0.15, chunk_seconds=0.02, max_fps=20.0,
-                 yield_turns=4, live_train_rows=1000, blas_threads=1, **values):
+                 yield_turns=4, train_curve_rows=1000, blas_threads=1, **values):
         check_values({k: v for k, v in values.items() if k != "n_train"}, 0)
         for old in list(_LIVE):
             old.close()
@@ -103,7 +103,7 @@ class Explorer:
         self.scheduler = Scheduler(debounce)
         self.yield_turns = max(1, int(yield_turns))
         self.min_interval = 1.0 / float(max_fps)
-        self.live_train_rows = live_train_rows
+        self.train_curve_rows = train_curve_rows
         self.runs, self.errors = [], self.view.errors
         self.closed = False
         self._pending = False      # a change came while no event loop was running
@@ -153,7 +153,7 @@ class Explorer:
         self.cancel()
         self.view.apply(values, self._on_change)
         self._latest = None
-        record = self.controller.start(self.values())
+        record = self.controller.start(self.values(), train_eval_rows=self.train_curve_rows)
         self.controller.run_to_end()
         return result_of(record)
 
@@ -270,7 +270,7 @@ class Explorer:
     async def _drive(self):
         record = None
         try:
-            record = self.controller.start(self.values(), train_eval_rows=self.live_train_rows)
+            record = self.controller.start(self.values(), train_eval_rows=self.train_curve_rows)
             while not self.controller.advance():
                 for _ in range(self.yield_turns):      # a few turns: see yield_turns
                     await asyncio.sleep(0)

@@ -19,15 +19,19 @@ import enum
 import time
 from dataclasses import dataclass, field
 
-from . import model, train
+from . import hyperparameters, model, train
+from ._validation import ParameterError, ParameterTypeError
 
 __all__ = ["DEFAULTS", "Outcome", "RunRecord", "RunController", "run_label", "check_values",
            "result_of", "status_line",
            "LR_RANGE", "HIDDEN_OPTIONS", "C_OPTIONS", "BATCH_OPTIONS", "EPOCHS_RANGE",
            "N_TRAIN_OPTIONS", "SEED"]
 
-#: The exercise's hyperparameters; ``n_train=None`` means the whole training split.
-DEFAULTS = dict(lr=0.1, hidden=256, c=1e-4, batch_size=32, epochs=10, n_train=None)
+_H = hyperparameters.DEFAULTS
+#: The exercise's hyperparameters (from :mod:`handin.hyperparameters`); ``n_train=None``
+#: means the whole training split.
+DEFAULTS = dict(lr=_H.lr, hidden=_H.hidden, c=_H.c, batch_size=_H.batch_size, epochs=_H.epochs,
+                n_train=None)
 
 LR_RANGE = (1e-3, 10.0)
 HIDDEN_OPTIONS = tuple(2 ** k for k in range(2, 11))            # 4 .. 1024
@@ -35,7 +39,7 @@ C_OPTIONS = (0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 BATCH_OPTIONS = (8, 16, 32, 64, 128, 256)
 EPOCHS_RANGE = (1, 30)
 N_TRAIN_OPTIONS = (500, 1000, 2000)                             # plus "all"
-SEED = 0
+SEED = _H.seed
 
 
 def fmt_c(c):
@@ -66,30 +70,33 @@ def n_train_options(n_all):
 
 
 def check_values(values, n_all):
-    """Raise a ValueError (TypeError for an unknown name) naming the control and its range.
+    """Raise a ParameterError (a ValueError; ParameterTypeError for an unknown name) naming
+    the control and its range.
 
     >>> check_values({"hidden": 100}, 3400)
     Traceback (most recent call last):
     ...
-    ValueError: hidden must be one of [4, 8, 16, 32, 64, 128, 256, 512, 1024], got 100.
+    handin._validation.ParameterError: hidden must be one of [4, 8, 16, 32, 64, 128, 256, 512, 1024], got 100.
     """
     unknown = set(values) - set(DEFAULTS)
     if unknown:
-        raise TypeError(f"unknown control(s) {sorted(unknown)}; the controls are "
-                        f"{list(DEFAULTS)}.")
+        raise ParameterTypeError(sorted(unknown)[0], f"unknown control(s) {sorted(unknown)}; "
+                                 f"the controls are {list(DEFAULTS)}.")
     options = dict(hidden=HIDDEN_OPTIONS, c=C_OPTIONS, batch_size=BATCH_OPTIONS,
                    n_train=n_train_options(n_all))
     for name, value in values.items():
         if name == "lr":
             if not (isinstance(value, (int, float)) and LR_RANGE[0] <= value <= LR_RANGE[1]):
-                raise ValueError(f"lr must be in [{LR_RANGE[0]:g}, {LR_RANGE[1]:g}], "
-                                 f"got {value!r}.")
+                raise ParameterError("lr", f"lr must be in [{LR_RANGE[0]:g}, {LR_RANGE[1]:g}], "
+                                           f"got {value!r}.")
         elif name == "epochs":
             lo, hi = EPOCHS_RANGE
             if not (isinstance(value, (int, float)) and value == int(value) and lo <= value <= hi):
-                raise ValueError(f"epochs must be an integer in [{lo}, {hi}], got {value!r}.")
+                raise ParameterError("epochs", f"epochs must be an integer in [{lo}, {hi}], "
+                                               f"got {value!r}.")
         elif value not in options[name]:
-            raise ValueError(f"{name} must be one of {list(options[name])}, got {value!r}.")
+            raise ParameterError(name, f"{name} must be one of {list(options[name])}, "
+                                       f"got {value!r}.")
 
 
 class Outcome(str, enum.Enum):

@@ -91,7 +91,7 @@ class ExplorerView:
     def apply(self, values, observer):
         """Set control values with ``observer`` disconnected; True if any value changed.
 
-        Raises ValueError/TypeError (naming the control and its range) before changing any.
+        Raises ParameterError (naming the control and its range) before changing any.
         """
         if "n_train" in values:
             values = {**values, "n_train": self.rows(values["n_train"])}

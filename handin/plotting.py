@@ -1,5 +1,15 @@
-"""Figures of the book. Every function draws on matplotlib Axes it is given (or
-makes them) and returns them; nothing here calls ``plt.show``."""
+"""Figures of the book.
+
+One convention: a function that draws takes the Axes to draw on — ``ax=`` for one,
+``axes=`` for several — and returns them. Without them it makes a new ``Figure``
+(no pyplot state) and returns the Axes it made; their ``.figure`` is the figure (or the
+``SubFigure``) to show or save. Titles of a whole grid go to that figure's suptitle,
+titles of one Axes to the Axes. Two makers of whole figures, :func:`loss_acc_axes`
+(the exercise's two panels, on ``fig=``) and :func:`epoch_plots` (the exercise's saved
+figure), are named for what they return. Nothing here calls ``plt.show``.
+
+Images of digits are drawn as on paper: ink dark on a light ground (``gray_r``).
+"""
 
 from __future__ import annotations
 
@@ -90,6 +100,19 @@ def epoch_plots(history, path=None, *, title=None):
 MISTAKE_COLOR = "tab:red"
 
 
+def _given_axes(axes, n):
+    """The first ``n`` of ``axes`` (flattened), ticks off; the others are removed."""
+    axes = np.ravel(np.asarray(axes, dtype=object))
+    if len(axes) < n:
+        raise ValueError(f"axes must hold at least n = {n} Axes, got {len(axes)}.")
+    for ax in axes[n:]:
+        ax.remove()
+    for ax in axes[:n]:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return axes[:n]
+
+
 def _grid(fig, n, ncols, size):
     """``n`` image axes in rows of ``ncols`` on ``fig`` (a new Figure of ``size`` per cell if None)."""
     ncols = max(1, min(int(ncols), n))
@@ -106,7 +129,7 @@ def _grid(fig, n, ncols, size):
 
 
 def show_digits(X, y=None, *, n=20, pred=None, prob=None, class_names=None, ncols=10,
-                image_shape=(28, 28), title=None, fig=None):
+                image_shape=(28, 28), title=None, axes=None, fig=None):
     """A grid of images with their labels, and predictions if given (mistakes in red).
 
     Parameters
@@ -129,20 +152,24 @@ def show_digits(X, y=None, *, n=20, pred=None, prob=None, class_names=None, ncol
         Images per row.
     image_shape : (int, int), default=(28, 28)
     title : str, optional
-        Title above the grid.
+        Title above the grid (the suptitle of the Axes' figure).
+    axes : array-like of matplotlib.axes.Axes, optional
+        At least ``n`` Axes to draw on, e.g. ``fig.subplots(2, 6)``; Axes left over are
+        removed. Default: a grid of ``ncols`` columns on ``fig`` or on a new ``Figure``.
     fig : matplotlib.figure.Figure or SubFigure, optional
-        Drawn on if given; otherwise a new ``Figure`` (no pyplot state) is made.
+        Where to make that grid when ``axes`` is not given (kept for chapters written
+        before ``axes=``; prefer ``axes=fig.subplots(...)``).
 
     Returns
     -------
-    fig : matplotlib.figure.Figure or SubFigure
-        With one Axes per image, in the order of the rows of ``X``.
+    axes : ndarray of matplotlib.axes.Axes
+        One Axes per image, in the order of the rows of ``X``.
 
     Examples
     --------
     >>> X = np.random.default_rng(0).random((6, 784))
-    >>> fig = show_digits(X, np.arange(6), pred=np.array([0, 1, 2, 3, 4, 0]), ncols=3)
-    >>> [ax.get_title() for ax in fig.axes]
+    >>> axes = show_digits(X, np.arange(6), pred=np.array([0, 1, 2, 3, 4, 0]), ncols=3)
+    >>> [ax.get_title() for ax in axes]
     ['0 → 0', '1 → 1', '2 → 2', '3 → 3', '4 → 4', '5 → 0']
     """
     X = np.asarray(X)
@@ -151,7 +178,11 @@ def show_digits(X, y=None, *, n=20, pred=None, prob=None, class_names=None, ncol
         raise ValueError("show_digits needs at least one image; X is empty or n < 1.")
     name = (lambda k: str(class_names[int(k)])) if class_names is not None else str
     extra = (pred is not None) + (prob is not None)
-    fig, axes = _grid(fig, n, ncols, (1.0, 1.05 + 0.2 * extra))
+    if axes is None:
+        fig, axes = _grid(fig, n, ncols, (1.0, 1.05 + 0.2 * extra))
+    else:
+        axes = _given_axes(axes, n)
+        fig = axes[0].figure
     vmax = 255.0 if X.max() > 1 else 1.0
     for i, ax in enumerate(axes):
         ax.imshow(X[i].reshape(image_shape), cmap="gray_r", vmin=0.0, vmax=vmax)
@@ -170,11 +201,12 @@ def show_digits(X, y=None, *, n=20, pred=None, prob=None, class_names=None, ncol
                 spine.set_visible(False)
     if title:
         fig.suptitle(title)
-    return fig
+    return axes
 
 
 def show_weights(W1, *, n=32, units=None, ncols=8, vmax=None, image_shape=(28, 28),
-                 cmap="RdBu_r", colorbar=True, label="weight", title=None, gap=2, fig=None):
+                 cmap="RdBu_r", colorbar=True, label="weight", title=None, gap=2, ax=None,
+                 fig=None):
     """First-layer weights: column ``j`` of ``W1`` drawn as the image hidden unit ``j`` looks for.
 
     Hidden unit ``j`` computes ``Z1[:, j] = X @ W1[:, j] + b1[j]``, so the 784
@@ -204,24 +236,28 @@ def show_weights(W1, *, n=32, units=None, ncols=8, vmax=None, image_shape=(28, 2
     label : str, default="weight"
         Label of the colourbar.
     title : str, optional
+        The Axes' title, right above the mosaic.
     gap : int, default=2
         Pixels between neighbouring images in the mosaic.
+    ax : matplotlib.axes.Axes, optional
+        Drawn on if given (the colourbar goes beside it, on its figure).
     fig : matplotlib.figure.Figure or SubFigure, optional
-        Drawn on if given; otherwise a new ``Figure`` (no pyplot state) is made.
+        Where to make the Axes when ``ax`` is not given (kept for chapters written
+        before ``ax=``; prefer ``ax=fig.subplots()``). Default: a new ``Figure``.
 
     Returns
     -------
-    fig : matplotlib.figure.Figure or SubFigure
-        ``fig.axes[0]`` holds the mosaic, an image of shape
+    ax : matplotlib.axes.Axes
+        Holding the mosaic, an image of shape
         ``(rows * (28 + gap) - gap, ncols * (28 + gap) - gap)`` whose gaps and
         unused cells are NaN (drawn grey); the unit shown at row ``r``, column ``k`` of the
-        grid is ``units[r * ncols + k]``. The colourbar, if any, is ``fig.axes[1]``.
+        grid is ``units[r * ncols + k]``. Its colour scale is ``ax.images[0].get_clim()``.
 
     Examples
     --------
     >>> W1 = np.random.default_rng(0).normal(size=(784, 10))
-    >>> fig = show_weights(W1, n=6, ncols=3)
-    >>> fig.axes[0].images[0].get_array().shape          # 2 rows and 3 columns of 28 x 28
+    >>> ax = show_weights(W1, n=6, ncols=3)
+    >>> ax.images[0].get_array().shape          # 2 rows and 3 columns of 28 x 28
     (58, 88)
     """
     W1 = np.asarray(W1)
@@ -243,17 +279,18 @@ def show_weights(W1, *, n=32, units=None, ncols=8, vmax=None, image_shape=(28, 2
         r, c = divmod(k, ncols)
         mosaic[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = \
             W1[:, j].reshape(image_shape)
-    if fig is None:
-        fig = Figure(figsize=(0.8 * ncols + 1.2, 0.8 * nrows + 0.4), layout="constrained")
-    ax = fig.subplots()
+    if ax is None:
+        if fig is None:
+            fig = Figure(figsize=(0.8 * ncols + 1.2, 0.8 * nrows + 0.4), layout="constrained")
+        ax = fig.subplots()
     im = ax.imshow(mosaic, cmap=matplotlib.colormaps[cmap].with_extremes(bad="0.75"),
                    vmin=-vmax, vmax=vmax, interpolation="nearest")
     ax.set_axis_off()
     if colorbar:
-        fig.colorbar(im, ax=ax, shrink=0.8, label=label)
+        ax.figure.colorbar(im, ax=ax, shrink=0.8, label=label)
     if title:
-        fig.suptitle(title)
-    return fig
+        ax.set_title(title)
+    return ax
 
 
 def plot_confusion(C, class_names=None, ax=None, *, title=None, colorbar=False):
@@ -384,6 +421,51 @@ def probability_bars(P, ax=None, *, class_names=None, title="class probabilities
     colors = ["tab:blue"] * P.size
     colors[int(np.argmax(P))] = "tab:orange"
     ax.bar(np.arange(P.size), P, color=colors)
-    ax.set(xticks=np.arange(P.size), ylim=(0, 1), ylabel="probability", title=title)
+    ax.set(xticks=np.arange(P.size), ylim=(0, 1), xlabel="class", ylabel="probability",
+           title=title)
     ax.set_xticklabels(names)
     return ax
+
+
+def plot_batch_costs(traces, ax=None, *, batches_per_epoch=None, diverged=(), title=None):
+    """Per-batch cross-entropy curves on a log y axis, one line per run.
+
+    Parameters
+    ----------
+    traces : dict of str to sequence of float
+        Label to ``History.batch_cross_entropy`` (one number per batch); non-finite
+        values are left out.
+    ax : matplotlib Axes, optional
+        Drawn on if given; else a new figure is made.
+    batches_per_epoch : int, optional
+        If given, the x axis counts epochs (batch ``b`` at ``b / batches_per_epoch``);
+        else batches.
+    diverged : collection of str, optional
+        Labels of runs that diverged: their last drawn value is marked with an ``x``.
+    title : str, optional
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    """
+    if ax is None:
+        ax = Figure(figsize=(7, 3.6), layout="constrained").subplots()
+    per = 1.0 if batches_per_epoch is None else float(batches_per_epoch)
+    for label, values in traces.items():
+        v = np.asarray(values, dtype=float)
+        x = np.arange(1, v.size + 1) / per
+        ok = np.isfinite(v) & (v > 0)
+        (line,) = ax.plot(x[ok], v[ok], lw=0.9, label=label)
+        if label in diverged and ok.any():
+            last = np.flatnonzero(ok)[-1]
+            ax.plot(x[last], v[last], "x", color=line.get_color(), ms=9, mew=2)
+    ax.set_yscale("log")
+    ax.set(xlabel="epoch" if batches_per_epoch else "batch", ylabel="batch cross-entropy")
+    if title:
+        ax.set_title(title)
+    if traces:
+        ax.legend(fontsize="small")
+    return ax
+
+
+__all__ += ["plot_batch_costs"]

@@ -4,10 +4,18 @@
 generator that hands back control every few batches, so that an event loop (the
 live explorer) can draw, cancel or restart between chunks.
 
-The inner loop is the math of :mod:`handin.model` written with preallocated
-buffers and in-place updates (see :class:`_SGDStep`); ``tests/test_train.py``
-and ``tests/test_train_fast.py`` check that it follows the readable reference
-``params -= lr * cost_grad(...)``.
+Each batch is one step of :class:`handin.sgd_step.SGDStep`, the math of
+:mod:`handin.model` with preallocated buffers and in-place updates; the tests
+check that it follows the readable ``params -= lr * cost_grad(batch)``. This
+module is the loop around it: shuffling, evaluation after every epoch, the
+per-batch record, progress, and the watch for divergence.
+
+A run that diverges raises :class:`TrainingDiverged`; what *diverges* means, and
+which hint the message gives, is in :mod:`handin.divergence`.
+
+The floating-point warnings of a diverging run are silenced only while the
+loop computes: never across a ``yield`` of :func:`train_iter`, so the caller's
+``numpy.seterr`` settings hold while a run is paused and after it is closed.
 """
 
 from __future__ import annotations
@@ -18,16 +26,34 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from . import model
-from ._validation import check_params, check_scalar, check_X_y
+from .divergence import TrainingDiverged, Watch
+from .sgd_step import SGDStep
+from ._validation import check_dtype, check_params, check_scalar, check_X_y
 
 __all__ = ["History", "Progress", "TrainingDiverged", "fit", "train_iter", "evaluate"]
 
 _EVAL_BLOCK = 4096
 
 
+def _quiet():
+    """The float warnings a diverging run would print; scoped to work between yields."""
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
+
+
 @dataclass
 class History:
-    """Per-epoch learning curves. Losses are the full cost (cross-entropy + decay)."""
+    """Learning curves: one row per epoch, and the cross-entropy of every batch.
+
+    The per-epoch ``train_loss`` and ``val_loss`` are the full cost (mean
+    cross-entropy over the whole set + decay), evaluated after the epoch.
+
+    ``batch_cross_entropy`` holds one number per batch, for the whole run: the
+    mean cross-entropy of the batch under the parameters the step starts from
+    (measured in its forward pass, before its update), without the decay term
+    (which would cost a pass over ``W1`` per batch). Batch ``b`` (1-based) of
+    epoch ``e`` is at index ``(e - 1) * batches_per_epoch + b - 1``. It is the
+    noisy, per-iteration curve: each batch is new data to the network.
+    """
 
     epoch: list = field(default_factory=list)
     train_loss: list = field(default_factory=list)
@@ -35,13 +61,16 @@ class History:
     val_loss: list = field(default_factory=list)
     val_acc: list = field(default_factory=list)
     seconds: list = field(default_factory=list)  # wall time of each epoch, evaluation included
+    batch_cross_entropy: list = field(default_factory=list)
+    batches_per_epoch: int = 0
 
     def __len__(self):
         return len(self.epoch)
 
     def as_dict(self):
-        """Plain lists, ready for JSON."""
-        return {f.name: list(getattr(self, f.name)) for f in fields(self)}
+        """Plain lists (and ``batches_per_epoch``), ready for JSON."""
+        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), list) else v)
+                for f in fields(self)}
 
     def _append(self, **row):
         for key, value in row.items():
@@ -64,17 +93,6 @@ class Progress:
     def fraction(self):
         """Fraction of the whole run done, in [0, 1]."""
         return ((self.epoch - 1) * self.n_batches + self.batch) / (self.epochs * self.n_batches)
-
-
-class TrainingDiverged(RuntimeError):
-    """The loss became non-finite. ``history`` holds the epochs finished before it."""
-
-    def __init__(self, epoch, batch, lr, history, loss):
-        self.epoch, self.batch, self.lr, self.history, self.loss = epoch, batch, lr, history, loss
-        super().__init__(
-            f"training diverged in epoch {epoch} (batch {batch}): the loss became {loss}. "
-            f"The learning rate lr={lr:g} is too high for this model; try a lower one, "
-            f"e.g. lr={lr / 10:g}.")
 
 
 def evaluate(X, y, params, c=0.0):
@@ -108,109 +126,6 @@ def evaluate(X, y, params, c=0.0):
     return ce_sum / len(X) + decay, correct / len(X)
 
 
-class _SGDStep:
-    """One SGD step on a batch, in place, with every intermediate array allocated once.
-
-    The math is ``model.cost_grad`` followed by ``W -= lr * dW`` (see :mod:`handin.model`),
-    arranged so that the (784, hidden) arrays ``W1`` and ``dW1`` are touched as few times
-    as possible, since at small batches those passes cost as much as a matrix product:
-
-    * the learning rate is folded into ``dZ2`` (a small batch x classes array). Every
-      gradient is linear in ``dZ2``, so the matrix products give ``lr * dW`` directly;
-    * weight decay, ``W -= lr * (dW + 2 c W)``, is ``W = d * W - lr * dW`` with the decay
-      factor ``d = 1 - 2 lr c``. ``W2`` is small and is multiplied by ``d`` each step.
-      ``W1`` is kept as a scalar times an array, ``W1 = s * V`` (``V`` is the array in
-      ``params["W1"]``): the step multiplies the number ``s`` by ``d`` and subtracts
-      ``lr * dW1 / s`` from ``V``, one pass instead of two (the scale trick of Bottou's
-      SGD and scikit-learn's ``SGDClassifier``). :meth:`sync` folds ``s`` back into the
-      array; the training loop calls it before anyone looks at the parameters;
-    * the bias gradients ``db = sum_i dZ[i]`` are the products ``1^T dZ``;
-    * the ReLU keeps a 0/1 mask ``(Z1 > 0)`` in the parameters' dtype: ``A1 = Z1 * mask``
-      and ``dZ1 = dA1 * mask`` are then plain multiplications.
-
-    Every buffer has the parameters' dtype, so a float32 run never computes in float64.
-    """
-
-    def __init__(self, params, batch_size, n_classes, lr, c):
-        self.p, self.lr, self.decay = params, lr, 1.0 - 2.0 * lr * c
-        self.scale = 1.0                                   # s in W1 = s * params["W1"]
-        d, h = params["W1"].shape
-        dt = params["W1"].dtype
-        self.Xb = np.empty((batch_size, d), dt)            # the batch's rows of X
-        self.Z1 = np.empty((batch_size, h), dt)            # Z1, then A1 = relu(Z1)
-        self.mask = np.empty((batch_size, h), dt)          # (Z1 > 0) as 0.0 / 1.0
-        self.Z2 = np.empty((batch_size, n_classes), dt)    # Z2, then P, then lr * dZ2
-        self.row_max = np.empty((batch_size, 1), dt)
-        self.row_sum = np.empty((batch_size, 1), dt)
-        self.dA1 = np.empty((batch_size, h), dt)           # lr * dA1, then lr * dZ1
-        self.dW1 = np.empty((d, h), dt)                    # lr * X^T dZ1 / s
-        self.dW2 = np.empty((h, n_classes), dt)            # lr * A1^T dZ2
-        self.db1 = np.empty(h, dt)
-        self.db2 = np.empty(n_classes, dt)
-        self.ones = np.ones(batch_size, dt)
-        self.rows = np.arange(batch_size)
-
-    def sync(self):
-        """Fold the pending decay into ``params["W1"]``, which then holds ``W1`` itself."""
-        if self.scale != 1.0:
-            self.p["W1"] *= self.scale
-            self.scale = 1.0
-
-    def __call__(self, X, y, idx):
-        """Update the parameters in place on rows ``idx`` of ``X``; return the batch's mean cross-entropy."""
-        p, m, s = self.p, len(idx), self.scale
-        Xb, Z1, mask, Z2, dA1 = self.Xb[:m], self.Z1[:m], self.mask[:m], self.Z2[:m], self.dA1[:m]
-        row_max, row_sum, ones = self.row_max[:m], self.row_sum[:m], self.ones[:m]
-        yb, rows = y[idx], self.rows[:m]
-        # the one copy per batch, its rows of X (mode="clip": no bounds check, so numpy
-        # writes straight into Xb instead of a temporary; idx comes from a permutation)
-        np.take(X, idx, axis=0, out=Xb, mode="clip")
-
-        # forward: Z1 = X W1 + b1 = s * (X V) + b1;  A1 = relu(Z1) = Z1 * (Z1 > 0)
-        np.matmul(Xb, p["W1"], out=Z1)
-        if s != 1.0:
-            Z1 *= s
-        Z1 += p["b1"]
-        np.greater(Z1, 0, out=mask, casting="unsafe")   # True/False written as 1.0/0.0
-        A1 = np.multiply(Z1, mask, out=Z1)
-        # Z2 = A1 W2 + b2;  P = softmax(Z2) = exp(Z2 - rowmax) / rowsum(exp(Z2 - rowmax))
-        np.matmul(A1, p["W2"], out=Z2)
-        Z2 += p["b2"]
-        Z2 -= np.max(Z2, axis=1, keepdims=True, out=row_max)
-        np.exp(Z2, out=Z2)
-        P = np.divide(Z2, np.sum(Z2, axis=1, keepdims=True, out=row_sum), out=Z2)
-        loss = -float(np.log(P[rows, yb]).sum()) / m    # mean_i -log P[i, y_i]
-
-        # backward, everything times lr:  lr * dZ2 = (P - Y) * lr / m, written over P
-        dZ2 = np.multiply(P, self.lr / m, out=P)
-        dZ2[rows, yb] -= self.lr / m
-        np.matmul(dZ2, p["W2"].T, out=dA1)              # lr * dA1 = lr * dZ2 W2^T
-        np.matmul(A1.T, dZ2, out=self.dW2)              # lr * dW2 = A1^T (lr * dZ2)
-        np.matmul(ones, dZ2, out=self.db2)              # lr * db2 = 1^T (lr * dZ2)
-        dZ1 = np.multiply(dA1, mask, out=dA1)           # lr * dZ1 = lr * dA1 * (Z1 > 0)
-        np.matmul(ones, dZ1, out=self.db1)              # lr * db1 = 1^T (lr * dZ1)
-
-        # update: W = d * W - lr * dW, with d = 1 - 2 lr c (biases: b -= lr * db)
-        if self.decay != 1.0:
-            p["W2"] *= self.decay
-        p["W2"] -= self.dW2
-        p["b1"] -= self.db1
-        p["b2"] -= self.db2
-        # W1 = s V  ->  d s V - lr X^T dZ1 = s' (V - lr X^T dZ1 / s')  with s' = d s
-        if self.decay >= 0.5:
-            s = self.scale = s * self.decay
-            if s != 1.0:
-                dZ1 *= 1.0 / s
-        else:                           # a decay this strong (lr c > 1/4): on the array itself
-            self.sync()
-            p["W1"] *= self.decay
-        np.matmul(Xb.T, dZ1, out=self.dW1)              # lr * X^T dZ1 / s'
-        p["W1"] -= self.dW1
-        if self.scale < 0.5:                            # keep s in [1/2, 1]: V near W1 in size
-            self.sync()
-        return loss
-
-
 def _check_fit_args(X, y, X_val, y_val, hidden, lr, c, batch_size, epochs, seed, dtype,
                     init=None):
     X, y = check_X_y(X, y)
@@ -221,13 +136,13 @@ def _check_fit_args(X, y, X_val, y_val, hidden, lr, c, batch_size, epochs, seed,
     for name, arr in (("y", y), ("y_val", y_val)):
         if arr.min() < 0:
             raise ValueError(f"{name} must hold labels >= 0, got {arr.min()}.")
-    dtype = model._check_dtype(dtype)
+    dtype = check_dtype(dtype)
+    X, X_val = np.asarray(X, dtype=dtype), np.asarray(X_val, dtype=dtype)
     for name, arr in (("X", X), ("X_val", X_val)):
-        if not np.isfinite(arr).all():
-            raise ValueError(f"{name} must hold finite numbers; it has NaN or inf.")
+        if not np.isfinite(arr).all():      # after the cast: 1e39 is inf in float32
+            raise ValueError(f"{name} must hold finite numbers (in {dtype}); it has NaN or inf.")
     return dict(
-        X=np.asarray(X, dtype=dtype), y=y.astype(np.intp),
-        X_val=np.asarray(X_val, dtype=dtype), y_val=y_val.astype(np.intp),
+        X=X, y=y.astype(np.intp), X_val=X_val, y_val=y_val.astype(np.intp),
         hidden=check_scalar(hidden, "hidden", int, min_val=1, max_val=65536),
         lr=check_scalar(lr, "lr", float, min_val=0.0, include_min=False),
         c=check_scalar(c, "c", float, min_val=0.0),
@@ -263,10 +178,13 @@ def train_iter(X, y, X_val, y_val, *, hidden=256, lr=0.1, c=1e-4, batch_size=32,
     and at the end of every epoch (``epoch_end=True``, after the epoch's
     evaluation). Stop iterating to stop training; the parameters in the last
     progress are the trained ones. Raises :class:`TrainingDiverged` when the
-    loss becomes non-finite. Arguments are validated before the first yield.
-    ``init`` is as in :func:`fit`. ``train_eval_rows`` (int, optional): measure the
-    training cost and accuracy after each epoch on the first ``train_eval_rows`` rows of
-    ``X`` only (a cheaper estimate, used by the live explorer); None: on all rows.
+    run diverges (see the module docstring). Arguments are validated before the
+    first yield. Floating-point warnings are silenced only while it computes,
+    never while it is paused at a yield.
+    ``init`` is as in :func:`fit`.
+    ``train_eval_rows`` (int, optional): measure the training cost and accuracy after
+    each epoch on the first ``train_eval_rows`` rows of ``X`` only (a cheaper estimate,
+    used by the live explorer); None: on all rows.
     """
     a = _check_fit_args(X, y, X_val, y_val, hidden, lr, c, batch_size, epochs, seed, dtype, init)
     if yield_every is not None:
@@ -286,32 +204,36 @@ def _train_gen(a, yield_every):
     else:
         params = a["init"]              # already a copy, in dtype
     bs, epochs = a["batch_size"], a["epochs"]
-    step = _SGDStep(params, bs, n_classes, a["lr"], a["c"])
+    step = SGDStep(params, bs, n_classes, a["lr"], a["c"])
     n_batches = -(-n // bs)
-    history = History()
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for epoch in range(1, epochs + 1):
-            t0 = time.perf_counter()
-            perm = rng.permutation(n)
-            for b in range(n_batches):
-                loss = step(X, y, perm[b * bs:(b + 1) * bs])
-                if not np.isfinite(loss):
-                    step.sync()
-                    raise TrainingDiverged(epoch, b + 1, a["lr"], history, loss)
-                if yield_every and (b + 1) % yield_every == 0 and b + 1 < n_batches:
-                    step.sync()                 # params["W1"] holds W1 whenever we yield
-                    yield Progress(epoch, b + 1, n_batches, epochs, False, history, params)
-            step.sync()
+    chunk = yield_every or n_batches
+    history = History(batches_per_epoch=n_batches)
+    watch = Watch(a["lr"], a["batch_size"], float(a["X"].max()), n_classes, history)
+    record, check = history.batch_cross_entropy.append, watch.batch
+    for epoch in range(1, epochs + 1):
+        t0 = time.perf_counter()
+        perm = rng.permutation(n)
+        for first in range(0, n_batches, chunk):
+            last = min(first + chunk, n_batches)
+            with _quiet():              # never across a yield: the caller's settings between chunks
+                for b in range(first, last):
+                    ce = step(X, y, perm[b * bs:(b + 1) * bs])
+                    record(ce)
+                    check(epoch, b + 1, ce, step)
+                step.sync()             # params["W1"] holds W1 whenever we yield
+            if last < n_batches:
+                yield Progress(epoch, last, n_batches, epochs, False, history, params)
+        with _quiet():
             k = a.get("eval_rows") or n
             train_loss, train_acc = evaluate(X[:k], y[:k], params, a["c"])
             val_loss, val_acc = evaluate(X_val, y_val, params, a["c"])
-            if not (np.isfinite(train_loss) and np.isfinite(val_loss)):
-                bad = train_loss if not np.isfinite(train_loss) else val_loss
-                raise TrainingDiverged(epoch, n_batches, a["lr"], history, bad)
-            history._append(epoch=epoch, train_loss=train_loss, train_acc=train_acc,
-                            val_loss=val_loss, val_acc=val_acc,
-                            seconds=time.perf_counter() - t0)
-            yield Progress(epoch, n_batches, n_batches, epochs, True, history, params)
+        if not (np.isfinite(train_loss) and np.isfinite(val_loss)):
+            bad = train_loss if not np.isfinite(train_loss) else val_loss
+            raise watch.diverged(epoch, n_batches, bad)
+        history._append(epoch=epoch, train_loss=train_loss, train_acc=train_acc,
+                        val_loss=val_loss, val_acc=val_acc,
+                        seconds=time.perf_counter() - t0)
+        yield Progress(epoch, n_batches, n_batches, epochs, True, history, params)
 
 
 def fit(X, y, X_val, y_val, *, hidden=256, lr=0.1, c=1e-4, batch_size=32, epochs=10, seed=0,
@@ -362,12 +284,18 @@ def fit(X, y, X_val, y_val, *, hidden=256, lr=0.1, c=1e-4, batch_size=32, epochs
     params : dict
         The trained ``W1, b1, W2, b2``.
     history : History
-        Per-epoch ``train_loss, train_acc, val_loss, val_acc, seconds``.
+        Per-epoch ``train_loss, train_acc, val_loss, val_acc, seconds``, and
+        ``batch_cross_entropy``, one number per batch.
 
     Raises
     ------
     TrainingDiverged
-        If the loss becomes NaN or infinite; says in which epoch and what to try.
+        If the run diverges: a batch's cross-entropy non-finite, or the mean
+        over the last batches holding at least 32 images above ``BLOWUP`` (10)
+        times the larger of the first batch's and ``ln k``, or a
+        non-finite cost after an epoch (see :mod:`handin.divergence`). Says in which
+        epoch and batch, and what to try: the input scaling if the first batch's
+        cross-entropy was already huge, else a lower learning rate.
     """
     run = train_iter(X, y, X_val, y_val, hidden=hidden, lr=lr, c=c, batch_size=batch_size,
                      epochs=epochs, seed=seed, dtype=dtype, yield_every=callback_every,

@@ -191,11 +191,14 @@ def test_changing_a_slider_retrains_and_changes_the_plotted_data(split):
 def test_a_burst_of_100_changes_starts_one_run_with_the_last_value(split, gap):
     ex = explorer(split, debounce=0.05)
     lrs = np.geomspace(0.01, 0.5, 100).round(4)
+    now = [0.0]
+    ex.scheduler.clock = lambda: now[0]          # the changes come 1 ms apart, whatever the load
 
     async def main():
         for lr in lrs:
+            now[0] += 0.001
             ex.set(lr=float(lr))
-            if gap:                              # 1 ms apart: within the debounce
+            if gap:                              # the loop runs between the changes
                 await asyncio.sleep(gap)
         return await ex.wait()
 
@@ -272,7 +275,7 @@ def test_cancel_stops_the_run_at_once_and_the_loop_runs_between_chunks(split):
 def test_divergence_is_shown_and_the_plot_stays_finite(split):
     ex = explorer(split, batch_size=256, n_train=500)
     ex.run(lr=0.1)
-    result = ex.run(lr=10.0)          # diverges in epoch 2: one finite epoch
+    result = ex.run(lr=4.0)           # diverges in epoch 2: one finite epoch
     assert isinstance(result, train.TrainingDiverged) and result.epoch == 2
     assert ex.alert_text == str(result)
     assert "diverged in epoch 2" in ex.alert_text and "try a lower one" in ex.alert_text
@@ -365,23 +368,26 @@ def test_run_returns_the_same_history_as_fit(split):
     assert ex.history is h and ex.runs[-1].test_acc > 0.5
 
 
-def test_live_runs_measure_the_training_curve_on_live_train_rows(split):
-    ex = explorer(split, live_train_rows=200, epochs=2)
+def test_the_training_curve_is_measured_on_train_curve_rows(split):
+    ex = explorer(split, train_curve_rows=200, epochs=2)
 
     async def main():
         ex.set(lr=0.2)
         return await ex.wait()
 
     live = asyncio.run(main()).as_dict()
+    blocking = ex.run(lr=0.3).as_dict()
     v = ex.runs[-1].values
     data = split.X_train, split.y_train, split.X_val, split.y_val
-    kw = dict(hidden=v["hidden"], lr=0.2, c=v["c"], batch_size=v["batch_size"], epochs=2,
-              seed=0, yield_every=1)
+    kw = dict(hidden=v["hidden"], c=v["c"], batch_size=v["batch_size"], epochs=2, seed=0,
+              yield_every=1)
     with threadpoolctl.threadpool_limits(1, user_api="blas"):     # as the explorer
-        *_, part = train.train_iter(*data, train_eval_rows=200, **kw)
-        *_, full = train.train_iter(*data, **kw)
+        *_, part = train.train_iter(*data, lr=0.2, train_eval_rows=200, **kw)
+        *_, full = train.train_iter(*data, lr=0.2, **kw)
+        *_, part3 = train.train_iter(*data, lr=0.3, train_eval_rows=200, **kw)
     for key in ("train_loss", "train_acc", "val_loss", "val_acc"):
         assert live[key] == getattr(part.history, key)
+        assert blocking[key] == getattr(part3.history, key)       # run() measures the same
     assert live["val_acc"] == full.history.val_acc       # the same training, validation
     assert live["train_loss"] != full.history.train_loss  # only the estimate differs
     with pytest.raises(ValueError, match="train_eval_rows"):
