@@ -26,14 +26,19 @@ import sys
 import tempfile
 
 from . import data, download, experiment
-from ._validation import check_scalar
+from . import hyperparameters as hp
+from ._validation import ParameterError
 from .train import TrainingDiverged
 
 log = logging.getLogger("handin")
 
-# fit()'s parameter names -> the flags that set them
+# the hyperparameters (handin.hyperparameters' names) -> the exercise's flags, and their help
 _FLAGS = {"lr": "-lr", "batch_size": "-bs", "epochs": "-epochs", "hidden": "-hidden", "c": "-c",
           "seed": "--seed"}
+_HELP = {"lr": "learning rate", "batch_size": "batch size", "epochs": "epochs",
+         "hidden": "hidden units",
+         "c": "weight decay: cost = mean cross-entropy + c (|W1|^2 + |W2|^2)",
+         "seed": "seeds initialisation, split and shuffling"}
 
 
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130   # 130 = 128 + SIGINT, as shells do
@@ -57,7 +62,10 @@ def _dataset(text):
                                      f"files, got {text!r}")
 
 
-def _scalar(name, kind, **bounds):
+def _hyperparameter(name):
+    """argparse type for hyperparameter ``name``: parsed, then checked against its range."""
+    kind = hp.RANGES[name].kind
+
     def convert(text):
         try:
             value = kind(text)
@@ -65,8 +73,8 @@ def _scalar(name, kind, **bounds):
             raise argparse.ArgumentTypeError(f"expected {'an int' if kind is int else 'a number'}, "
                                              f"got {text!r}") from None
         try:
-            return check_scalar(value, name, kind, **bounds)
-        except (TypeError, ValueError) as exc:
+            return hp.check(name, value)
+        except ParameterError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
     convert.__name__ = name
     return convert
@@ -78,21 +86,14 @@ def build_parser():
     t = sub.add_parser("train", help="train the two-layer network and write epoch_plots.png",
                        description="Train the two-layer ReLU network by mini-batch SGD, print "
                                    "in-sample and test accuracy, write DIR/epoch_plots.png.")
-    t.add_argument("-lr", type=_scalar("lr", float, min_val=0.0, include_min=False), default=0.1,
-                   help="learning rate, > 0 (default 0.1)")
-    t.add_argument("-bs", type=_scalar("batch_size", int, min_val=1), default=32,
-                   help="batch size, >= 1 (default 32)")
-    t.add_argument("-epochs", type=_scalar("epochs", int, min_val=1, max_val=100_000), default=10,
-                   help="epochs, >= 1 (default 10)")
-    t.add_argument("-hidden", type=_scalar("hidden", int, min_val=1, max_val=65536), default=256,
-                   help="hidden units (default 256)")
-    t.add_argument("-c", type=_scalar("c", float, min_val=0.0), default=1e-4,
-                   help="weight decay, >= 0 (default 1e-4)")
+    for name, flag in _FLAGS.items():
+        default = getattr(hp.DEFAULTS, name)
+        t.add_argument(flag, dest=name, metavar=flag.lstrip("-").upper(), default=default,
+                       type=_hyperparameter(name),
+                       help=f"{_HELP[name]}: {hp.RANGES[name].text} (default {default:g})")
     t.add_argument("--dataset", type=_dataset, default="sample",
                    help="sample (shipped, offline; default), mnist or fashion-mnist (downloaded "
                         "once), or a folder holding the four IDX files")
-    t.add_argument("--seed", type=_scalar("seed", int, min_val=0), default=0,
-                   help="seed of initialisation, split and shuffling (default 0)")
     t.add_argument("--out", type=pathlib.Path, default=pathlib.Path("results"),
                    help="folder for epoch_plots.png (default results/)")
     t.add_argument("--json", action="store_true", help="end with one JSON line of the results")
@@ -149,22 +150,21 @@ def train_command(args, parser):
     png = None
     try:
         try:
-            result = experiment.run(args.dataset, hidden=args.hidden, lr=args.lr, c=args.c,
-                                    batch_size=args.bs, epochs=args.epochs, seed=args.seed,
-                                    progress=progress)
+            result = experiment.run(args.dataset, progress=progress,
+                                    **{name: getattr(args, name) for name in _FLAGS})
         except (TrainingDiverged, OSError, MemoryError) as exc:
             raise _Failed(str(exc) or type(exc).__name__) from None
-        except ValueError as exc:  # a value valid alone but not for this data (-bs > n_train),
-            name = getattr(exc, "param", None) or str(exc).split()[0]   # or a damaged file
-            flag = _FLAGS.get(name)
-            if flag is None:
+        except ParameterError as exc:  # valid alone but not for this data (-bs > n_train)
+            if exc.param not in _FLAGS:
                 raise _Failed(str(exc)) from None
-            parser.error(f"argument {flag}: {exc}")
+            parser.error(f"argument {_FLAGS[exc.param]}: {exc}")
+        except ValueError as exc:      # a damaged data file
+            raise _Failed(str(exc)) from None
         result.pop("params")
         try:
             epoch_plots(result["history"], tmp,
                         title=f"{result['dataset']}: hidden {args.hidden}, lr {args.lr:g}, "
-                              f"c {args.c:g}, batch {args.bs}")
+                              f"c {args.c:g}, batch {args.batch_size}")
             os.replace(tmp, args.out / "epoch_plots.png")   # all or nothing: never a
             png = args.out / "epoch_plots.png"               # half-written epoch_plots.png
         except OSError as exc:

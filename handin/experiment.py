@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import data, model, train
+from .hyperparameters import DEFAULTS
 
 __all__ = ["Split", "prepare", "run"]
 
@@ -28,8 +29,8 @@ class Split:
     class_names: tuple
 
 
-def prepare(dataset="sample", *, seed=0, dtype=np.float32, n_train=None, data_home=None,
-            download=True):
+def prepare(dataset="sample", *, seed=DEFAULTS.seed, dtype=np.float32, n_train=None,
+            data_home=None, download=True):
     """Load ``dataset``, scale it to [0, 1] and hold out 15% of its training set.
 
     Parameters
@@ -53,7 +54,8 @@ def prepare(dataset="sample", *, seed=0, dtype=np.float32, n_train=None, data_ho
                  ds.class_names)
 
 
-def run(dataset="sample", *, hidden=256, lr=0.1, c=1e-4, batch_size=32, epochs=10, seed=0,
+def run(dataset="sample", *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=DEFAULTS.c,
+        batch_size=DEFAULTS.batch_size, epochs=DEFAULTS.epochs, seed=DEFAULTS.seed,
         progress=False, data_home=None, download=True):
     """Run the original experiment and return its results as a JSON-ready dict.
 
