@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import (ParameterTypeError, check_dtype, check_params, check_scalar, check_X,
+from ._validation import (ParameterTypeError, check_dtype, check_scalar, check_X,
                           check_X_y)
 
 __all__ = [
