@@ -12,8 +12,8 @@ import matplotlib.pyplot as plt
 
 import handin
 import handin.experiment
-from handin.digits import mnist_preprocess, rasterize_strokes
-from handin.draw import DigitPad
+from handin.preprocess import mnist_preprocess, rasterize_strokes
+from handin.digit_pad import DigitPad
 from handin.plotting import show_digits
 
 # %% [markdown]

@@ -1,11 +1,11 @@
-"""handin.digits and handin.draw: strokes -> image -> MNIST-style digit -> probabilities, headless."""
+"""handin.preprocess and handin.digit_pad: strokes -> image -> MNIST-style digit -> probabilities, headless."""
 
 import numpy as np
 import pytest
 
 import handin
-from handin.digits import mnist_preprocess, rasterize_strokes, stamp_segment
-from handin.draw import DigitPad, digit_figure
+from handin.preprocess import mnist_preprocess, rasterize_strokes, stamp_segment
+from handin.digit_pad import DigitPad, digit_figure
 from handin.plotting import probability_bars
 
 ONE = [[(140, 40), (140, 240)]]                                    # a vertical line

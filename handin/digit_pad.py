@@ -1,7 +1,7 @@
 """Draw a digit with the mouse and watch the network's class probabilities change.
 
 :class:`DigitPad` shows an ipycanvas drawing area next to what the network sees (the
-28 x 28 digit of :func:`handin.digits.mnist_preprocess`) and a bar chart of its class
+28 x 28 digit of :func:`handin.preprocess.mnist_preprocess`) and a bar chart of its class
 probabilities, redrawn while you draw (at most every ``throttle`` seconds, and when
 the mouse button is released). The pad keeps the strokes in Python and rasterises
 them with numpy; the canvases only display. The live chart is drawn on a canvas (a
@@ -17,7 +17,7 @@ import time
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import digits, model
+from . import model, preprocess
 from ._validation import check_params, check_scalar
 from .plotting import probability_bars
 
@@ -81,7 +81,7 @@ class DigitPad:
         import ipywidgets as w
 
         self.params = check_params(params)
-        if np.shape(params["W1"])[0] != digits.FIELD ** 2:
+        if np.shape(params["W1"])[0] != preprocess.FIELD ** 2:
             raise ValueError(f"params must take 784 inputs (28 x 28 pixels), W1 has "
                              f"{np.shape(params['W1'])[0]} rows.")
         self.size = check_scalar(size, "size", int, min_val=28)
@@ -98,7 +98,7 @@ class DigitPad:
         self.canvas.on_client_ready(self._repaint)
         clear = w.Button(description="Clear", icon="eraser", layout=w.Layout(width="100px"))
         clear.on_click(lambda _: self.clear())
-        self.preview = ipycanvas.Canvas(width=4 * digits.FIELD, height=4 * digits.FIELD,
+        self.preview = ipycanvas.Canvas(width=4 * preprocess.FIELD, height=4 * preprocess.FIELD,
                                         layout=w.Layout(width="224px", height="224px"))
         self.bars = ipycanvas.Canvas(width=300, height=150)
         self.status = w.HTML()
@@ -123,7 +123,7 @@ class DigitPad:
     def draw_strokes(self, strokes):
         """Add strokes, each a sequence of (x, y) canvas points, as if drawn; update now."""
         for i, stroke in enumerate(strokes):
-            digits._check_stroke(stroke, i)
+            preprocess._check_stroke(stroke, i)
         for stroke in strokes:
             self._down(*stroke[0])
             for x, y in stroke[1:]:
@@ -135,7 +135,7 @@ class DigitPad:
     def _down(self, x, y):
         self._drawing = True
         self.strokes.append([(float(x), float(y))])
-        digits.stamp_segment(self.image, (x, y), (x, y), self.width)
+        preprocess.stamp_segment(self.image, (x, y), (x, y), self.width)
         self.canvas.fill_circle(x, y, self.width / 2)
 
     def _move(self, x, y, update=True):
@@ -143,7 +143,7 @@ class DigitPad:
             return
         (x0, y0) = self.strokes[-1][-1]
         self.strokes[-1].append((float(x), float(y)))
-        digits.stamp_segment(self.image, (x0, y0), (x, y), self.width)
+        preprocess.stamp_segment(self.image, (x0, y0), (x, y), self.width)
         self.canvas.stroke_line(x0, y0, x, y)
         if update and time.monotonic() - self._last >= self.throttle:
             self._update()
@@ -171,7 +171,7 @@ class DigitPad:
     def _update(self):
         self._last = time.monotonic()
         if self.image.any():
-            self.digit = digits.mnist_preprocess(self.image)
+            self.digit = preprocess.mnist_preprocess(self.image)
             self.probabilities = model.predict_proba(self.digit[None, :], self.params)[0]
         else:
             self.digit = self.probabilities = None
@@ -182,8 +182,8 @@ class DigitPad:
         import ipycanvas
 
         P = self.probabilities
-        gray = np.zeros(digits.FIELD ** 2) if self.digit is None else self.digit
-        pixels = np.kron(gray.reshape(digits.FIELD, digits.FIELD), np.ones((4, 4)))
+        gray = np.zeros(preprocess.FIELD ** 2) if self.digit is None else self.digit
+        pixels = np.kron(gray.reshape(preprocess.FIELD, preprocess.FIELD), np.ones((4, 4)))
         self.status.value = ("<b>draw a digit</b>" if P is None else
                              f"<b>prediction: {np.argmax(P)}</b> ({np.max(P):.0%})")
         b, n = self.bars, 10 if P is None else len(P)
