@@ -2,15 +2,17 @@
 
     .venv/bin/python benchmarks/explorer_latency.py               # both parts
     .venv/bin/python benchmarks/explorer_latency.py --rounds 7 --no-kernel
-    .venv/bin/python benchmarks/explorer_latency.py --blas-threads 1
 
 Part 1 (in this process, asyncio like in a kernel): on the sample with the exercise's
 values (hidden 256, batch 32, 10 epochs, all 3400 training rows), set the learning-rate
-widget's value as the front end would and time
-  * first point: the change -> the PNG with the first epoch in the Image widget,
-  * whole run:   the change -> the last PNG (10 epochs, drawn, test accuracy computed),
-and split the whole run into debounce / training / evaluation / drawing / rest.
-Targets on the 2-core machine: first point <= 0.3 s, whole run <= 1 s.
+widget's value as the front end would and time, with the kernel-side clock,
+  * first epoch: the change -> the chart's first update carrying the new run's first epoch,
+  * whole run:   the change -> the chart's last update (10 epochs, test accuracy computed),
+and split the whole run into wait before training / training / evaluation / chart updates.
+Variants, in interleaved rounds (A B C A B C ...): the explorer's defaults (one BLAS
+thread, the training curve measured on 1,000 training rows), all rows evaluated,
+and BLAS threads left as they are. What the browser adds (the message, the SVG drawing)
+is measured by benchmarks/explorer_browser.py.
 
 Part 2 (a real ipykernel via jupyter_client): while a run goes in the kernel, send
 ``1+1`` execute requests and slider changes (comm messages, as the front end sends them)
@@ -30,23 +32,25 @@ import time
 
 def parse():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rounds", type=int, default=5, help="runs per measurement (>= 5)")
+    ap.add_argument("--rounds", type=int, default=5, help="runs per variant (>= 5)")
     ap.add_argument("--no-kernel", action="store_true", help="skip part 2")
-    ap.add_argument("--blas-threads", type=int, default=None,
-                    help="set OPENBLAS_NUM_THREADS/OMP_NUM_THREADS before numpy loads")
     return ap.parse_args()
 
 
 ARGS = parse() if __name__ == "__main__" else None
-if ARGS is not None and ARGS.blas_threads:
-    os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = str(ARGS.blas_threads)
 
 import asyncio  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from handin import train  # noqa: E402
+from handin import experiment, train  # noqa: E402
 from handin.explorer import Explorer  # noqa: E402
+
+VARIANTS = {
+    "defaults (1 BLAS thread, train curve on 1000 rows)": dict(),
+    "train curve on all 3400 rows": dict(train_curve_rows=None),
+    "BLAS threads as they are (2)": dict(blas_threads=None),
+}
 
 
 def ms(x):
@@ -54,116 +58,80 @@ def ms(x):
 
 
 # ------------------------------------------------------------------- part 1: latency
-def clocks():
-    """(wall, CPU) now: the CPU time of this process counts only work actually done, so on a
-    loaded machine (and with one BLAS thread) debounce + CPU estimates an unloaded wall time."""
-    return np.array([time.perf_counter(), time.process_time()])
-
-
 def instrument(ex):
-    """Count the wall and CPU time of every redraw of the explorer's figure, and note the
-    clocks when each run begins (after the debounce)."""
-    spent, begins = [], []
-    png, begin = ex.figure.png, ex._begin
+    """Note (time, epochs of the current run) at every chart message, and the time spent
+    in the chart's methods."""
+    sent, spent = [], []
+    for name in ("start", "update", "retire"):
+        method = getattr(ex.chart, name)
 
-    def timed():
-        t = clocks()
-        out = png()
-        spent.append(clocks() - t)
-        return out
+        def timed(*args, _method=method, **kwargs):
+            t = time.perf_counter()
+            out = _method(*args, **kwargs)
+            now = time.perf_counter()
+            spent.append(now - t)
+            cur = ex.chart.current
+            sent.append((now, len(cur["points"]["val_acc"]) if cur else 0,
+                         cur.get("outcome") if cur else None))
+            return out
+        setattr(ex.chart, name, timed)
+    return sent, spent
 
-    def noted():
-        begins.append(clocks())
-        return begin()
 
-    ex.figure.png, ex._begin = timed, noted
-    return spent, begins
-
-
-async def one_round(ex, lr, draws, begins):
-    """Set the lr widget to ``lr``; return the timings of the run it starts."""
-    updates = []
-    ex.image.observe(lambda ch: updates.append((clocks(), len(ex.history or []))),
-                     names="value")
-    n_draws = len(draws)
-    t0 = clocks()
+async def one_round(ex, lr, sent, spent):
+    n_sent, n_spent = len(sent), len(spent)
+    n_records = len(ex.controller.records)
+    t0, c0 = time.perf_counter(), time.process_time()
     ex.controls["lr"].value = lr               # what a slider release does
     h = await ex.wait()
-    ex.image.unobserve_all("value")
-    first = next(t for t, n_epochs in updates if n_epochs >= 1) - t0
-    whole = updates[-1][0] - t0
-    run = ex._run
-    debounce = begins[-1] - t0           # wall: the debounce; CPU: preparing the figure
-    # evaluation, measured after the run on its final weights as train_iter does it
-    s, v, params = ex.split, run.record.values, run.params
-    te = clocks()
-    train.evaluate(s.X_train[:v["n_train"]], s.y_train[:v["n_train"]], params, v["c"])
-    train.evaluate(s.X_val, s.y_val, params, v["c"])
-    evaluation = (clocks() - te) * len(h)
-    drawing = sum(draws[n_draws:], np.zeros(2))
-    # training = the rest: SGD steps, plus the loop, widget updates and the test accuracy
-    return dict(first=first, whole=whole, debounce=debounce, evaluation=evaluation,
-                drawing=drawing, training=whole - debounce - evaluation - drawing,
-                redraws=len(draws) - n_draws, val_acc=h.val_acc[-1])
+    cpu = time.process_time() - c0
+    new = sent[n_sent:]
+    first = next(t for t, n, o in new if n >= 1) - t0
+    whole = new[-1][0] - t0
+    r = ex.current_run
+    assert len(ex.controller.records) == n_records + 1 and r.outcome == "done"
+    began = next(t for t, n, o in new if o == "running" and n == 0) - t0
+    s, v = ex.split, r.values
+    params = ex.controller._params             # the run's trained parameters
+    rows = v["n_train"] if ex.train_curve_rows is None else min(ex.train_curve_rows, v["n_train"])
+    te = time.perf_counter()
+    with ex.controller._limit_blas():
+        train.evaluate(s.X_train[:rows], s.y_train[:rows], params, v["c"])
+        train.evaluate(s.X_val, s.y_val, params, v["c"])
+    evaluation = (time.perf_counter() - te) * len(h)
+    drawing = sum(spent[n_spent:])
+    return dict(first=first, whole=whole, began=began, evaluation=evaluation, drawing=drawing,
+                training=whole - began - evaluation - drawing, updates=len(new), cpu=cpu,
+                val_acc=h.val_acc[-1])
 
 
 async def latency(rounds):
-    ex = Explorer()                              # the exercise's values, all 3400 rows
-    draws, begins = instrument(ex)
-    ex.run()                                     # warm-up (caches, BLAS threads, fonts)
-    full0 = ex.figure.full_redraws
-    rows = []
+    split = experiment.prepare("sample", seed=0)
+    rows = {name: [] for name in VARIANTS}
     for i in range(rounds):
-        lr = (10 ** -0.9, 0.1)[i % 2]           # alternate, so that every set is a change
-        rows.append(await one_round(ex, lr, draws, begins))
-    return ex, rows, ex.figure.full_redraws - full0, draws
+        for name, kw in VARIANTS.items():
+            ex = Explorer(split, **kw)
+            sent, spent = instrument(ex)
+            ex.run(lr=10 ** -0.9)                # warm-up (caches, BLAS threads)
+            rows[name].append(await one_round(ex, 0.1 if i % 2 else 10 ** -1.1, sent, spent))
+            ex.close()
+    return rows
 
 
-def report_latency(ex, rows, full, draws, one_thread):
-    med = {k: np.median([r[k] for r in rows], axis=0) for k in rows[0]}
-    est = "   unloaded estimate" if one_thread else ""
-    print(f"\nPart 1: slider change -> figure, medians of {len(rows)} rounds "
-          f"(hidden 256, batch 32, 10 epochs, {ex.n_all} rows; debounce {ex.debounce:g} s)")
-    print(f"  {'':34s}{'wall':>10s}{est}")
-
-    wait = max(ex.debounce, med["debounce"][1])     # the debounce, or the CPU spent in it
-
-    def line(what, pair, target=""):
-        guess = ms(wait + pair[1] - med["debounce"][1]) if one_thread else ""
-        if one_thread and what.startswith("    "):
-            guess = ms(pair[1]) if "debounce" not in what else ms(wait)
-        print(f"  {what:34s}{ms(pair[0])}{'':5s}{guess:>10s}   {target}")
-
-    line("first point (1st epoch drawn)", med["first"], "target  300 ms")
-    line("whole run (10 epochs, drawn)", med["whole"], "target 1000 ms")
-    print("  whole run, split:")
-    line("    debounce (+ prepare figure)", med["debounce"])
-    line("    training (SGD steps, loop, rest)", med["training"])
-    line("    evaluation (train+val, 10x)", med["evaluation"])
-    line(f"    drawing ({med['redraws']:.0f} redraws)", med["drawing"])
-    if one_thread:
-        print("  (unloaded estimate: the CPU time of this process, plus the idle part of the "
-              "debounce;\n   valid with one BLAS thread, and still inflated by the load: shared "
-              "caches and cores)")
-    per = np.array(draws)
-    print(f"  one redraw (Agg + PNG, all {len(per)}): median wall {ms(np.median(per[:, 0])).strip()}"
-          f", CPU {ms(np.median(per[:, 1])).strip()}; in the rounds {full} full redraws, "
-          "the rest blitted")
-    (bw, bc), (fw, fc) = time_redraws(ex.figure)
-    print(f"    measured apart: full redraw {ms(fw).strip()} (CPU {ms(fc).strip()}), "
-          f"blit {ms(bw).strip()} (CPU {ms(bc).strip()}); PNG {len(ex.image.value) // 1024} KB, "
-          f"{ex.figure.fig.dpi:g} dpi")
-    print(f"  val acc of the last run: {rows[-1]['val_acc']:.3f}")
-    return med
-
-
-def time_redraws(fig, n=10):
-    full, blit = [], []
-    for _ in range(n):
-        fig._background = None
-        t = clocks(); fig.png(); full.append(clocks() - t)
-        t = clocks(); fig.png(); blit.append(clocks() - t)
-    return np.median(blit, axis=0), np.median(full, axis=0)
+def report_latency(rows):
+    print("\nPart 1: slider change -> chart update (kernel side), medians of "
+          f"{len(next(iter(rows.values())))} interleaved rounds")
+    print("  (hidden 256, batch 32, 10 epochs, 3400 rows; wall times)")
+    keys = ("first", "whole", "cpu", "began", "training", "evaluation", "drawing")
+    head = ("first epoch", "whole run", "run CPU", "wait", "training", "evaluation", "chart")
+    print(f"  {'variant':52s}" + "".join(f"{h:>12s}" for h in head))
+    for name, rs in rows.items():
+        med = {k: statistics.median(r[k] for r in rs) for k in keys}
+        print(f"  {name:52s}" + "".join(f"{ms(med[k]):>12s}" for k in keys))
+    print("  wait = change -> the run's first chart message (no debounce for a single change);"
+          "\n  training = the rest of the run: SGD steps, the loop, test accuracy;"
+          "\n  run CPU = this process's CPU time for the whole run: with one BLAS thread about "
+          "the wall time\n  the run would take on an idle machine")
 
 
 # ---------------------------------------------------------- part 2: a real kernel
@@ -220,7 +188,7 @@ def kernel_probe(turns, n_probes=8):
                 "data": {"method": "update", "state": {"value": lr}, "buffer_paths": []}}))
             time.sleep(0.6)                          # debounce, then training again
         _, content = execute("", {"s": "stamps", "c": "(ex.n_started, ex.n_stopped, "
-                                  "round(sorted(ex._run.chunks)[len(ex._run.chunks)//2], 3))"})
+                                  "round(sorted(ex.current_run.chunks)[len(ex.current_run.chunks)//2], 3))"})
         stamps = eval(content["user_expressions"]["s"]["data"]["text/plain"])
         slider = [k - s for k, s in zip(stamps[-len(sent):], sent)]   # stamps[0]: ex.set
         counts = content["user_expressions"]["c"]["data"]["text/plain"]
@@ -247,11 +215,8 @@ def report_kernel():
 
 if __name__ == "__main__":
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, "
-          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
-    rounds = max(5, ARGS.rounds)
-    ex, rows, full, draws = asyncio.run(latency(rounds))
-    report_latency(ex, rows, full, draws, os.environ.get("OPENBLAS_NUM_THREADS") == "1")
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    report_latency(asyncio.run(latency(max(5, ARGS.rounds))))
     if not ARGS.no_kernel:
         report_kernel()
     print(f"\nload average at the end {os.getloadavg()[0]:.1f} "

@@ -6,6 +6,7 @@
 ['W1', 'W2', 'b1', 'b2']
 """
 
+from . import experiment, inits, linear
 from .data import Dataset, load, scale, train_val_split
 from .gradcheck import gradient_check
 from .model import (accuracy, backward, cost, cost_grad, forward, init_params, predict,
@@ -16,5 +17,6 @@ __all__ = [
     "init_params", "forward", "backward", "cost", "cost_grad", "predict", "predict_proba",
     "accuracy", "softmax", "gradient_check", "fit", "train_iter", "evaluate", "History",
     "Progress", "TrainingDiverged", "load", "scale", "train_val_split", "Dataset",
+    "experiment", "inits", "linear",
 ]
 __version__ = "0.1.0"

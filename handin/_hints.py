@@ -11,7 +11,7 @@ N, D, H, K = 5, 6, 4, 3   # all different, so that a wrong axis shows in a shape
 C = 0.1
 FORMULAS = {"W2": "A1.T @ dZ2 + 2 * c * W2", "b2": "dZ2.sum(axis=0)",
             "W1": "X.T @ dZ1 + 2 * c * W1", "b1": "dZ1.sum(axis=0)",
-            "Z1": "X @ W1 + b1", "A1": "relu(Z1)", "Z2": "A1 @ W2 + b2", "P": "softmax(Z2)"}
+            "Z1": "X @ W1 + b1", "Z": "(P - Y) / n", "A1": "relu(Z1)", "Z2": "A1 @ W2 + b2", "P": "softmax(Z2)"}
 
 
 class Failed(Exception):
@@ -73,9 +73,9 @@ def cost_data(J, ref, n):
         raise Failed(f"the cross-entropy is summed over the samples, not averaged (n = {n} "
                      "times too big).", "Divide by n, or use .mean().")
     if close(J, -ref):
-        raise Failed("the cost has the wrong sign.", "The cross-entropy is -log P[i, y_i].")
+        raise Failed("the cost has the wrong sign.", "The cross-entropy is -log P[s, y_s].")
     raise Failed(f"with c = 0 the cost is {J:.6f}, expected {ref:.6f}.",
-                 "It is the mean over the samples of -log P[i, y_i].")
+                 "It is the mean over the samples of -log P[s, y_s].")
 
 
 def cost_decay(decay, c, p):
@@ -142,3 +142,30 @@ def backward_data(g, ref, X, y, p, right_for_one):
         diff = float(np.abs(g[name] - ref[name]).max())
         raise Failed(f"d{name} is wrong (max |diff| {diff:.2g} with c = 0).",
                      f"d{name} = {FORMULAS[name]}.")
+
+
+def softmax_loss_values(loss, dZ, Z, y):
+    """Name the mistake in a softmax cross-entropy ``(loss, dZ)`` of logits ``Z`` (n, k)."""
+    n, k = Z.shape
+    ref, P, Y = model.cross_entropy(Z, y), model.softmax(Z), model.one_hot(y, k)
+    with np.errstate(all="ignore"):
+        columns = -np.log(model.softmax(Z.T).T[np.arange(n), y]).mean()
+    if not close(loss, ref):
+        for wrong, verdict in ((n * ref, "the loss is n times too large: a sum, not a mean."),
+                               (-ref, "the loss has the wrong sign: it is -log P[s, y_s]."),
+                               (columns, "the softmax normalises the columns: sum over the "
+                                         "classes, axis=1 (one row per sample).")):
+            if close(loss, wrong):
+                raise Failed(verdict, "loss = mean over the samples s of -log P[s, y_s].")
+        raise Failed(f"the loss is {loss:.6g}, expected {ref:.6g}.",
+                     "loss = mean over the samples s of -log P[s, y_s], P = softmax of each row.")
+    want = (P - Y) / n
+    if not close(dZ, want):
+        for wrong, verdict in ((n * want, "dZ is n times too large: the 1/n of the mean is "
+                                          "missing."),
+                               (-want, "dZ has the wrong sign: it is (P - Y) / n, not (Y - P) / n."),
+                               (P / n, "dZ is P / n: the -1 at each sample's label is missing "
+                                       "(subtract the one-hot Y).")):
+            if close(dZ, wrong):
+                raise Failed(verdict, "dZ = (P - Y) / n, Chapter 1 section 4.")
+        raise Failed("dZ is wrong.", "dZ = (P - Y) / n, Chapter 1 section 4.")

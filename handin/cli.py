@@ -72,13 +72,15 @@ def build_parser():
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.train_parser = t
     s = sub.add_parser("student-edition", help="write the chapters with their solutions cut out",
-                       description="Write OUT/NN_name.py and an output-free OUT/NN_name.ipynb for "
-                                   "every chapter in SRC, each '# BEGIN SOLUTION' ... '# END "
-                                   "SOLUTION' region replaced by a '# YOUR CODE HERE' stub.")
+                       description="Write OUT/NN_name.py for every chapter in SRC, each "
+                                   "solution region replaced by a stub: '# YOUR CODE HERE' in "
+                                   "code, a 'Derive this yourself' prompt in markdown.")
     s.add_argument("--src", type=pathlib.Path, default=pathlib.Path("notebooks"),
                    help="folder of the solution chapters (default notebooks/)")
     s.add_argument("--out", type=pathlib.Path, default=pathlib.Path("student"),
                    help="folder of the student edition (default student/)")
+    s.add_argument("--ipynb", action="store_true",
+                   help="also write an output-free OUT/NN_name.ipynb beside each .py")
     return parser
 
 
@@ -120,12 +122,13 @@ def edition_command(args):
     from .edition import write_student_edition
 
     try:
-        regions = write_student_edition(args.src, args.out)
+        regions = write_student_edition(args.src, args.out, ipynb=args.ipynb)
     except ValueError as exc:  # a chapter with unbalanced markers, or no chapters
         print(f"handin student-edition: {exc}", file=sys.stderr)
         return 1
     for stem, n in regions.items():
-        print(f"{args.out / stem}.py + .ipynb: {n} solution region{'s' * (n != 1)} replaced")
+        twin = " + .ipynb" if args.ipynb else ""
+        print(f"{args.out / stem}.py{twin}: {n} solution region{'s' * (n != 1)} replaced")
     return 0
 
 

@@ -39,7 +39,7 @@ def digit_figure(digit, P, *, class_names=None):
     fig = Figure(figsize=(6.4, 2.6), layout="constrained")
     ax_img, ax_bar = fig.subplots(1, 2, width_ratios=[1, 1.9])
     blank = digit is None or P is None
-    ax_img.imshow(np.zeros((28, 28)) if blank else np.reshape(digit, (28, 28)), cmap="gray",
+    ax_img.imshow(np.zeros((28, 28)) if blank else np.reshape(digit, (28, 28)), cmap="gray_r",
                   vmin=0, vmax=1)
     ax_img.set(xticks=[], yticks=[], title="what the network sees")
     n = 10 if P is None else len(P)
@@ -189,7 +189,8 @@ class DigitPad:
         b, n = self.bars, 10 if P is None else len(P)
         base, step = b.height - 18, b.width / n
         with ipycanvas.hold_canvas():
-            self.preview.put_image_data(np.repeat((255 * pixels).astype(np.uint8)[..., None], 3, 2))
+            ink = (255 * (1 - pixels)).astype(np.uint8)        # dark ink on white, as drawn
+            self.preview.put_image_data(np.repeat(ink[..., None], 3, 2))
             b.clear()
             b.text_align, b.font = "center", "13px sans-serif"
             for i, p in enumerate(np.zeros(n) if P is None else P):

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_params, check_scalar, check_X, check_X_y
+from ._validation import (ParameterTypeError, check_dtype, check_params, check_scalar, check_X,
+                          check_X_y)
 
 __all__ = [
     "PARAM_NAMES",
@@ -79,7 +80,7 @@ def init_params(n_in, n_hidden, n_out, *, seed=None, rng=None, dtype=np.float64)
     n_in = check_scalar(n_in, "n_in", int, min_val=1)
     n_hidden = check_scalar(n_hidden, "n_hidden", int, min_val=1)
     n_out = check_scalar(n_out, "n_out", int, min_val=2)
-    dtype = _check_dtype(dtype)
+    dtype = check_dtype(dtype)
     rng = _make_rng(seed, rng)
     W1 = rng.normal(0.0, np.sqrt(2.0 / (n_in + n_hidden)), size=(n_in, n_hidden))
     W2 = rng.normal(0.0, np.sqrt(4.0 / (n_hidden + n_out)), size=(n_hidden, n_out))
@@ -282,19 +283,13 @@ def accuracy(X, y, params):
     return float(np.mean(predict(X, params) == y))
 
 
-def _check_dtype(dtype):
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise TypeError(f"dtype must be numpy.float32 or numpy.float64, got {dtype}.")
-    return dtype
-
-
 def _make_rng(seed, rng):
     if rng is not None and seed is not None:
-        raise TypeError("give either seed or rng, not both.")
+        raise ParameterTypeError("rng", "give either seed or rng, not both.")
     if rng is not None:
         if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}.")
+            raise ParameterTypeError(
+                "rng", f"rng must be a numpy.random.Generator, got {type(rng).__name__}.")
         return rng
     if seed is not None:
         check_scalar(seed, "seed", int, min_val=0)

@@ -1,5 +1,15 @@
-"""Figures of the book. Every function draws on matplotlib Axes it is given (or
-makes them) and returns them; nothing here calls ``plt.show``."""
+"""Figures of the book.
+
+One convention: a function that draws takes the Axes to draw on — ``ax=`` for one,
+``axes=`` for several — and returns them. Without them it makes a new ``Figure``
+(no pyplot state) and returns the Axes it made; their ``.figure`` is the figure (or the
+``SubFigure``) to show or save. Titles of a whole grid go to that figure's suptitle,
+titles of one Axes to the Axes. Two makers of whole figures, :func:`loss_acc_axes`
+(the exercise's two panels, on ``fig=``) and :func:`epoch_plots` (the exercise's saved
+figure), are named for what they return. Nothing here calls ``plt.show``.
+
+Images of digits are drawn as on paper: ink dark on a light ground (``gray_r``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 __all__ = ["loss_acc_axes", "plot_history", "epoch_plots", "show_digits", "show_weights",
-           "plot_confusion", "plot_confidence", "LiveHistoryFigure", "probability_bars"]
+           "plot_confusion", "plot_confidence", "probability_bars"]
 
 TRAIN_STYLE = dict(color="tab:blue", marker="o", markersize=3)
 VAL_STYLE = dict(color="tab:orange", marker="s", markersize=3)
@@ -90,6 +100,19 @@ def epoch_plots(history, path=None, *, title=None):
 MISTAKE_COLOR = "tab:red"
 
 
+def _given_axes(axes, n):
+    """The first ``n`` of ``axes`` (flattened), ticks off; the others are removed."""
+    axes = np.ravel(np.asarray(axes, dtype=object))
+    if len(axes) < n:
+        raise ValueError(f"axes must hold at least n = {n} Axes, got {len(axes)}.")
+    for ax in axes[n:]:
+        ax.remove()
+    for ax in axes[:n]:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return axes[:n]
+
+
 def _grid(fig, n, ncols, size):
     """``n`` image axes in rows of ``ncols`` on ``fig`` (a new Figure of ``size`` per cell if None)."""
     ncols = max(1, min(int(ncols), n))
@@ -106,7 +129,7 @@ def _grid(fig, n, ncols, size):
 
 
 def show_digits(X, y=None, *, n=20, pred=None, prob=None, class_names=None, ncols=10,
-                image_shape=(28, 28), title=None, fig=None):
+                image_shape=(28, 28), title=None, axes=None, fig=None):
     """A grid of images with their labels, and predictions if given (mistakes in red).
 
     Parameters
@@ -129,20 +152,24 @@ def show_digits(X, y=None, *, n=20, pred=None, prob=None, class_names=None, ncol
         Images per row.
     image_shape : (int, int), default=(28, 28)
     title : str, optional
-        Title above the grid.
+        Title above the grid (the suptitle of the Axes' figure).
+    axes : array-like of matplotlib.axes.Axes, optional
+        At least ``n`` Axes to draw on, e.g. ``fig.subplots(2, 6)``; Axes left over are
+        removed. Default: a grid of ``ncols`` columns on ``fig`` or on a new ``Figure``.
     fig : matplotlib.figure.Figure or SubFigure, optional
-        Drawn on if given; otherwise a new ``Figure`` (no pyplot state) is made.
+        Where to make that grid when ``axes`` is not given (kept for chapters written
+        before ``axes=``; prefer ``axes=fig.subplots(...)``).
 
     Returns
     -------
-    fig : matplotlib.figure.Figure or SubFigure
-        With one Axes per image, in the order of the rows of ``X``.
+    axes : ndarray of matplotlib.axes.Axes
+        One Axes per image, in the order of the rows of ``X``.
 
     Examples
     --------
     >>> X = np.random.default_rng(0).random((6, 784))
-    >>> fig = show_digits(X, np.arange(6), pred=np.array([0, 1, 2, 3, 4, 0]), ncols=3)
-    >>> [ax.get_title() for ax in fig.axes]
+    >>> axes = show_digits(X, np.arange(6), pred=np.array([0, 1, 2, 3, 4, 0]), ncols=3)
+    >>> [ax.get_title() for ax in axes]
     ['0 → 0', '1 → 1', '2 → 2', '3 → 3', '4 → 4', '5 → 0']
     """
     X = np.asarray(X)
@@ -151,7 +178,11 @@ def show_digits(X, y=None, *, n=20, pred=None, prob=None, class_names=None, ncol
         raise ValueError("show_digits needs at least one image; X is empty or n < 1.")
     name = (lambda k: str(class_names[int(k)])) if class_names is not None else str
     extra = (pred is not None) + (prob is not None)
-    fig, axes = _grid(fig, n, ncols, (1.0, 1.05 + 0.2 * extra))
+    if axes is None:
+        fig, axes = _grid(fig, n, ncols, (1.0, 1.05 + 0.2 * extra))
+    else:
+        axes = _given_axes(axes, n)
+        fig = axes[0].figure
     vmax = 255.0 if X.max() > 1 else 1.0
     for i, ax in enumerate(axes):
         ax.imshow(X[i].reshape(image_shape), cmap="gray_r", vmin=0.0, vmax=vmax)
@@ -170,11 +201,12 @@ def show_digits(X, y=None, *, n=20, pred=None, prob=None, class_names=None, ncol
                 spine.set_visible(False)
     if title:
         fig.suptitle(title)
-    return fig
+    return axes
 
 
 def show_weights(W1, *, n=32, units=None, ncols=8, vmax=None, image_shape=(28, 28),
-                 cmap="RdBu_r", colorbar=True, label="weight", title=None, gap=2, fig=None):
+                 cmap="RdBu_r", colorbar=True, label="weight", title=None, gap=2, ax=None,
+                 fig=None):
     """First-layer weights: column ``j`` of ``W1`` drawn as the image hidden unit ``j`` looks for.
 
     Hidden unit ``j`` computes ``Z1[:, j] = X @ W1[:, j] + b1[j]``, so the 784
@@ -204,24 +236,28 @@ def show_weights(W1, *, n=32, units=None, ncols=8, vmax=None, image_shape=(28, 2
     label : str, default="weight"
         Label of the colourbar.
     title : str, optional
+        The Axes' title, right above the mosaic.
     gap : int, default=2
         Pixels between neighbouring images in the mosaic.
+    ax : matplotlib.axes.Axes, optional
+        Drawn on if given (the colourbar goes beside it, on its figure).
     fig : matplotlib.figure.Figure or SubFigure, optional
-        Drawn on if given; otherwise a new ``Figure`` (no pyplot state) is made.
+        Where to make the Axes when ``ax`` is not given (kept for chapters written
+        before ``ax=``; prefer ``ax=fig.subplots()``). Default: a new ``Figure``.
 
     Returns
     -------
-    fig : matplotlib.figure.Figure or SubFigure
-        ``fig.axes[0]`` holds the mosaic, an image of shape
+    ax : matplotlib.axes.Axes
+        Holding the mosaic, an image of shape
         ``(rows * (28 + gap) - gap, ncols * (28 + gap) - gap)`` whose gaps and
         unused cells are NaN (drawn grey); the unit shown at row ``r``, column ``k`` of the
-        grid is ``units[r * ncols + k]``. The colourbar, if any, is ``fig.axes[1]``.
+        grid is ``units[r * ncols + k]``. Its colour scale is ``ax.images[0].get_clim()``.
 
     Examples
     --------
     >>> W1 = np.random.default_rng(0).normal(size=(784, 10))
-    >>> fig = show_weights(W1, n=6, ncols=3)
-    >>> fig.axes[0].images[0].get_array().shape          # 2 rows and 3 columns of 28 x 28
+    >>> ax = show_weights(W1, n=6, ncols=3)
+    >>> ax.images[0].get_array().shape          # 2 rows and 3 columns of 28 x 28
     (58, 88)
     """
     W1 = np.asarray(W1)
@@ -243,17 +279,18 @@ def show_weights(W1, *, n=32, units=None, ncols=8, vmax=None, image_shape=(28, 2
         r, c = divmod(k, ncols)
         mosaic[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = \
             W1[:, j].reshape(image_shape)
-    if fig is None:
-        fig = Figure(figsize=(0.8 * ncols + 1.2, 0.8 * nrows + 0.4), layout="constrained")
-    ax = fig.subplots()
+    if ax is None:
+        if fig is None:
+            fig = Figure(figsize=(0.8 * ncols + 1.2, 0.8 * nrows + 0.4), layout="constrained")
+        ax = fig.subplots()
     im = ax.imshow(mosaic, cmap=matplotlib.colormaps[cmap].with_extremes(bad="0.75"),
                    vmin=-vmax, vmax=vmax, interpolation="nearest")
     ax.set_axis_off()
     if colorbar:
-        fig.colorbar(im, ax=ax, shrink=0.8, label=label)
+        ax.figure.colorbar(im, ax=ax, shrink=0.8, label=label)
     if title:
-        fig.suptitle(title)
-    return fig
+        ax.set_title(title)
+    return ax
 
 
 def plot_confusion(C, class_names=None, ax=None, *, title=None, colorbar=False):
@@ -356,249 +393,6 @@ def plot_confidence(P, y, ax=None, *, bins=20):
     return ax
 
 
-# --- The live figure of the hyperparameter explorer (handin.explorer) ---------------------
-
-FADED_COLORS = ("tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:gray",
-                "tab:olive", "tab:cyan")
-LIVE_CURVES = ("train_loss", "val_loss", "train_acc", "val_acc")
-
-
-class LiveHistoryFigure:
-    """The explorer's two panels, updated in place and rendered to PNG with Agg.
-
-    The run in progress is drawn in the book's train/validation styles. Finished runs
-    stay behind as faded lines (validation solid, train dashed) labelled with their
-    hyperparameters. The four lines of a run are made once by :meth:`start` and then only
-    get new data from :meth:`update` (``set_data``), so a redraw renders the same artists
-    again. Only finite values are plotted; the axis limits are computed from them with a
-    cap, so a run that nearly diverged cannot squash the other curves.
-
-    Redraws are cheap: the limits move in coarse steps (accuracy from a multiple of 0.05
-    up to 1, loss from 0 up to a round number), so most redraws only paint the current
-    run's lines over a cached background (blitting). A full redraw happens when the
-    limits, the legend or the set of runs change.
-
-    Parameters
-    ----------
-    figsize : (float, float), default=(9, 3.3)
-    dpi : int, default=90
-        Pixels per inch of the PNG (810 x 297 pixels by default).
-    max_faded : int, default=6
-        Earlier runs kept on the figure; older ones are removed.
-
-    Examples
-    --------
-    >>> from handin.train import History
-    >>> live = LiveHistoryFigure()
-    >>> live.start("lr=0.1 h=256 c=1e-4", epochs=3)
-    >>> live.update(History(epoch=[1, 2], train_loss=[0.5, 0.3], train_acc=[0.8, 0.9],
-    ...                     val_loss=[0.6, float("nan")], val_acc=[0.8, 0.85]))
-    >>> live.data()["current"]["val_loss"]
-    ([1.0], [0.6])
-    >>> live.png()[:4]
-    b'\\x89PNG'
-    >>> [float(v) for v in live.ax_acc.get_ylim() + live.ax_loss.get_ylim()]
-    [0.75, 1.01, 0.0, 0.8]
-    """
-
-    def __init__(self, figsize=(9, 3.3), dpi=90, max_faded=6):
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.lines import Line2D
-        from matplotlib.ticker import MaxNLocator
-
-        # Fixed margins instead of a layout engine: constrained layout would be
-        # recomputed on every redraw. The right margin holds the legend of the runs.
-        self.fig = Figure(figsize=figsize, dpi=dpi)
-        FigureCanvasAgg(self.fig)
-        self.ax_loss, self.ax_acc = loss_acc_axes(self.fig)
-        self.fig.subplots_adjust(left=0.07, right=0.755, bottom=0.15, top=0.8, wspace=0.3)
-        for ax in (self.ax_loss, self.ax_acc):
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.title.set_fontsize("medium")
-        self.title = self.fig.suptitle("", fontsize="small", y=0.985, animated=True)
-        # legend entries of the current run (its own lines are "animated": not in the background)
-        self._proxies = [Line2D([], [], label="train", **TRAIN_STYLE),
-                         Line2D([], [], label="validation", **VAL_STYLE)]
-        self.max_faded = max_faded
-        self.current = None       # {curve: Line2D} of the run shown in full colour
-        self.faded = []           # [(label, {curve: Line2D})], oldest first
-        self.render_seconds = []  # wall time of every png() call
-        self.full_redraws = 0     # png() calls that re-rendered the whole figure
-        self._background = None   # the figure without the current lines, when still valid
-        self._epochs = 1
-        self._n_faded = 0
-        self._legend()
-        self._rescale()
-
-    def _axis(self, curve):
-        return self.ax_loss if curve.endswith("loss") else self.ax_acc
-
-    def start(self, label, epochs):
-        """Make the (empty) lines of a new run; a run still shown is removed first
-        (:meth:`retire` it before to keep it)."""
-        if self.current is not None:
-            self.retire(keep=False)
-        self.current = {}
-        for curve in LIVE_CURVES:
-            style = TRAIN_STYLE if curve.startswith("train") else VAL_STYLE
-            (self.current[curve],) = self._axis(curve).plot([], [], animated=True, **style)
-        self._epochs = max(1, int(epochs))
-        self.set_title(label)
-        self._legend()
-        self._rescale()
-
-    def set_epochs(self, epochs):
-        """The planned epochs of the current run (the x axis spans them)."""
-        self._epochs = max(1, int(epochs))
-        self._rescale()
-
-    def update(self, history):
-        """Give the current lines the finite values of ``history`` (History or dict)."""
-        h = history.as_dict() if hasattr(history, "as_dict") else history
-        x = np.asarray(h["epoch"], dtype=float)
-        for curve, line in self.current.items():
-            y = np.asarray(h[curve], dtype=float)
-            ok = np.isfinite(y) & np.isfinite(x)
-            line.set_data(x[ok], y[ok])
-        self._rescale()
-
-    def retire(self, keep=True, label=None):
-        """End the current run: fade its lines and label them with ``label``, or remove them."""
-        if self.current is None:
-            return
-        lines, self.current = self.current, None
-        if keep:
-            color = FADED_COLORS[self._n_faded % len(FADED_COLORS)]
-            self._n_faded += 1
-            for curve, line in lines.items():
-                line.set(color=color, alpha=0.45, marker="", linewidth=1.2, animated=False,
-                         linestyle="--" if curve.startswith("train") else "-",
-                         label=label if curve == "val_acc" else "_" + str(label))
-            self.faded.append((label, lines))
-            while len(self.faded) > self.max_faded:
-                self._remove(self.faded.pop(0)[1])
-        else:
-            self._remove(lines)
-        self._legend()
-        self._rescale()
-
-    def clear_faded(self):
-        """Remove the lines of all earlier runs."""
-        for _, lines in self.faded:
-            self._remove(lines)
-        self.faded = []
-        self._legend()
-        self._rescale()
-
-    def set_title(self, text):
-        """The line above the panels (drawn over the background, like the current lines)."""
-        self.title.set_text(text)
-
-    @staticmethod
-    def _remove(lines):
-        for line in lines.values():
-            line.remove()
-
-    def _lines(self):
-        if self.current is not None:
-            yield self.current
-        for _, lines in self.faded:
-            yield lines
-
-    def _legend(self):
-        # The run in progress: inside the loss panel. Earlier runs: right of the figure.
-        self._background = None
-        for ax in (self.ax_loss, self.ax_acc):
-            if ax.get_legend() is not None:
-                ax.get_legend().remove()
-        if self.current is not None:
-            self.ax_loss.legend(handles=self._proxies, loc="upper right", fontsize="x-small")
-        if self.faded:
-            self.ax_acc.legend(handles=[lines["val_acc"] for _, lines in reversed(self.faded)],
-                               loc="upper left", bbox_to_anchor=(1.03, 1.0), borderaxespad=0.0,
-                               fontsize="x-small", title_fontsize="x-small",
-                               title="earlier runs\n(validation solid, train dashed)")
-
-    def _rescale(self):
-        loss, acc, last = [], [], self._epochs
-        for lines in self._lines():
-            for curve, line in lines.items():
-                x, y = line.get_data()
-                if len(x):
-                    last = max(last, int(np.max(x)))
-                (loss if curve.endswith("loss") else acc).append(np.asarray(y, dtype=float))
-        loss = np.concatenate(loss) if loss else np.empty(0)
-        acc = np.concatenate(acc) if acc else np.empty(0)
-        limits = ((0.5, last + 0.5), _live_loss_limits(loss[np.isfinite(loss)]),
-                  _live_acc_limits(acc[np.isfinite(acc)]))
-        if limits != (self.ax_loss.get_xlim(), self.ax_loss.get_ylim(), self.ax_acc.get_ylim()):
-            for ax in (self.ax_loss, self.ax_acc):
-                ax.set_xlim(*limits[0])
-            self.ax_loss.set_ylim(*limits[1])
-            self.ax_acc.set_ylim(*limits[2])
-            self._background = None
-
-    def data(self):
-        """What is plotted, as lists: ``{"current": {curve: (x, y)} or None,
-        "faded": [{"label": label, curve: (x, y), ...}, ...]}`` (oldest first)."""
-        def xy(lines):
-            return {c: tuple(np.asarray(v, dtype=float).tolist() for v in lines[c].get_data())
-                    for c in LIVE_CURVES}
-        return {"current": None if self.current is None else xy(self.current),
-                "faded": [{"label": label, **xy(lines)} for label, lines in self.faded]}
-
-    def prerender(self):
-        """Render the background (all but the current lines and the title) if it is out of
-        date; :meth:`png` then only blits. Returns True if it rendered."""
-        if self._background is not None:
-            return False
-        self.fig.canvas.draw()
-        self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
-        self.full_redraws += 1
-        return True
-
-    def png(self):
-        """Render the figure with Agg (blitting when possible); return the PNG bytes."""
-        import io
-        import time
-
-        from PIL import Image
-
-        t0 = time.perf_counter()
-        canvas = self.fig.canvas
-        if not self.prerender():
-            canvas.restore_region(self._background)
-        for lines in ([] if self.current is None else [self.current]):
-            for curve, line in lines.items():
-                self._axis(curve).draw_artist(line)
-        self.fig.draw_artist(self.title)
-        buf = io.BytesIO()
-        rgba = canvas.buffer_rgba()
-        Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1) \
-            .save(buf, format="png", compress_level=1)
-        self.render_seconds.append(time.perf_counter() - t0)
-        return buf.getvalue()
-
-
-def _live_loss_limits(values):
-    """(0, top): top is a round number above the finite costs, capped at 20 x max(ln 10, median)."""
-    if values.size == 0:
-        return 0.0, 2.5
-    top = min(float(values.max()), 20.0 * max(np.log(10.0), float(np.median(values))))
-    top = max(top, 1e-3) * 1.05
-    scale = 10.0 ** np.floor(np.log10(top))
-    nice = next(m for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if m * scale >= top)
-    return 0.0, float(round(nice * scale, 12))
-
-
-def _live_acc_limits(values):
-    """(bottom, 1.01): bottom a multiple of 0.05 at least 0.02 below the finite accuracies."""
-    if values.size == 0:
-        return 0.0, 1.01
-    lo = np.floor((float(values.min()) - 0.02) * 20.0) / 20.0
-    return float(min(max(lo, 0.0), 0.9)), 1.01
-
-
 def probability_bars(P, ax=None, *, class_names=None, title="class probabilities"):
     """Bar chart of one sample's class probabilities; the most likely class in orange.
 
@@ -627,7 +421,8 @@ def probability_bars(P, ax=None, *, class_names=None, title="class probabilities
     colors = ["tab:blue"] * P.size
     colors[int(np.argmax(P))] = "tab:orange"
     ax.bar(np.arange(P.size), P, color=colors)
-    ax.set(xticks=np.arange(P.size), ylim=(0, 1), ylabel="probability", title=title)
+    ax.set(xticks=np.arange(P.size), ylim=(0, 1), xlabel="class", ylabel="probability",
+           title=title)
     ax.set_xticklabels(names)
     return ax
 

@@ -28,7 +28,8 @@ from . import _hints, model
 from ._hints import C, D, H, K, N, Failed
 from .gradcheck import gradient_check
 
-__all__ = ["CheckResult", "check_forward", "check_cost", "check_backward", "problem"]
+__all__ = ["CheckResult", "check_forward", "check_cost", "check_backward", "check_softmax_loss",
+           "problem"]
 
 _SHAPES = {"Z1": "(n, h)", "A1": "(n, h)", "Z2": "(n, k)", "P": "(n, k)"}
 
@@ -130,7 +131,7 @@ def check_cost(fn):
             J, ref = _call(fn, X, y, params, 0.0), model.cost(X, y, params, 0.0)
             if np.size(J) != 1:
                 raise Failed(f"must return one number, got an array of shape {np.shape(J)}.",
-                             "Average the per-sample losses -log P[i, y_i] over the batch.")
+                             "Average the per-sample losses -log P[s, y_s] over the batch.")
             if not _hints.close(float(np.squeeze(J)), ref):
                 _hints.cost_data(float(np.squeeze(J)), ref, n)
         X, y, params = problem()
@@ -193,3 +194,43 @@ def check_backward(fn):
         return ("matches handin.backward (n = 1 and 5, c = 0 and 0.1) and the gradient check "
                 "(every rel. error < 1e-7).")
     return _check(fn, "backward", body)
+
+
+def check_softmax_loss(fn):
+    """Check ``fn(Z, y) -> (loss, dZ)``: the mean cross-entropy of the logits ``Z`` (n, k)
+    and its gradient ``(P - Y) / n``, against :func:`handin.model.cross_entropy`.
+
+    Returns
+    -------
+    CheckResult
+        Not ok with a hint for: a sum instead of a mean, a wrong sign, a softmax over the
+        wrong axis, a missing 1/n or one-hot term in ``dZ``, and an overflow on large logits.
+
+    Examples
+    --------
+    >>> def softmax_loss(Z, y):
+    ...     P = model.softmax(Z)
+    ...     return model.cross_entropy(Z, y), (P - model.one_hot(y, Z.shape[1])) / len(y)
+    >>> print(check_softmax_loss(softmax_loss))
+    ✓ softmax_loss: matches handin (n = 1 and 5, and logits in the thousands).
+    """
+    def body():
+        rng = np.random.default_rng(0)
+        Z5, y5 = rng.normal(scale=2.0, size=(N, K)), rng.permutation(np.arange(N) % K)
+        for Z, y in ((Z5, y5), (Z5[:1], y5[:1]), (Z5 * 1000.0, y5)):
+            out = _call(fn, Z, y)
+            if not isinstance(out, tuple) or len(out) != 2:
+                raise Failed("must return a pair (loss, dZ).", "return loss, dZ")
+            loss, dZ = out
+            if np.size(loss) != 1:
+                raise Failed(f"the loss must be one number, got shape {np.shape(loss)}.",
+                             "Average the per-sample losses -log P[s, y_s] over the batch.")
+            loss, dZ = float(np.squeeze(loss)), np.asarray(dZ, dtype=float)
+            _hints.shape("dZ", dZ, Z.shape, "the shape of Z, (n, k)")
+            if not (np.isfinite(loss) and np.all(np.isfinite(dZ))):
+                raise Failed("inf or nan when the logits are large (in the thousands): the "
+                             "softmax or its log is not stabilised.", "Subtract each row's "
+                             "maximum before np.exp and take log P by log-sum-exp (Chapter 1).")
+            _hints.softmax_loss_values(loss, dZ, Z, y)
+        return "matches handin (n = 1 and 5, and logits in the thousands)."
+    return _check(fn, "softmax_loss", body)

@@ -28,7 +28,7 @@ import numpy as np
 from . import model
 from .divergence import TrainingDiverged, Watch
 from .sgd_step import SGDStep
-from ._validation import check_params, check_scalar, check_X_y
+from ._validation import check_dtype, check_params, check_scalar, check_X_y
 
 __all__ = ["History", "Progress", "TrainingDiverged", "fit", "train_iter", "evaluate"]
 
@@ -136,7 +136,7 @@ def _check_fit_args(X, y, X_val, y_val, hidden, lr, c, batch_size, epochs, seed,
     for name, arr in (("y", y), ("y_val", y_val)):
         if arr.min() < 0:
             raise ValueError(f"{name} must hold labels >= 0, got {arr.min()}.")
-    dtype = model._check_dtype(dtype)
+    dtype = check_dtype(dtype)
     X, X_val = np.asarray(X, dtype=dtype), np.asarray(X_val, dtype=dtype)
     for name, arr in (("X", X), ("X_val", X_val)):
         if not np.isfinite(arr).all():      # after the cast: 1e39 is inf in float32
@@ -171,7 +171,7 @@ def _check_init(init, n_features, hidden, y, y_val, dtype):
 
 
 def train_iter(X, y, X_val, y_val, *, hidden=256, lr=0.1, c=1e-4, batch_size=32, epochs=10,
-               seed=0, dtype=np.float32, yield_every=None, init=None):
+               seed=0, dtype=np.float32, yield_every=None, init=None, train_eval_rows=None):
     """Train like :func:`fit`, yielding a :class:`Progress` as it goes.
 
     A :class:`Progress` is yielded after every ``yield_every`` batches (if given)
@@ -182,10 +182,15 @@ def train_iter(X, y, X_val, y_val, *, hidden=256, lr=0.1, c=1e-4, batch_size=32,
     first yield. Floating-point warnings are silenced only while it computes,
     never while it is paused at a yield.
     ``init`` is as in :func:`fit`.
+    ``train_eval_rows`` (int, optional): measure the training cost and accuracy after
+    each epoch on the first ``train_eval_rows`` rows of ``X`` only (a cheaper estimate,
+    used by the live explorer); None: on all rows.
     """
     a = _check_fit_args(X, y, X_val, y_val, hidden, lr, c, batch_size, epochs, seed, dtype, init)
     if yield_every is not None:
         yield_every = check_scalar(yield_every, "yield_every", int, min_val=1)
+    if train_eval_rows is not None:
+        a["eval_rows"] = check_scalar(train_eval_rows, "train_eval_rows", int, min_val=1)
     return _train_gen(a, yield_every)
 
 
@@ -219,7 +224,8 @@ def _train_gen(a, yield_every):
             if last < n_batches:
                 yield Progress(epoch, last, n_batches, epochs, False, history, params)
         with _quiet():
-            train_loss, train_acc = evaluate(X, y, params, a["c"])
+            k = a.get("eval_rows") or n
+            train_loss, train_acc = evaluate(X[:k], y[:k], params, a["c"])
             val_loss, val_acc = evaluate(X_val, y_val, params, a["c"])
         if not (np.isfinite(train_loss) and np.isfinite(val_loss)):
             bad = train_loss if not np.isfinite(train_loss) else val_loss

@@ -12,15 +12,35 @@
 #    step by step, and its vector form $\nabla_z L = p - e_y$;
 # 4. the batch version $\dfrac{\partial J}{\partial Z_2} = \dfrac{P - Y}{n}$, the first line
 #    of the backward pass in Chapter 2;
-# 5. a numerical check of that formula by central differences.
+# 5. a numerical check of that formula by central differences;
+# 6. the same loss and gradient written by you, first with loops, then vectorised — and
+#    how much faster the vectorised one is.
+#
+# **Notation.** The whole book uses these letters:
+#
+# | letter | meaning | letter | meaning |
+# |---|---|---|---|
+# | $n$ | samples in a batch | $s$ | a sample (a row of $X$, $Z_2$, $P$) |
+# | $d$ | input features: the 784 pixels | $f$ | a pixel (a column of $X$, a row of $W_1$) |
+# | $h$ | hidden units | $u$ | a hidden unit (a column of $W_1$, a row of $W_2$) |
+# | $k$ | classes | $i$, $j$ | classes, and nothing else |
+# | $y$, $y_s$ | a sample's label | $e_y$, $Y$ | its one-hot vector; the one-hot matrix |
+# | $z$, $Z_2$ | logits of one sample; of a batch | $p$, $P$ | probabilities (never a pixel) |
+# | $c$ | the weight decay | $\eta$, `lr` | the learning rate |
+#
+# Code counts from 0: classes $0, \dots, k-1$. The *cost* $J$ is the mean cross-entropy
+# plus the decay term; the *cross-entropy* (or *loss*, for one sample) is the data term alone.
 
 # %%
+import time
+
 import numpy as np
 import matplotlib.pyplot as plt
 
 import handin
 from handin.model import log_softmax, one_hot
 from handin.gradcheck import numerical_gradient
+from handin.selfcheck import check_softmax_loss
 
 np.set_printoptions(suppress=True)    # no scientific notation in printed arrays
 
@@ -79,10 +99,19 @@ plt.show()
 # ## 2. Why the textbook formula overflows
 #
 # A float64 holds numbers up to about $1.8 \cdot 10^{308}$, so $e^{z}$ overflows to `inf`
-# as soon as $z > 709.78$. Logits that large are rare in a healthy network, but they do
-# occur — early in training, with a learning rate that is too large, or because of a bug —
-# and then the textbook formula computes $\infty / \infty$ = `nan`. Here it is (numpy warns
-# about the overflow; `np.errstate` silences the warning so that we see only the result):
+# as soon as $z > \ln(1.8 \cdot 10^{308}) \approx 709.8$. The network trains in **float32**,
+# whose largest number is about $3.4 \cdot 10^{38}$: there $e^z$ overflows already for
+# $z > 88.7$.
+
+# %%
+for dtype in (np.float32, np.float64):
+    print(f"{dtype.__name__}: exp(z) overflows for z > ln(max) = {np.log(np.finfo(dtype).max):.1f}")
+
+# %% [markdown]
+# Logits that large are rare in a healthy network, but they do occur — early in training,
+# with a learning rate that is too large, or because of a bug — and then the textbook
+# formula computes $\infty / \infty$ = `nan`. Here it is (numpy warns about the overflow;
+# `np.errstate` silences the warning so that we see only the result):
 
 # %%
 z_big = np.array([1000.0, 999.0, 0.0])
@@ -138,6 +167,10 @@ print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].
 # $\delta_{i,y} = 1$ if $i = y$ and $0$ otherwise. It is the derivative of one coordinate
 # with respect to another: $\partial z_y / \partial z_i = \delta_{i,y}$.
 #
+# We want $\partial L / \partial z_i$ for every $i$, and will find
+# $\partial L / \partial z_i = p_i - \delta_{i,y}$.
+#
+# <!-- BEGIN SOLUTION: expand $L = -\log p_y$ into $-z_y$ plus the log of softmax's denominator, differentiate both terms with respect to $z_i$ (the first gives $-\delta_{i,y}$), and add them up. -->
 # **Step 1 — expand the log.** With $p_y = e^{z_y} / \sum_j e^{z_j}$,
 #
 # $$L(z) = -\log p_y = -\log e^{z_y} + \log \sum_{j=1}^{k} e^{z_j}
@@ -155,6 +188,7 @@ print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].
 #   = \frac{e^{z_i}}{\sum_{j=1}^{k} e^{z_j}} = p_i .$$
 #
 # **Step 4 — add them up:**
+# <!-- END SOLUTION -->
 #
 # $$\boxed{\;\frac{\partial L}{\partial z_i} = p_i - \delta_{i,y} = \mathrm{softmax}(z)_i - \delta_{i,y}\;}$$
 #
@@ -169,6 +203,30 @@ print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].
 # $\partial/\partial z_j$ where $\partial/\partial z_i$ is meant, and $\delta_{i,j}$ for
 # $\delta_{i,y}$). An easy slip to make — which is why we gave the label, the
 # differentiated coordinate and the summation index three different letters.
+#
+# ### 3.1 The same result through the softmax Jacobian
+#
+# The chain rule offers a second route: first how each probability $p_j$ moves with each
+# logit $z_i$ — the $k \times k$ **Jacobian** of softmax — then how $L = -\log p_y$ moves
+# with $p_y$.
+#
+# <!-- BEGIN SOLUTION: show that $\partial p_j / \partial z_i = p_j(\delta_{i,j} - p_i)$ (differentiate $\log p_j = z_j - \log \sum_l e^{z_l}$), then apply the chain rule to $L = -\log p_y$ and recover $p_i - \delta_{i,y}$. -->
+# Differentiate $\log p_j = z_j - \log \sum_{l} e^{z_l}$ (step 3 above, with $j$ for $y$):
+# $\partial \log p_j / \partial z_i = \delta_{i,j} - p_i$. Since
+# $\partial \log p_j / \partial z_i = \frac{1}{p_j} \, \partial p_j / \partial z_i$,
+#
+# $$\frac{\partial p_j}{\partial z_i} = p_j(\delta_{i,j} - p_i),
+# \qquad\text{as a matrix}\qquad \frac{\partial p}{\partial z} = \mathrm{diag}(p) - p\,p^\top .$$
+#
+# Then the chain rule through $L = -\log p_y$, which depends on $p_y$ only:
+#
+# $$\frac{\partial L}{\partial z_i} = -\frac{1}{p_y}\,\frac{\partial p_y}{\partial z_i}
+#   = -\frac{1}{p_y}\, p_y(\delta_{i,y} - p_i) = p_i - \delta_{i,y} .$$
+# <!-- END SOLUTION -->
+#
+# Both routes end at the same line. The Jacobian route builds a $k \times k$ matrix only to
+# multiply it by a vector with a single nonzero entry; the direct route skips it — which is
+# why code computes $p - e_y$ and never the Jacobian.
 
 # %% [markdown]
 # For the sample of section 1 with label $y = 0$ (in code numbering): the gradient has one
@@ -243,25 +301,123 @@ approx = np.array([numerical_gradient(J, logits, "Z2", idx) for idx in range(Z2.
 
 # %% [markdown]
 # Side by side, one line per entry $(s, i)$ of $Z_2$. The negative entries are exactly
-# those with $i = y_s$.
+# those with $i = y_s$. (The differences are round-off and their last digits can change
+# from one machine to another, so the book's tests do not compare this table; the cell
+# after it prints the verdict.)
 
 # %%
-print(f"{'(s, i)':>7}  {'exact':>12}  {'approx':>12}  {'|diff|':>11}")
+# NBVAL_IGNORE_OUTPUT
+print(f"{'(s, i)':>7}  {'exact':>12}  {'approx':>12}  {'|diff|':>8}")
 for (s, i), exact in np.ndenumerate(dZ2):
-    print(f"{str((s, i)):>7}  {exact:+12.9f}  {approx[s, i]:+12.9f}  {abs(exact - approx[s, i]):11.9f}")
-print("max |diff| < 1e-10:", np.abs(dZ2 - approx).max() < 1e-10)
+    print(f"{str((s, i)):>7}  {exact:+12.9f}  {approx[s, i]:+12.9f}  {abs(exact - approx[s, i]):8.1e}")
+
+# %%
+print(f"all {dZ2.size} |diff| < 1e-10:", np.abs(dZ2 - approx).max() < 1e-10)
 
 # %% [markdown]
 # The two agree to every printed digit: the differences are of order $10^{-12}$, the
-# size of float64 round-off divided by $2\varepsilon$. Chapter 2 runs the same check on every
-# parameter of the network, with `handin.gradient_check`.
+# size of float64 round-off ($\approx 10^{-16}$ times the cost) divided by $2\varepsilon$. Chapter 2 runs the same check on every parameter of the network, with
+# `handin.gradient_check`.
+
+# %% [markdown]
+# ## 6. Your turn: the loss with loops, then vectorised
+#
+# As in CS231n's first assignment, write the mean cross-entropy of a batch of logits
+# `Z` $(n, k)$ with labels `y` $(n,)$, and its gradient `dZ` $= (P - Y)/n$, twice. First
+# with explicit loops over the samples $s$ and the classes $i$ — one number at a time,
+# as the formulas of sections 2 and 4 read. Stabilise it: subtract each row's maximum
+# before `np.exp`, and take $\log p$ by log-sum-exp.
+
+# %%
+def softmax_loss_loops(Z, y):
+    """Mean cross-entropy of logits Z (n, k) with labels y (n,), and dZ (n, k), by loops."""
+    n, k = Z.shape
+    loss, dZ = 0.0, np.zeros_like(Z)
+    # BEGIN SOLUTION
+    for s in range(n):
+        m = max(Z[s, i] for i in range(k))                       # shift: no overflow
+        total = sum(np.exp(Z[s, i] - m) for i in range(k))       # >= 1
+        loss += -((Z[s, y[s]] - m) - np.log(total)) / n          # -log p_y by log-sum-exp
+        for i in range(k):
+            dZ[s, i] = (np.exp(Z[s, i] - m) / total - (i == y[s])) / n
+    # END SOLUTION
+    return loss, dZ
+
+
+# %% [markdown]
+# The self-check runs it on small problems of its own (one sample, five samples, logits in
+# the thousands) and compares with `handin`; if something is off it names the likely
+# mistake — a sum instead of a mean, a missing $1/n$, the $-1$ at the label forgotten, a
+# softmax over the wrong axis, an overflow.
+
+# %%
+check_softmax_loss(softmax_loss_loops)
+
+# %% [markdown]
+# Now without a Python loop: whole-array operations on `Z`. `Z.max(axis=1, keepdims=True)`
+# is the column of row maxima; `one_hot(y, k)` builds $Y$; `Z[np.arange(n), y]` picks
+# each sample's logit of its label.
+
+# %%
+def softmax_loss_vectorized(Z, y):
+    """The same as softmax_loss_loops, without Python loops."""
+    n, k = Z.shape
+    # BEGIN SOLUTION
+    shifted = Z - Z.max(axis=1, keepdims=True)                   # (n, k), each row's max is 0
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -log_p[np.arange(n), y].mean()
+    dZ = (np.exp(log_p) - one_hot(y, k)) / n
+    # END SOLUTION
+    return loss, dZ
+
+
+# %%
+check_softmax_loss(softmax_loss_vectorized)
+
+# %% [markdown]
+# Both on one batch of MNIST's size, 500 samples of 10 classes: the same numbers, and the
+# time each takes (the median of 5 runs; timings depend on the machine and its load, so
+# the book's tests do not compare them).
+
+# %%
+rng = np.random.default_rng(1)
+Z_batch, y_batch = rng.normal(scale=3.0, size=(500, 10)), rng.integers(0, 10, size=500)
+(loss_l, dZ_l), (loss_v, dZ_v) = softmax_loss_loops(Z_batch, y_batch), softmax_loss_vectorized(Z_batch, y_batch)
+print(f"loss: loops {loss_l:.10f}, vectorised {loss_v:.10f}")
+print("same loss:", np.isclose(loss_l, loss_v), "  same dZ:", np.allclose(dZ_l, dZ_v))
+
+# %%
+def median_time(fn, repeats=5):
+    """The median wall-clock time of fn(Z_batch, y_batch), in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn(Z_batch, y_batch)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+t_loops, t_vec = median_time(softmax_loss_loops), median_time(softmax_loss_vectorized)
+print(f"loops {1e3 * t_loops:.2f} ms, vectorised {1e3 * t_vec:.3f} ms: {t_loops / t_vec:.0f} times faster")
+
+# %%
+print("vectorised at least 10 times faster:", t_loops > 10 * t_vec)
+
+# %% [markdown]
+# The loops make $n \cdot k$ trips through the Python interpreter, each a few hundred
+# nanoseconds of bookkeeping around one multiplication; the vectorised version makes a
+# handful of calls, each looping over all $n k$ numbers in compiled code. The training
+# loop of Chapter 3 computes this gradient thousands of times.
 
 # %% [markdown]
 # ## Recap
 #
 # * Softmax turns logits into probabilities, $p_i = e^{z_i} / \sum_j e^{z_j}$; the
 #   cross-entropy of a sample with label $y$ is $L = -\log p_y$.
-# * The textbook formula overflows for logits above about 710. Subtracting the maximum
+# * The textbook formula overflows for logits above about 710 in float64, 88.7 in the
+#   float32 the network trains in. Subtracting the maximum
 #   logit changes nothing mathematically and removes the overflow; for the loss, compute
 #   $\log p$ directly by log-sum-exp (`handin.model.log_softmax`), never $\log$ of a
 #   softmax.
@@ -269,12 +425,16 @@ print("max |diff| < 1e-10:", np.abs(dZ2 - approx).max() < 1e-10)
 #   apart: $\partial L / \partial z_i = p_i - \delta_{i,y}$, i.e. $\nabla_z L = p - e_y$.
 # * For the batch-mean cost, $\texttt{dZ2} = (P - Y)/n$; weight decay does not touch it.
 # * Central differences confirm it to about 12 digits.
+# * The same loss and gradient with loops and vectorised agree; the vectorised one is
+#   one to two orders of magnitude faster.
 #
 # ## Exercises
 #
-# 1. **The Jacobian route.** Show that $\partial p_j / \partial z_i = p_j(\delta_{i,j} - p_i)$.
-#    Then derive $\partial L / \partial z_i$ again from $L = -\log p_y$ by the chain rule,
-#    and check that you get $p_i - \delta_{i,y}$.
+# 1. **The Jacobian route.** Show that $\partial p_j / \partial z_i = p_j(\delta_{i,j} - p_i)$
+#    (section 3.1). Then derive $\partial L / \partial z_i$ again from $L = -\log p_y$ by
+#    the chain rule, and check that you get $p_i - \delta_{i,y}$. Check the Jacobian
+#    numerically: build the $k \times k$ matrix of your formula for the $z$ of section 1
+#    and compare it with central differences of `handin.softmax`.
 # 2. **Shift invariance.** Check numerically that `handin.softmax(Z + a)` equals
 #    `handin.softmax(Z)` for any number `a`, and that every row of `(P - Y) / n` sums to
 #    zero. Explain why the second fact follows from the first.

@@ -24,37 +24,38 @@ from handin.plotting import plot_confidence, plot_confusion, show_digits, show_w
 
 # %% [markdown]
 # The run of Chapter 3: the sample, 15% held out, `fit`'s defaults (256 hidden units,
-# `lr = 0.1`, `c = 1e-4`, batches of 32) for 10 epochs with seed 0.
+# `lr = 0.1`, `c = 1e-4`, batches of 32) for 10 epochs with seed 0. We draw the initial
+# parameters ourselves and hand them to `fit` (`init=`, which copies them), so that we can
+# compare the trained weights with their start.
 
 # %%
 split = prepare("sample", seed=0)
+init = handin.init_params(784, 256, 10, seed=0, dtype=np.float32)
 params, history = handin.fit(split.X_train, split.y_train, split.X_val, split.y_val,
-                             hidden=256, lr=0.1, c=1e-4, batch_size=32, epochs=10, seed=0)
+                             hidden=256, lr=0.1, c=1e-4, batch_size=32, epochs=10, seed=0,
+                             init=init)
 print(f"test accuracy: {handin.accuracy(split.X_test, split.y_test, params):.2f}")
 
 # %% [markdown]
 # ## 1. The first layer: 256 templates
 #
-# Hidden unit `j` computes `Z1[:, j] = X @ W1[:, j] + b1[j]`: a weighted sum of the 784
-# pixels, with the 784 weights in column `j` of `W1`. Reshaped to 28 × 28, that column is a
-# picture of what the unit responds to: ink on a red pixel raises `Z1[:, j]`, ink on a blue
-# pixel lowers it, white pixels do not matter. After the ReLU, `A1[:, j]` is positive only
+# Hidden unit `u` computes `Z1[:, u] = X @ W1[:, u] + b1[u]`: a weighted sum of the 784
+# pixels, with the 784 weights in column `u` of `W1`. Reshaped to 28 × 28, that column is a
+# picture of what the unit responds to: ink on a red pixel raises `Z1[:, u]`, ink on a blue
+# pixel lowers it, white pixels do not matter. After the ReLU, `A1[:, u]` is positive only
 # when the image matches the red parts more than the blue ones. Here are the first 32 units:
 
 # %%
-fig = plt.figure(figsize=(8, 4.3), layout="constrained")
-show_weights(params["W1"], n=32, fig=fig,
-             title="Trained W1: the first 32 of 256 hidden units")
+fig, ax = plt.subplots(figsize=(8, 4.3), layout="constrained")
+show_weights(params["W1"], n=32, ax=ax, title="Trained W1: the first 32 of 256 hidden units")
 plt.show()
 
 # %% [markdown]
 # Mostly noise. That is not a plotting bug: most of `W1` is still the random matrix it
-# started from. `fit(seed=0)` draws its initial weights as
-# `init_params(784, 256, 10, seed=0)` does, so we can get them back and compare:
+# started from, `init["W1"]`:
 
 # %%
-W1_init = handin.init_params(784, 256, 10, seed=0, dtype=np.float32)["W1"]
-W1 = params["W1"]
+W1_init, W1 = init["W1"], params["W1"]
 print(f"||W1_init||          = {np.linalg.norm(W1_init):.2g}")
 print(f"||W1||               = {np.linalg.norm(W1):.2g}")
 print(f"||W1 - W1_init||     = {np.linalg.norm(W1 - W1_init):.2g}")
@@ -65,15 +66,15 @@ print(f"||W1 - W1_init||     = {np.linalg.norm(W1 - W1_init):.2g}")
 # and parts of digits in red next to blue regions where ink counts *against* the unit:
 
 # %%
-fig = plt.figure(figsize=(8, 4.3), layout="constrained")
-show_weights(W1 - W1_init, n=32, fig=fig, label="change of weight",
+fig, ax = plt.subplots(figsize=(8, 4.3), layout="constrained")
+show_weights(W1 - W1_init, n=32, ax=ax, label="change of weight",
              title="What training changed: W1 − W1_init, the same 32 units")
 plt.show()
 
 # %% [markdown]
 # Notice the white frame: training never touched the pixels near the border. The gradient
-# of the data term is `dW1 = X.T @ dZ1`, and row `p` of it is
-# $\sum_i X[i, p]\, dZ1[i, :]$: zero if pixel `p` is 0 in every training image. Those
+# of the data term is `dW1 = X.T @ dZ1`, and row `f` of it is
+# $\sum_s X[s, f]\, dZ1[s, :]$: zero if pixel `f` is 0 in every training image. Those
 # *blank* pixels get no signal at all:
 
 # %%
@@ -123,7 +124,7 @@ idx = confident_mistakes(P, split.y_test, n=12)
 fig = plt.figure(figsize=(7.5, 3.4), layout="constrained")
 show_digits(split.X_test[idx], split.y_test[idx], pred=pred[idx], prob=P[idx, pred[idx]],
             class_names=split.class_names, ncols=6, n=12, fig=fig,
-            title="The 12 most confident mistakes: true → predicted, p = P[i, predicted]")
+            title="The 12 most confident mistakes: true → predicted, p = P[s, predicted]")
 plt.show()
 
 # %% [markdown]
@@ -155,37 +156,47 @@ plt.show()
 # Every step shrinks every weight by the factor $1 - 2\,\mathrm{lr}\,c$ (hence the name
 # *weight decay*); the data gradient pushes back only where the weights help to classify.
 # We train the same network with `c = 0` and with a hundred times the default, `c = 1e-2`.
-# The seed is the same, so all three runs start from the same `W1_init` and see the same
-# batches: the only difference is `c`.
+# All three runs start from the same `init` and, with the same seed, see the same batches:
+# the only difference is `c`.
 
 # %%
 runs = {1e-4: params}                                  # the run above
 for c in (0.0, 1e-2):
     runs[c], _ = handin.fit(split.X_train, split.y_train, split.X_val, split.y_val,
-                            c=c, epochs=10, seed=0)
+                            c=c, epochs=10, seed=0, init=init)
 runs = dict(sorted(runs.items()))                      # c = 0, 1e-4, 1e-2
 
 # %% [markdown]
 # The same 16 hidden units under the three values of `c`. Each panel has its own colour
-# scale (read the colourbars: with `c = 1e-2` the weights are several times smaller):
+# scale, from $-m$ to $m$ with $m$ the largest $|w|$ among its 16 units:
 
 # %%
-fig = plt.figure(figsize=(12, 3.9), layout="constrained")
-for sub, (c, p) in zip(fig.subfigures(1, 3), runs.items()):
-    show_weights(p["W1"], n=16, ncols=4, fig=sub,
-                 title=f"c = {c:g}:  ||W1|| = {np.linalg.norm(p['W1']):.2g}")
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.9), layout="constrained")
+for ax, (c, run) in zip(axes, runs.items()):
+    show_weights(run["W1"], n=16, ncols=4, ax=ax,
+                 title=f"c = {c:g}:  ||W1|| = {np.linalg.norm(run['W1']):.2g}")
 plt.show()
 
 # %% [markdown]
-# With `c = 0` the first layer keeps all its initial noise. With `c = 1e-2` the noise has
-# faded and what is left is the learned structure: the images look like the *changes* of
-# section 1. The numbers:
+# Read the colourbars: how much smaller is the scale with `c = 1e-2`?
+
+# %%
+m = {c: np.abs(run["W1"][:, :16]).max() for c, run in runs.items()}
+print("largest |w| of the 16 units:", ", ".join(f"c = {c:g}: {v:.3f}" for c, v in m.items()))
+print(f"c = 0 against c = 1e-2: {m[0.0] / m[1e-2]:.1f} times")
+
+# %% [markdown]
+# The colour scales differ by about a factor of 2, not more: the largest weights are the
+# ones the data hold up against the decay. The norm $\lVert W1 \rVert$, which adds up
+# every weight, shrinks far more (below). With `c = 0` the first layer keeps all its initial noise.
+# With `c = 1e-2` the noise has faded and what is left is the learned structure: the
+# images look like the *changes* of section 1. The numbers:
 
 # %%
 print("      c   ||W1||   test accuracy")
-for c, p in runs.items():
-    acc = handin.accuracy(split.X_test, split.y_test, p)
-    print(f"{c:7g}   {np.linalg.norm(p['W1']):6.2g}   {acc:.2f}")
+for c, run in runs.items():
+    acc = handin.accuracy(split.X_test, split.y_test, run)
+    print(f"{c:7g}   {np.linalg.norm(run['W1']):6.2g}   {acc:.2f}")
 
 # %% [markdown]
 # A stronger decay gives much smaller weights, but here it also costs accuracy: with
@@ -205,8 +216,8 @@ for c, p in runs.items():
 steps = 10 * -(-len(split.X_train) // 32)
 print(f"S = {steps} steps")
 print("      c   ||W1[blank]|| / ||W1_init[blank]||   (1 - 2 lr c)^S")
-for c, p in runs.items():
-    ratio = np.linalg.norm(p["W1"][blank]) / np.linalg.norm(W1_init[blank])
+for c, run in runs.items():
+    ratio = np.linalg.norm(run["W1"][blank]) / np.linalg.norm(W1_init[blank])
     print(f"{c:7g}   {ratio:21.3f}{(1 - 2 * 0.1 * c) ** steps:27.3f}")
 
 # %% [markdown]
@@ -218,7 +229,7 @@ for c, p in runs.items():
 # %% [markdown]
 # ## Recap
 #
-# - Column `j` of `W1` is a 28 × 28 template for hidden unit `j`. After ten epochs on the
+# - Column `u` of `W1` is a 28 × 28 template for hidden unit `u`. After ten epochs on the
 #   sample the trained `W1` is still mostly its random start; `W1 - W1_init` shows what was
 #   learned: strokes and parts of digits.
 # - The confusion matrix `C[i, j]` (true `i`, predicted `j`) shows where the mistakes are:

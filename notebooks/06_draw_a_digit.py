@@ -75,7 +75,7 @@ prepared = mnist_preprocess(image).reshape(28, 28)
 fig, axes = plt.subplots(1, 3, figsize=(8, 2.8), layout="constrained")
 for ax, img, title in zip(axes, (image, shrunk, prepared),
                           ("the drawing", "shrunk to 28 × 28", "prepared the MNIST way")):
-    ax.imshow(img, cmap="gray"), ax.set(title=title, xticks=[], yticks=[])
+    ax.imshow(img, cmap="gray_r"), ax.set(title=title, xticks=[], yticks=[])   # ink dark
 plt.show()
 
 # %% [markdown]
@@ -120,7 +120,8 @@ pad.draw_strokes([[(150, 40), (140, 240)]])
 print(likely(pad.probabilities))
 
 # %% [markdown]
-# `pad.figure()` shows what the pad shows, as a matplotlib figure:
+# `pad.figure()` shows what the pad shows, as a matplotlib figure: the 28 × 28 digit, ink
+# dark on white as in Chapter 3, and the probability of each class:
 
 # %%
 pad.figure()

@@ -13,9 +13,15 @@
 #    a weight decay that is too large **underfits**.
 
 # %%
+import matplotlib.pyplot as plt
+import numpy as np
 from IPython.display import Image
 
+import handin
+from handin.experiment import prepare
 from handin.explorer import Explorer
+from handin.plotting import plot_batch_costs
+from handin.stability import edge_of_stability
 
 # %% [markdown]
 # ## 1. The explorer
@@ -71,24 +77,65 @@ print(f"validation accuracy {history.val_acc[-1]:.2f}, test accuracy {ex.runs[-1
 #
 # An SGD step moves every weight by $\mathrm{lr}$ times its gradient. If the step is much
 # larger than the distance over which the gradient stays meaningful, it overshoots: the
-# next cost is *larger*, its gradient larger still, and within a few steps the logits are
-# so large that softmax gives the true class a probability of exactly 0 and the cost
-# becomes infinite. `handin` stops the run at that batch and raises `TrainingDiverged`;
-# the explorer shows its message instead of a figure full of `nan`:
+# next cost is *larger*, its gradient larger still, and within a few steps the
+# cross-entropy of a batch is many times what it was at the start. `handin` calls a run
+# *diverged* when a batch's cross-entropy is ten times its first batch's (or ten times
+# $\ln 10$, if that is more), or not a number at all; it stops the run at that batch and
+# raises `TrainingDiverged` (the definition is in `help(handin.divergence)`). The explorer
+# shows its message instead of a figure full of `nan`:
 
 # %%
 result = ex.run(lr=10)
 print(result)
 
 # %% [markdown]
-# The run never finished an epoch, so it has no point to draw: the figure shows the
-# reference run faded and an empty run in bold. In the explorer, move the learning-rate
-# slider up from 0.1 step by step: the curves get more jagged (each step overshoots a
-# little), `lr = 1` still trains, and one slider step higher (1.26) the run diverges.
+# The explorer draws one point per epoch, and this run did not finish one: its figure
+# would be empty. To see what happens we need the cost of every batch, which `handin.fit`
+# records in `History.batch_cross_entropy` (and a `TrainingDiverged` carries in its
+# `history`). First, where is the edge? `edge_of_stability` bisects on the learning rate
+# between 0.1 (trains) and 10 (diverges), one epoch per trial, with the explorer's data
+# and defaults:
 
 # %%
-Image(ex.png())
+split = prepare("sample", seed=0)
+data = (split.X_train, split.y_train, split.X_val, split.y_val)
+edge = edge_of_stability(*data)
+print(f"lr = {edge.trains:.3f} trains, lr = {edge.diverges:.3f} diverges "
+      f"(in batch {edge.diverged_at[1]}): {edge.runs} runs of one epoch")
 
+# %% [markdown]
+# Now one epoch at each of five rates, from the exercise's 0.1 to 10, with the rate just
+# past the edge among them:
+
+# %%
+traces, diverged = {}, set()
+for lr in [0.1, 0.5, 1.0, edge.diverges, 10.0]:
+    label = f"lr = {lr:.3g}"
+    try:
+        _, h = handin.fit(*data, lr=lr, epochs=1)
+    except handin.TrainingDiverged as err:
+        h, label = err.history, f"{label}, diverged in batch {err.batch}"
+        diverged.add(label)
+    traces[label] = h.batch_cross_entropy
+    print(f"{label:30} highest batch cross-entropy {max(h.batch_cross_entropy):8.1f}")
+
+# %%
+fig, ax = plt.subplots(figsize=(9, 4), layout="constrained")
+plot_batch_costs(traces, ax, diverged=diverged, title="One epoch, the cross-entropy of every batch")
+ax.axhline(10 * traces["lr = 0.1"][0], color="grey", ls=":", label="10 × the first batch")
+ax.legend(fontsize="small")
+plt.show()
+
+# %% [markdown]
+# On a log axis the story is plain. At 0.1 the cost falls from the first batch. At 0.5
+# and 1 the first steps overshoot (the cost jumps up, to four times its start at 1)
+# and then the network recovers and learns. Just past the edge the jump is larger, past
+# ten times the start, and `handin` stops. At 10 the second batch already costs 30 times
+# the first. Stopping at the jump reports such a run at once, with the batch where it
+# went wrong, before its numbers overflow. In the explorer, move the
+# learning-rate slider up from 0.1 step by step: the curves get more jagged (each step
+# overshoots a little), and near the edge printed above the runs start to fail.
+#
 # %% [markdown]
 # ## 4. Lesson two: too small a learning rate crawls
 #
@@ -126,31 +173,62 @@ print(f"training accuracy {history.train_acc[-1]:.2f}, "
 # %% [markdown]
 # This is **underfitting**: the network is poor on the very images it trains on, and the
 # validation accuracy is about as poor. (Over-fitting is the opposite picture: high
-# training accuracy, a gap to validation.) More epochs do not help; the accuracy goes up
-# and down around the same level. The cost panel shows the other side: the cost stays far
-# above the reference's, and about a third of it is the decay term, which SGD is busy
-# keeping small instead of fitting the data.
+# training accuracy, a gap to validation.) More epochs do not help:
 
 # %%
 Image(ex.png())
 
 # %% [markdown]
+# The accuracy climbs for three epochs, then drops and stays lower. Why? The same run
+# through `handin.fit`, with a callback that records after each epoch the cost, its decay
+# term $c\,(\lVert W_1\rVert^2 + \lVert W_2\rVert^2)$ and the size of the output biases
+# $\lVert b_2 \rVert$ (biases are not decayed):
+
+# %%
+rows = []
+def record(p):
+    if p.epoch_end:
+        W1, W2 = (p.params[k].astype(np.float64) for k in ("W1", "W2"))
+        decay = 0.1 * float(np.sum(W1 ** 2) + np.sum(W2 ** 2))
+        rows.append((p.epoch, p.history.train_loss[-1], decay, p.history.train_acc[-1],
+                     float(np.linalg.norm(p.params["b2"]))))
+_ = handin.fit(*data, c=0.1, callback=record)
+
+# %%
+print("epoch   cost  decay  decay share  training acc.  |b2|")
+for epoch, cost, decay, acc, b2 in rows:
+    print(f"{epoch:5} {cost:6.2f} {decay:6.2f} {decay / cost:8.0%} {acc:14.2f} {b2:7.2f}")
+
+# %% [markdown]
+# The cost does not go back up with the accuracy: it falls for three epochs, to about
+# 1.97, and then stays there. By then the weights have shrunk to where the pull of the
+# data and the pull of the decay balance, and the decay term is a third of the cost.
+# From there SGD moves along that balance rather than down: the cost barely changes,
+# while the biases, which the decay does not touch, keep growing — $b_2$ shifts every
+# image's logits towards the frequent answers of the last batches instead of the
+# weights separating the digits. The accuracy, which SGD does not optimise, pays for it:
+# with weights this small the logits of the ten classes lie close together, and such
+# small moves change which class wins on many images. SGD is busy keeping the weights
+# small instead of fitting the data.
+
+# %% [markdown]
 # ## Recap
 #
-# - The learning rate sets the length of each SGD step. Too high and the cost blows up
-#   within a few batches (`TrainingDiverged`, here above `lr = 1`); too low and ten
+# - The learning rate sets the length of each SGD step. Too high and the cost of a batch
+#   jumps tenfold within a few batches (`TrainingDiverged`); the per-batch cost on a log
+#   axis shows it, and `edge_of_stability` finds the edge by bisection. Too low and ten
 #   epochs are not enough (`lr = 0.001`: 0.73 instead of 0.91 on validation).
 # - The weight decay $c$ pulls every weight towards 0 by $1 - 2\,\mathrm{lr}\,c$ per step.
 #   Too much of it underfits: low accuracy on the training images themselves
-#   (`c = 0.1`: 0.69).
+#   (`c = 0.1`: 0.69), with a third of the cost in the decay term.
 # - Compare runs that differ in one value: the explorer keeps every run's seed, so the
 #   faded curves show exactly what that one value changed.
 #
 # ## Exercises
 #
-# 1. **The edge of stability.** With the reference settings the largest learning rate that
-#    trains is 1; one slider step higher diverges. Does this edge move with 64 or 1,024
-#    hidden units, or with batches of 8 or 256? Why would the batch size matter?
+# 1. **The edge of stability.** Section 3 found the edge for the reference settings. Does
+#    it move with 64 or 1,024 hidden units, or with batches of 8 or 256
+#    (`edge_of_stability(*data, hidden=64)`, ...)? Why would the batch size matter?
 # 2. **Batch size and learning rate.** Double the batch size from 32 to 64. What learning
 #    rate gives curves closest to the reference? Try again for 128. What rule do you see?
 # 3. **Less data, more decay?** Set the training rows to 500 and compare $c = 0$, $10^{-3}$

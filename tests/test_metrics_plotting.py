@@ -106,8 +106,9 @@ def digits():
 
 def test_show_digits_grid_with_labels(digits):
     X, y = digits
-    fig = show_digits(X, y, n=12, ncols=5)
-    assert isinstance(fig, Figure)
+    axes = show_digits(X, y, n=12, ncols=5)
+    fig = axes[0].figure
+    assert isinstance(fig, Figure) and list(axes) == fig.axes
     assert len(fig.axes) == 12 and n_images(fig) == 12          # 3 rows of 5, 3 empty cells removed
     assert [ax.get_title() for ax in fig.axes] == [str(k) for k in y[:12]]
     assert fig.axes[0].images[0].get_array().shape == (28, 28)
@@ -119,7 +120,7 @@ def test_show_digits_marks_mistakes_and_shows_probabilities(digits):
     pred[[1, 4]] = (y[[1, 4]] + 1) % 10
     prob = np.linspace(0.5, 0.99, 30)
     names = [f"digit {k}" for k in range(10)]
-    fig = show_digits(X, y, n=6, pred=pred, prob=prob, class_names=names, title="t")
+    fig = show_digits(X, y, n=6, pred=pred, prob=prob, class_names=names, title="t")[0].figure
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[1] == f"digit {y[1]} → digit {pred[1]}\np = {prob[1]:.2f}"
     red = [i for i, ax in enumerate(fig.axes)
@@ -130,7 +131,7 @@ def test_show_digits_marks_mistakes_and_shows_probabilities(digits):
 
 def test_show_digits_takes_uint8_images_and_fewer_rows_than_n(digits):
     X = (digits[0][:3] * 255).astype(np.uint8).reshape(3, 28, 28)
-    fig = show_digits(X, n=20)
+    fig = show_digits(X, n=20)[0].figure
     assert n_images(fig) == 3
     assert fig.axes[0].images[0].get_clim() == (0.0, 255.0)
 
@@ -138,8 +139,19 @@ def test_show_digits_takes_uint8_images_and_fewer_rows_than_n(digits):
 def test_show_digits_draws_on_a_given_subfigure(digits):
     fig = Figure()
     left, right = fig.subfigures(1, 2)
-    assert show_digits(*digits, n=4, fig=right) is right
+    axes = show_digits(*digits, n=4, fig=right)
+    assert all(ax.figure is right for ax in axes)
     assert n_images(fig) == 4
+
+
+def test_show_digits_draws_on_given_axes_and_removes_the_spare_ones(digits):
+    fig = Figure()
+    given = fig.subplots(2, 3)
+    axes = show_digits(*digits, n=4, axes=given, title="four")
+    assert list(axes) == list(given.ravel()[:4]) and fig.axes == list(axes)
+    assert n_images(fig) == 4 and fig.get_suptitle() == "four"
+    with pytest.raises(ValueError, match="at least n = 4 Axes, got 2"):
+        show_digits(*digits, n=4, axes=Figure().subplots(1, 2))
 
 
 def tile(mosaic, k, ncols, gap=2):
@@ -150,8 +162,9 @@ def tile(mosaic, k, ncols, gap=2):
 
 def test_show_weights_mosaic_of_columns_with_symmetric_scale():
     W1 = np.random.default_rng(0).normal(size=(784, 40))
-    fig = show_weights(W1, n=10, ncols=4, title="W1")
-    assert isinstance(fig, Figure)
+    ax = show_weights(W1, n=10, ncols=4, title="W1")
+    fig = ax.figure
+    assert isinstance(fig, Figure) and fig.axes[0] is ax
     assert len(fig.axes) == 2 and n_images(fig) == 1             # the mosaic and the colourbar
     mosaic = np.ma.filled(fig.axes[0].images[0].get_array(), np.nan)   # gaps are masked NaNs
     assert mosaic.shape == (3 * 30 - 2, 4 * 30 - 2)              # 3 rows of 4 cells, 2 px gaps
@@ -161,15 +174,17 @@ def test_show_weights_mosaic_of_columns_with_symmetric_scale():
     assert np.isfinite(mosaic).sum() == 10 * 784
     vmin, vmax = fig.axes[0].images[0].get_clim()
     assert vmin == -vmax == -np.abs(W1[:, :10]).max()
-    assert fig.get_suptitle() == "W1"
+    assert ax.get_title() == "W1" and fig.get_suptitle() == ""   # right above the mosaic
 
 
 def test_show_weights_units_vmax_no_colorbar_and_subfigure():
     W1 = np.random.default_rng(0).normal(size=(784, 40))
     fig = Figure()
     sub = fig.subfigures(1, 2)[1]
-    assert show_weights(W1, units=[7, 3], vmax=2.0, colorbar=False, fig=sub) is sub
+    assert show_weights(W1, units=[7, 3], vmax=2.0, colorbar=False, fig=sub).figure is sub
     assert len(fig.axes) == 1
+    given = Figure().subplots()
+    assert show_weights(W1, n=3, ax=given) is given and len(given.figure.axes) == 2
     image = fig.axes[0].images[0]
     assert image.get_clim() == (-2.0, 2.0)
     mosaic = image.get_array()
@@ -209,3 +224,9 @@ def test_plot_confidence_counts_right_and_wrong():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["right (3)", "wrong (1)"]
     heights = [sum(p.get_height() for p in c) for c in ax.containers]
     assert heights == [3, 1]
+
+
+def test_probability_bars_label_both_axes():
+    from handin.plotting import probability_bars
+    ax = probability_bars([0.2, 0.5, 0.3])
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("class", "probability")

@@ -169,9 +169,12 @@ def test_float32_params_give_float32_gradients():
 
 def test_accuracy_and_predict():
     X, y, p = make_problem(20, 4, 3, 3)
-    acc = model.accuracy(X, model.predict(X, p), p)
-    assert acc == 1.0
-    assert 0.0 <= model.accuracy(X, y, p) <= 1.0
+    pred = model.predict(X, p)
+    assert model.accuracy(X, pred, p) == 1.0
+    wrong = pred.copy()
+    wrong[:5] = (wrong[:5] + 1) % 3             # 5 of the 20 labels made wrong
+    assert model.accuracy(X, wrong, p) == 0.75
+    assert np.array_equal(pred, np.argmax(model.forward(X, p)["P"], axis=1))
 
 
 @pytest.mark.parametrize("call,match", [

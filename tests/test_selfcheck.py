@@ -184,3 +184,45 @@ def test_no_warnings_escape(recwarn):
     check_forward(make_forward("unstable"))
     check_cost(make_cost("log of P"))
     assert len(recwarn) == 0
+
+
+# ---- chapter 1: the softmax cross-entropy, loops then vectorised ----
+
+def make_softmax_loss(bug=None):
+    def softmax_loss(Z, y):
+        n, k = Z.shape
+        if bug == "unstable":
+            P = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+            loss = -np.log(P[np.arange(n), y]).mean()
+        elif bug == "axis 0":
+            P = np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum(axis=0, keepdims=True)
+            loss = -np.log(P[np.arange(n), y]).mean()
+        else:
+            P, loss = softmax(Z), -log_softmax(Z)[np.arange(n), y].mean()
+        loss = {"sum": n * loss, "sign": -loss}.get(bug, loss)
+        dZ = {"no 1/n": P - one_hot(y, k), "no Y": P / n, "Y - P": (one_hot(y, k) - P) / n,
+              "transposed": ((P - one_hot(y, k)) / n).T}.get(bug, (P - one_hot(y, k)) / n)
+        return loss, dZ
+    return softmax_loss
+
+
+SOFTMAX_BUGS = {"sum": "n times too large: a sum", "sign": "the loss has the wrong sign",
+                "axis 0": "normalises the columns", "no 1/n": "1/n of the mean is missing",
+                "no Y": "the -1 at each sample's label is missing",
+                "Y - P": "dZ has the wrong sign", "transposed": "it is transposed",
+                "unstable": "not stabilised"}
+
+
+@pytest.mark.parametrize("bug", sorted(SOFTMAX_BUGS))
+def test_each_softmax_loss_bug_fails_with_its_hint_and_no_other(bug):
+    assert selfcheck.check_softmax_loss(make_softmax_loss()).ok
+    result = selfcheck.check_softmax_loss(make_softmax_loss(bug))
+    assert not result.ok
+    text = str(result)
+    assert SOFTMAX_BUGS[bug] in text, text
+    assert not [w for b, w in SOFTMAX_BUGS.items() if b != bug and w in text], text
+
+
+def test_the_softmax_loss_check_wants_a_pair():
+    result = selfcheck.check_softmax_loss(lambda Z, y: model.cross_entropy(Z, y))
+    assert not result.ok and "must return a pair (loss, dZ)" in str(result)

@@ -1,0 +1,188 @@
+"""The explorer as a student meets it: click the learning-rate slider in JupyterLab, time the chart.
+
+    .venv/bin/python benchmarks/explorer_browser.py                 # 6 clicks
+    .venv/bin/python benchmarks/explorer_browser.py --clicks 10 --screenshot /tmp/ex.png
+
+Starts a private JupyterLab (tests/browser/_lab.py: 127.0.0.1, random token, a temporary
+copy of notebooks/05_explorer.ipynb), opens it in headless Chromium (Debian's
+/usr/bin/chromium, or HANDIN_CHROMIUM; driven by Playwright, nothing downloaded), runs all
+its cells, then clicks the learning-rate slider's track, alternately at two places (by
+default lr 0.025 and 0.4, away from the handle at 0.1: a click on the handle moves
+nothing), and
+measures in the page (performance.now(), the click's own event time as zero):
+
+* first epoch: click -> the chart's root has drawn the new run's first epoch
+  (``.handin-chart`` with ``data-epochs`` >= 1 after it went to 0 for the new run);
+* run done:    click -> the status line (``.handin-status``) says "done" for the new run
+  and all its epochs are drawn.
+
+For each click an in-page watcher is started first (a MutationObserver; its Promise is
+kept in an object, so that Playwright's evaluate_handle returns at once), then the mouse
+clicks, then the Promise is collected. Prints every click and the medians, with the load
+average: other processes on the machine slow every figure. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from tests.browser._lab import CHROMIUM_ARGS, running_lab  # noqa: E402
+
+CHAPTER = "05_explorer.ipynb"
+
+# Start watching the chart; return {done: Promise} (not the Promise itself: see above).
+WATCH_JS = r"""
+(root, timeout) => {
+  const status = root.querySelector('.handin-status');
+  const out = {t0: null, started: null, first: null, done: null, status: null};
+  const onDown = (e) => { if (out.t0 === null) out.t0 = e.timeStamp; };
+  document.addEventListener('mousedown', onDown, true);
+  let resolve;
+  const done = new Promise((r) => { resolve = r; });
+  const trail = [];
+  const check = () => {
+    if (out.t0 === null) return;
+    const now = performance.now();
+    const epochs = Number(root.getAttribute('data-epochs'));
+    const outcome = root.getAttribute('data-outcome');
+    if (trail.length < 40) trail.push(`${Math.round(now - out.t0)}:${outcome}/${epochs}`);
+    if (out.started === null && outcome === 'running' && epochs === 0) out.started = now;
+    if (out.started !== null && out.first === null && epochs >= 1) out.first = now;
+    if (out.first !== null && outcome === 'done' && /done/.test(status.textContent)) {
+      out.done = now; out.status = status.textContent; finish();
+    }
+  };
+  const obs = new MutationObserver(check);
+  obs.observe(root, {attributes: true, subtree: true, childList: true, characterData: true});
+  const timer = setTimeout(() => finish(), timeout);
+  function finish() {
+    obs.disconnect(); clearTimeout(timer);
+    document.removeEventListener('mousedown', onDown, true);
+    const rel = (t) => (t === null || out.t0 === null) ? null : t - out.t0;
+    resolve({first_ms: rel(out.first), done_ms: rel(out.done), status: out.status,
+             clicked: out.t0 !== null, trail: trail.join(' ')});
+  }
+  return {done};
+}
+"""
+
+BUSY_JS = r"""
+() => {
+  const cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
+  const prompt = (c) => (c.querySelector('.jp-InputPrompt') || {}).textContent || '';
+  const ind = document.querySelector('.jp-Notebook-ExecutionIndicator');
+  return {running: cells.filter(c => prompt(c).includes('*')).length,
+          executed: cells.filter(c => /\[\d+\]/.test(prompt(c))).length,
+          status: ind ? ind.getAttribute('data-status') : null};
+}
+"""
+
+
+def parse():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--clicks", type=int, default=6, help="clicks to time (default 6)")
+    ap.add_argument("--places", type=float, nargs=2, default=(0.35, 0.65),
+                    help="where on the track to click, alternately (fractions of its width)")
+    ap.add_argument("--timeout", type=float, default=60.0, help="seconds per click")
+    ap.add_argument("--screenshot", type=pathlib.Path, help="save the widget after the clicks")
+    return ap.parse_args()
+
+
+def load():
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def wait(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.2)
+
+
+def run_all(page, lab):
+    page.goto(f"{lab.base_url}/lab/tree/notebooks/{CHAPTER}?reset")
+    wait(lambda: any(s["path"].endswith(CHAPTER) and s.get("kernel") and
+                     s["kernel"]["execution_state"] == "idle"
+                     for s in lab.api("GET", "/api/sessions")), 120, "the kernel")
+    page.locator("#jp-MainMenu .lm-MenuBar-item", has_text="Run").first.click()
+    page.locator("#jp-mainmenu-run li.lm-Menu-item", has=page.locator(
+        ".lm-Menu-itemLabel", has_text="Run All Cells")).first.click()
+    quiet = []
+
+    def finished():
+        s = page.evaluate(BUSY_JS)
+        quiet.append(s["running"] == 0 and s["executed"] > 0 and s["status"] == "idle")
+        return quiet[-3:] == [True] * 3
+    wait(finished, 300, "Run All Cells")
+
+
+def main():
+    args = parse()
+    from playwright.sync_api import sync_playwright
+
+    chromium = os.environ.get("HANDIN_CHROMIUM") or "/usr/bin/chromium"
+    if not shutil.which(chromium):
+        raise SystemExit(f"no Chromium at {chromium} (apt-get install chromium, "
+                         "or set HANDIN_CHROMIUM)")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {load()} (before)")
+    with tempfile.TemporaryDirectory(prefix="handin-bench-") as tmp:
+        notebooks = pathlib.Path(tmp) / "notebooks"
+        notebooks.mkdir()
+        shutil.copy(REPO / "notebooks" / CHAPTER, notebooks / CHAPTER)
+        with running_lab(notebooks) as lab, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, headless=True,
+                                        args=CHROMIUM_ARGS)
+            context = browser.new_context(
+                viewport={"width": 1400, "height": 1000},
+                extra_http_headers={"Authorization": f"token {lab.token}"})
+            context.set_default_timeout(60_000)
+            page = context.new_page()
+            t0 = time.monotonic()
+            run_all(page, lab)
+            print(f"chapter 5 ran in JupyterLab ({time.monotonic() - t0:.0f} s with the "
+                  "kernel start)")
+            out = page.locator(".jp-OutputArea-output", has=page.locator(".handin-chart")).first
+            chart = out.locator(".handin-chart").first
+            track = out.locator(".widget-slider", has=page.locator(
+                ".widget-label", has_text="learning rate")).locator(".noUi-target").first
+            out.evaluate("e => e.scrollIntoView({block: 'center'})")
+            wait(lambda: chart.get_attribute("data-outcome") == "done", 120, "a settled chart")
+            rows = []
+            for k in range(args.clicks):
+                box = track.bounding_box()
+                x = box["x"] + box["width"] * args.places[k % 2]
+                y = box["y"] + box["height"] / 2
+                watcher = chart.evaluate_handle(WATCH_JS, 1000 * args.timeout)
+                page.mouse.click(x, y)
+                res = watcher.evaluate("w => w.done")
+                rows.append(res)
+                first, done = res["first_ms"], res["done_ms"]
+                print(f"  click {k + 1}: first epoch drawn "
+                      f"{'-' if first is None else f'{first:6.0f} ms'}, run done "
+                      f"{'-' if done is None else f'{done:6.0f} ms'}   "
+                      f"[{res['status'] or 'not done: ' + repr(res)}]", flush=True)
+                time.sleep(0.5)
+            if args.screenshot:
+                out.screenshot(path=args.screenshot)
+            context.close()
+            browser.close()
+    firsts = [r["first_ms"] for r in rows if r["first_ms"] is not None]
+    dones = [r["done_ms"] for r in rows if r["done_ms"] is not None]
+    print(f"median of {len(rows)} clicks: click -> first epoch drawn "
+          f"{statistics.median(firsts):.0f} ms ({len(firsts)} seen), click -> run done "
+          f"{statistics.median(dones) / 1000:.2f} s ({len(dones)} seen)  [goal 250 ms, 1.0 s]")
+    print(f"{load()} (after)")
+
+
+if __name__ == "__main__":
+    main()
