@@ -23,17 +23,17 @@ data = (split.X_train, split.y_train, split.X_val, split.y_val)
 # *Section 3 found the edge for the reference settings. Does it move with 64 or 1,024
 # hidden units, or with batches of 8 or 256? Why would the batch size matter?*
 #
-# The same bisection as the chapter, with a coarser bracket (a factor of 1.3) and the
+# The same bisection as the chapter, with a coarser bracket (a factor of 1.5) and the
 # 1,024-unit network left out: it costs four times the reference per epoch, and the
 # question is answered by the trend of 64 against 256.
 
 # %%
 for kw in [dict(), dict(hidden=64), dict(batch_size=8), dict(batch_size=256)]:
-    e = edge_of_stability(*data, ratio=1.3, **kw)
+    e = edge_of_stability(*data, ratio=1.5, **kw)
     print(f"{str(kw) if kw else 'reference':24} trains at {e.trains:5.2f}, diverges at {e.diverges:5.2f}")
 
 # %% [markdown]
-# Both move it. With 64 hidden units the edge is about 1.5 times higher than with 256: a
+# Both move it. With 64 hidden units the edge is 1.5 to 2 times higher than with 256: a
 # logit is a sum over the hidden units, so one step changes it by a sum of more terms in a
 # wider network, and the same rate moves the logits further. The batch size moves it in
 # the direction of the batch: 8 images diverge earlier than 32, 256 later. A step follows
@@ -54,7 +54,7 @@ for kw in [dict(), dict(hidden=64), dict(batch_size=8), dict(batch_size=256)]:
 _, ref = handin.fit(*data, epochs=5)
 for bs in (64, 128):
     gaps = {}
-    for lr in (0.1, 0.2, 0.4):
+    for lr in (0.1, 0.2) if bs == 64 else (0.2, 0.4):
         _, h = handin.fit(*data, batch_size=bs, lr=lr, epochs=5)
         gaps[lr] = np.mean(np.abs(np.subtract(h.val_acc, ref.val_acc)))
     best = min(gaps, key=gaps.get)
@@ -65,8 +65,9 @@ for bs in (64, 128):
 # The rule usually given is the **linear scaling rule**: doubling the batch halves the
 # steps per epoch, and doubling the rate makes each step cover about the distance of the
 # two it replaces (for small steps, two steps of `lr` on two batches of 32 are close to
-# one step of `2 lr` on their union of 64). This measurement only half agrees: at batch
-# 128 the doubled-twice rate is not the closest, 0.2 is, and at batch 64 the plain 0.1 is.
+# one step of `2 lr` on their union of 64). This measurement does not show it cleanly:
+# compare the gaps printed above for the rate the rule predicts (0.2 at batch 64, 0.4 at
+# 128) with the other one.
 # Validation accuracy is a coarse measure here: every run is near 0.9 within a few
 # epochs, and 600 images resolve differences of about 0.01. Comparing the training cost
 # per epoch, or the per-batch curves of Chapter 3, would test the rule more finely.
