@@ -80,7 +80,8 @@ print(f"validation accuracy {history.val_acc[-1]:.2f}, test accuracy {ex.runs[-1
 # next cost is *larger*, its gradient larger still, and within a few steps the
 # cross-entropy of a batch is many times what it was at the start. `handin` calls a run
 # *diverged* when a batch's cross-entropy is ten times its first batch's (or ten times
-# $\ln 10$, if that is more), or not a number at all; it stops the run at that batch and
+# $\ln 10$, if that is more; batches smaller than 32 are averaged over the last 32
+# images), or not a number at all; it stops the run at that batch and
 # raises `TrainingDiverged` (the definition is in `help(handin.divergence)`). The explorer
 # shows its message instead of a figure full of `nan`:
 

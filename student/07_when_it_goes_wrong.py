@@ -1,0 +1,406 @@
+# %% [markdown]
+# # Chapter 7 — When it goes wrong, and what the hidden layer buys
+#
+# So far the network has trained every time, from the start `handin.init_params` draws and
+# at a sensible learning rate. This chapter breaks it on purpose, measures what breaks,
+# and then takes the hidden layer away to see what it was for. It shows
+#
+# 1. how big the signals are at the start, layer by layer, and the **variance rule** that
+#    predicts them — which is why `init_params` draws its weights with the variances it does;
+# 2. starts that fail, measured: **zero weights** (no gradient reaches the weights at all),
+#    a **constant** start (256 hidden units that stay copies of one another), weights
+#    **too small** and **too large**;
+# 3. **dead ReLUs**: hidden units that a high learning rate switches off for good, counted
+#    epoch by epoch;
+# 4. a **linear softmax classifier**, trained with Chapter 1's gradient $(P - Y)/n$, side by
+#    side with the two-layer network on the same images: accuracy, and weights as pictures.
+#
+# The notation is Chapter 1's: $n$ samples, $d = 784$ pixels, $h$ hidden units, $k = 10$
+# classes; $s$ a sample, $f$ a pixel, $u$ a hidden unit.
+
+# %%
+from functools import partial
+
+import numpy as np
+import matplotlib.pyplot as plt
+
+import handin
+from handin import inits, linear
+from handin.experiment import prepare
+from handin.gradcheck import numerical_gradient
+from handin.metrics import dead_units
+from handin.plotting import show_weights
+
+# %% [markdown]
+# The data of Chapters 3 and 4: the shipped sample, pixels in $[0, 1]$, 3,400 training and
+# 600 validation images, 1,000 test images. `run` is `handin.fit` on these images with seed 0
+# and the book's defaults (256 hidden units, `lr = 0.1`, `c = 1e-4`, batches of 32); every
+# experiment below changes one thing.
+
+# %%
+split = prepare("sample", seed=0)
+X, y = split.X_train, split.y_train
+run = partial(handin.fit, X, y, split.X_val, split.y_val, seed=0)
+print("X", X.shape, " X_val", split.X_val.shape, " X_test", split.X_test.shape)
+
+# %% [markdown]
+# ## 1. How big are the signals at the start?
+#
+# Take one hidden unit $u$ and one image $s$. Its input is a sum over the pixels,
+#
+# $$Z_1[s, u] = \sum_{f=1}^{d} X[s, f]\, W_1[f, u] \qquad (b_1 = 0 \text{ at the start}).$$
+#
+# If the weights are drawn independently, with mean 0 and variance $\sigma_1^2$, the
+# cross terms $W_1[f, u]\, W_1[f', u]$ ($f \ne f'$) average to zero and only the squares
+# are left: the mean of $Z_1[s, u]^2$ is $\sum_f X[s, f]^2\, \sigma_1^2$. Averaged over the
+# images, with $\mathrm{rms}(A) = \sqrt{\text{mean of } A^2}$, the **variance rule**:
+#
+# $$\mathrm{rms}(Z_1)^2 \approx d \cdot \mathrm{rms}(X)^2 \cdot \sigma_1^2 ,
+# \qquad
+# \mathrm{rms}(Z_2)^2 \approx h \cdot \mathrm{rms}(A_1)^2 \cdot \sigma_2^2 .$$
+#
+# Between the two, the ReLU: $Z_1$ is symmetric around 0, and $A_1 = \max(Z_1, 0)$ keeps
+# the positive half, so $\mathrm{rms}(A_1)^2 = \mathrm{rms}(Z_1)^2 / 2$.
+
+# %% [markdown]
+# `handin.init_params` draws $\sigma_1^2 = 2/(d + h)$ and $\sigma_2^2 = 4/(h + k)$.
+# `handin.inits.layer_scales` measures the rms of every layer at given weights; the rule
+# predicts them from the pixels alone:
+
+# %%
+start = handin.init_params(784, 256, 10, seed=0)
+scales = inits.layer_scales(X, y, start)
+var1, var2 = 2 / (784 + 256), 4 / (256 + 10)
+print(f"rms(X)  = {scales['X']:.3f}")
+print(f"rms(Z1) = {scales['Z1']:.3f}   rule: {np.sqrt(784 * scales['X'] ** 2 * var1):.3f}")
+print(f"rms(A1) = {scales['A1']:.3f}   rule: {scales['Z1'] / np.sqrt(2):.3f}")
+print(f"rms(Z2) = {scales['Z2']:.3f}   rule: {np.sqrt(256 * scales['A1'] ** 2 * var2):.3f}")
+
+# %% [markdown]
+# The rule is right to within 10%: it describes the average over random draws of the
+# weights, and this is one draw (exercise 3 looks closer at the ReLU's half). The logits
+# $Z_2$ start at about 0.6: small enough that the softmax is nearly uniform, so the first
+# cost is close to $\ln 10$, the cost of a network that does not know anything yet — and
+# not so small that the gradient starves:
+
+# %%
+print(f"cost at the start: {scales['cost']:.2f}   ln 10 = {np.log(10):.2f}")
+print(f"rms(dW1) = {scales['dW1']:.1e}   rms(dW2) = {scales['dW2']:.1e}")
+
+# %% [markdown]
+# **Where the variances come from.** To keep the signal's size from layer to layer going
+# *forward* you want $n_{\text{in}}\,\sigma^2 = 1$; to keep the gradient's size going
+# *backward* (the same rule, read from right to left: $dA_1 = dZ_2\, W_2^\top$ sums over
+# the $n_{\text{out}}$ columns) you want $n_{\text{out}}\,\sigma^2 = 1$. Glorot and Bengio
+# (2010) take the compromise $\sigma^2 = 2 / (n_{\text{in}} + n_{\text{out}})$. The second
+# layer reads a ReLU output, which halves the mean square, so its variance is doubled:
+# $4 / (h + k)$. Nothing here is sacred — the next section measures what happens away
+# from it.
+
+# %% [markdown]
+# ## 2. Starts that fail
+#
+# `handin.inits.normal_init(d, h, k, std)` draws both weight matrices with one standard
+# deviation `std` (the same random pattern, rescaled), biases 0. Five starts: all zeros;
+# `std = 1e-4`, the default of CS231n's two-layer net; `std = 0.01`, a common textbook
+# choice; `init_params`; and `std = 1`.
+
+# %%
+starts = {
+    "zeros": inits.normal_init(784, 256, 10, std=0.0, seed=0),
+    "std 1e-4": inits.normal_init(784, 256, 10, std=1e-4, seed=0),
+    "std 0.01": inits.normal_init(784, 256, 10, std=0.01, seed=0),
+    "init_params": start,
+    "std 1": inits.normal_init(784, 256, 10, std=1.0, seed=0),
+}
+
+# %% [markdown]
+# The same measurements at each start:
+
+# %%
+print(f"{'start':>12} {'rms(Z1)':>9} {'rms(Z2)':>9} {'cost':>8} {'rms(dW1)':>9} {'rms(dW2)':>9}")
+for name, p in starts.items():
+    s = inits.layer_scales(X, y, p)
+    print(f"{name:>12} {s['Z1']:9.2g} {s['Z2']:9.2g} {s['cost']:8.3g}"
+          f" {s['dW1']:9.1e} {s['dW2']:9.1e}")
+
+# %% [markdown]
+# The rule works at every scale: `rms(Z1)` grows like `std` and `rms(Z2)` like
+# `std`$^2$, since $Z_2$ passes through both weight matrices. Now train from each start
+# for five epochs (`fit(init=...)` starts from the given weights; the seed still shuffles):
+
+# %%
+results = {name: run(epochs=5, init=p) for name, p in starts.items()}
+
+# %%
+fig, ax = plt.subplots(figsize=(6.5, 3.6), layout="constrained")
+for name, (p, h) in results.items():
+    ax.plot(h.epoch, h.val_acc, marker="o", label=name)
+ax.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0, 1), xticks=range(1, 6),
+       title="Five epochs from five starts")
+ax.legend(loc="center right", fontsize="small"), ax.grid(alpha=0.3)
+plt.show()
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+for name, (p, h) in results.items():
+    print(f"{name:>12}: validation accuracy by epoch", np.round(h.val_acc, 2))
+
+# %% [markdown]
+# (The `std 1` run is sensitive to round-off: its digits change from one machine — even from
+# one number of BLAS threads — to another, so the book's tests do not compare this table.)
+
+# %% [markdown]
+# ### Zero weights: no gradient at all
+#
+# With $W_1 = 0$ every $Z_1$ is 0, so $A_1 = 0$, and every weight gradient of Chapter 2
+# contains a zero factor: $dW_2 = A_1^\top dZ_2 = 0$, $dA_1 = dZ_2 W_2^\top = 0$, so
+# $dW_1 = 0$. Only $b_2$ can move, and on a balanced data set it only jitters around 0. The
+# table above showed `rms(dW1) = rms(dW2) = 0`; after five epochs:
+
+# %%
+p0, h0 = results["zeros"]
+print("largest |W1|, |W2| after training:", np.abs(p0["W1"]).max(), np.abs(p0["W2"]).max())
+print(f"cost {h0.train_loss[-1]:.4f} (ln 10 = {np.log(10):.4f}), "
+      f"dead units: {dead_units(X, p0).sum()} of 256")
+
+# %% [markdown]
+# Every unit is *dead* (section 3): its ReLU is 0 on every image. The network outputs the
+# same probabilities, 1/10 each, for every image.
+#
+# ### A constant start: 256 copies of one unit
+#
+# Zeros fail for lack of a gradient. A start where every weight is the same number, say
+# 0.01, has a gradient — but then every hidden unit computes the same function of the
+# image, so every column of $dW_1$ is the same, every unit takes the same step, and they
+# stay equal for ever. In exact arithmetic, that is — and here, in float64, to the last bit:
+
+# %%
+same = inits.constant_init(784, 256, 10, 0.01)
+p_same, h_same = run(epochs=2, init=same, dtype=np.float64)
+print("largest spread between the columns of W1:", np.ptp(p_same["W1"], axis=1).max())
+print("largest spread between the rows of W2:   ", np.ptp(p_same["W2"], axis=0).max())
+
+# %% [markdown]
+# Exactly zero: after 214 steps, the 256 units are still one unit, copied. The network is
+# no better than a network with a single hidden unit:
+
+# %%
+_, h_one = run(epochs=2, hidden=1, init=inits.constant_init(784, 1, 10, 0.01))
+print(f"validation accuracy: 256 copies {h_same.val_acc[-1]:.2f}, one unit {h_one.val_acc[-1]:.2f}")
+
+# %% [markdown]
+# In float32 (`fit`'s default) the matrix products do not round every column alike, and
+# on this machine the columns differ by a few $10^{-8}$ after the first epoch. Symmetry is
+# an unstable balance: training amplifies any difference, and after a few epochs such
+# units do come apart — but it is the random start that should tell them apart from the
+# first step. (Exercise 2 measures how long a small difference takes.)
+#
+# ### Too small, too large
+#
+# *Too small* (`std = 1e-4`): the logits are about $10^{-6}$ and `rms(dW1)` is about
+# $10^{-6}$, because $dW_1$ is proportional to $W_2$ (through $dA_1 = dZ_2 W_2^\top$) and
+# $dW_2$ to $W_1$ (through $A_1$). Zero is a *saddle point* of the cost, and a tiny start
+# sits next to it: the first epoch is spent getting away, and then it learns, a little
+# behind the others. Each layer waits for the other to grow.
+#
+# *Too large* (`std = 1`): the logits are about 100 and the first cost about 200. The
+# softmax is saturated: each image's probability sits on one class, chosen by noise, so the
+# network starts confidently wrong:
+
+# %%
+big = starts["std 1"]
+print(f"accuracy {handin.accuracy(X, y, big):.2f}, "
+      f"mean top probability {handin.predict_proba(X, big).max(axis=1).mean():.2f}")
+
+# %% [markdown]
+# And yet it trains: about 0.85 on validation after five epochs, in the figure above. The
+# network is *homogeneous*: with zero biases, multiplying $W_1$ by $a > 0$ and $W_2$ by
+# $b > 0$ multiplies every logit by $ab$, and no arg-max changes. What the scale ruins is
+# the cost and the probabilities. Compare the two runs on the validation images: the
+# cross-entropy, the decay term $c\,(\lVert W_1 \rVert^2 + \lVert W_2 \rVert^2)$, and how sure
+# each network is of its mistakes:
+
+# %%
+def on_validation(p):
+    Z2 = handin.forward(split.X_val, p)["Z2"]
+    wrong = Z2.argmax(axis=1) != split.y_val
+    return {"accuracy": np.mean(~wrong),
+            "cross-entropy": handin.model.cross_entropy(Z2, split.y_val),
+            "decay": 1e-4 * (np.sum(p["W1"] ** 2) + np.sum(p["W2"] ** 2)),
+            "top p on mistakes": handin.softmax(Z2[wrong]).max(axis=1).mean()}
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+val = {name: on_validation(results[name][0]) for name in ("init_params", "std 1")}
+print(f"{'start':>12}" + "".join(f"{key:>19}" for key in val["std 1"]))
+for name, row in val.items():
+    print(f"{name:>12}" + "".join(f"{v:19.2f}" for v in row.values()))
+
+# %%
+good, bad = val["init_params"], val["std 1"]
+print("accuracy within 0.1 of init_params':    ", abs(bad["accuracy"] - good["accuracy"]) < 0.1)
+print("cross-entropy over 5 x init_params':    ", bad["cross-entropy"] > 5 * good["cross-entropy"])
+print("decay term above 15:                    ", bad["decay"] > 15)
+print("its mistakes made with top p above 0.9: ", bad["top p on mistakes"] > 0.9)
+
+# %% [markdown]
+# Similar accuracy; but the large start's mistakes are made with near certainty, so its
+# cross-entropy is over ten times larger, and it carries a decay term of about 20 that SGD
+# cannot shed: each step shrinks the weights by $1 - 2\,\mathrm{lr}\,c$, and
+# $(1 - 2 \cdot 0.1 \cdot 10^{-4})^{535} \approx 0.99$ (Chapter 4). Its probabilities say
+# nothing about how likely a mistake is.
+#
+# `init_params` is the start at which both layers receive a gradient of useful size and the
+# cost starts near $\ln 10$, not 200. With two layers the window is wide (`std = 0.01` trains
+# too); in a deeper network the rule compounds layer after layer — a factor of 2 per layer is
+# $2^{10}$ after ten — and the window closes. That is why the rule matters.
+#
+# ## 3. Dead ReLUs
+#
+# A hidden unit $u$ is **dead** on a data set when $Z_1[s, u] \le 0$ for every image $s$:
+# its ReLU outputs 0 everywhere and lets no gradient through ($dZ_1[s, u] = 0$), so no SGD
+# step on these images ever changes $W_1[:, u]$ or $b_1[u]$ again, apart from weight decay.
+# `handin.metrics.dead_units(X, params)` says which units are dead. A big step can kill a
+# unit: it pushes $b_1[u]$ or $W_1[:, u]$ so far that $Z_1[:, u]$ is negative on every
+# image. We count the dead units after every epoch (`fit` calls `callback` at each
+# epoch's end) at three learning rates:
+
+# %%
+dead = {}
+for lr in (0.1, 0.5, 1.0):
+    counts = []
+    params_lr, h_lr = run(lr=lr, epochs=5,
+                          callback=lambda pr: counts.append(int(dead_units(X, pr.params).sum())))
+    dead[lr] = (counts, params_lr)
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+for lr, (counts, _) in dead.items():
+    print(f"lr = {lr}: dead units after each epoch {counts}  (of 256)")
+
+# %% [markdown]
+# (At `lr = 1` the exact counts depend on round-off, which differs from one machine — even
+# one number of BLAS threads — to another; the checks below do not.) At `lr = 0.1` no unit
+# dies; at 0.5 a few; at 1 well over half the hidden layer is switched off, most of it in
+# the first epoch. And the counts never go down:
+
+# %%
+for lr, (counts, p) in dead.items():
+    off = dead_units(X, p)
+    print(f"lr = {lr}: more than half dead: {off.mean() > 0.5},  never revived: "
+          f"{counts == sorted(counts)},  dead units all have b1 < 0: {(p['b1'][off] < 0).all()}")
+
+# %% [markdown]
+# Why dead is for ever: a unit dead on the training set is dead on every batch drawn from
+# it, so its gradient is exactly 0 on every later step. Weight decay then shrinks
+# $W_1[:, u]$ towards 0, while $b_1[u]$, which is not decayed, stays negative: $Z_1[:, u]$
+# tends to $b_1[u] < 0$, deader than before. The survivors still classify — but with a
+# fraction of the layer that was paid for.
+#
+# ## 4. What the hidden layer buys
+#
+# Take the hidden layer away and what is left is a **linear softmax classifier**:
+#
+# $$Z = X W + b, \qquad P = \mathrm{softmax}(Z), \qquad
+#   J = \frac1n \sum_{s=1}^{n} -\log P_{s, y_s} + c\,\lVert W \rVert^2 ,$$
+#
+# with $W$ of shape $(d, k)$ and $b$ of shape $(k,)$. Its gradient is Chapter 1's, one
+# matrix product away: $dZ = (P - Y)/n$, then $dW = X^\top dZ + 2cW$ and
+# $db = \sum_s dZ[s, :]$. `handin.linear` holds it: `init_params`, `cost_grad`, `fit`,
+# `predict`, `accuracy`. First the gradient check of Chapter 1, on a few entries of $W$
+# at random weights:
+
+# %%
+p_lin = linear.init_params(784, 10, std=0.01, seed=0)
+Xs, ys = X[:20].astype(np.float64), y[:20]
+_, g_lin = linear.cost_grad(Xs, ys, p_lin, c=1e-4)
+J_lin = partial(linear.cost, Xs, ys, c=1e-4)           # J_lin(params) -> the cost
+for f, i in ((406, 3), (350, 7), (520, 1)):               # (pixel, class) entries of W
+    approx = numerical_gradient(J_lin, p_lin, "W", f * 10 + i)
+    print(f"dW[{f}, {i}]: exact {g_lin['W'][f, i]:+.6e}  approx {approx:+.6e}")
+
+# %% [markdown]
+# Now both models, trained the same way on the same images: `lr = 0.1`, `c = 1e-4`, batches
+# of 32, 10 epochs, seed 0. `linear.fit` starts from zeros — its cost is convex, so there is
+# no symmetry to break and no start to get wrong.
+
+# %%
+p_linear, h_linear = linear.fit(X, y, split.X_val, split.y_val, lr=0.1, c=1e-4,
+                                batch_size=32, epochs=10, seed=0)
+p_net, h_net = run(epochs=10)
+
+# %%
+print(f"{'accuracy':>22} {'parameters':>10} {'train':>6} {'val':>6} {'test':>6}")
+for name, h, test, size in (
+        ("linear (784 -> 10)", h_linear, linear.accuracy(split.X_test, split.y_test, p_linear),
+         784 * 10 + 10),
+        ("network (784-256-10)", h_net, handin.accuracy(split.X_test, split.y_test, p_net),
+         784 * 256 + 256 + 256 * 10 + 10)):
+    print(f"{name:>22} {size:>10,} {h.train_acc[-1]:6.2f} {h.val_acc[-1]:6.2f} {test:6.2f}")
+
+# %% [markdown]
+# The linear classifier is not bad — over 90% — and the hidden layer buys about three
+# points on the test set here, with 26 times the parameters. The training column shows
+# the rest of the story: the network fits its training images almost perfectly, the
+# linear classifier cannot — it has run out of ways to draw its decision boundaries, not
+# out of epochs (exercise 5 asks how many hidden units it takes to beat it).
+#
+# **Weights as pictures.** The linear classifier has one column of $W$ per digit: the score
+# of digit $i$ is $X[s, :]\, W[:, i] + b_i$, a single template matched against the image.
+# The network's first layer has 256 templates, none of them a digit:
+
+# %%
+fig = plt.figure(figsize=(11, 4.6), layout="constrained")
+top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.25])
+show_weights(p_linear["W"], n=10, ncols=10, fig=top,
+             title="Linear classifier: column i of W is the template of digit i (0 to 9)")
+show_weights(p_net["W1"] - start["W1"], n=20, ncols=10, fig=bottom, label="change of weight",
+             title="Network: what training changed in the first 20 columns of W1")
+plt.show()
+
+# %% [markdown]
+# The ten linear templates are rough digits: red where that digit has ink, blue where
+# other digits have ink and it has not (the hole of the 0, both sides of the 1). One
+# template per digit cannot cover a 7 with and without a bar, or a 4 open and closed, at
+# once: it averages them. The network's hidden units are strokes and pieces, and $W_2$
+# combines them; a digit can be recognised from several different sets of pieces. That is
+# what the hidden layer buys — and a 256-unit layer only buys it if its units start
+# different and stay alive.
+
+# %% [markdown]
+# ## Recap
+#
+# - The variance rule, $\mathrm{rms}(Z)^2 \approx n_{\text{in}}\, \mathrm{rms}(A)^2\,
+#   \sigma^2$, predicts every layer's size at the start; `init_params`'s variances
+#   (Glorot's $2/(n_{\text{in}} + n_{\text{out}})$, doubled after the ReLU) keep the logits
+#   near 0.6 and the first cost near $\ln 10$.
+# - Zero weights give exactly zero weight gradients: nothing trains. A constant start
+#   trains 256 identical copies of one unit. A tiny start waits next to a saddle point. A
+#   huge one starts saturated and confidently wrong, with a cost around 200; it still learns
+#   to classify (the ReLU network is homogeneous), but its probabilities stay overconfident
+#   and its decay term large.
+# - A dead ReLU is 0 on every image and gets no gradient; high learning rates kill units
+#   (none at `lr = 0.1`, most of the layer at `lr = 1`), and nothing revives them.
+# - A linear softmax classifier is Chapter 1's gradient plus one matrix product. On the
+#   sample it reaches about 0.92 on the test set against the network's 0.95; its ten
+#   weight columns are blurred digit templates, the network's are parts.
+#
+# ## Exercises
+#
+# 1. **Where does "too large" begin?** Train from `normal_init` with `std` in
+#    `[0.01, 0.03, 0.1, 0.3, 1, 3]` for 3 epochs and plot the validation accuracy against
+#    `std` (log axis). Mark `init_params`'s two standard deviations on the plot.
+# 2. **Breaking the symmetry.** Add Gaussian noise of standard deviation `eps` to the
+#    constant start's `W1` and train for 5 epochs. How small can `eps` be and still give
+#    distinct units and a good accuracy? Measure the spread of the columns of `W1`.
+# 3. **The ReLU halves the square.** Check $\mathrm{rms}(A_1)^2 / \mathrm{rms}(Z_1)^2
+#    \approx 1/2$ at `init_params` with `layer_scales`. Then give the second layer He's
+#    variance $2/h$ instead of $4/(h + k)$: how do `rms(Z2)` and the first cost change?
+# 4. **Dead units and the learning rate.** Count the dead units after 3 epochs for `lr` in
+#    `[0.1, 0.2, 0.4, 0.6, 0.8, 1.0]` and plot the fraction against `lr`. Does a run at
+#    `lr = 1.0` with `hidden=512` end with more *live* units than one with `hidden=256`?
+# 5. **How many hidden units beat the linear classifier?** Train the network with `hidden`
+#    in `[1, 2, 4, 8, 16, 32]` for 10 epochs and compare the test accuracies with the
+#    linear classifier's. Why is the network with 1 hidden unit so much worse than the
+#    linear classifier, although it has more parameters than 784?
