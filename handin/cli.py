@@ -161,6 +161,8 @@ def train_command(args, parser):
         except ValueError as exc:      # a damaged data file
             raise _Failed(str(exc)) from None
         result.pop("params")
+        for per_batch in ("batch_cross_entropy", "batches_per_epoch"):   # the JSON line keeps
+            result["history"].pop(per_batch, None)                      # per-epoch curves only
         try:
             epoch_plots(result["history"], tmp,
                         title=f"{result['dataset']}: hidden {args.hidden}, lr {args.lr:g}, "

@@ -45,6 +45,7 @@ def test_train_prints_accuracies_and_json(trained):
     assert result["n_train"] == 3400 and result["n_val"] == 600 and result["n_test"] == 1000
     assert float(lines[0].split()[-1]) == pytest.approx(result["train_accuracy"], abs=1e-4)
     assert len(result["history"]["val_acc"]) == 3
+    assert "batch_cross_entropy" not in result["history"]   # per-epoch curves only
     assert result["test_accuracy"] > 0.8
     assert proc.stderr == ""   # no progress bar when stderr is not a terminal
 
