@@ -37,6 +37,10 @@ class ParameterTypeError(ParameterError, TypeError):
     """A public argument of the wrong type; ``param`` names the argument."""
 
 
+# public as handin.ParameterError and handin.ParameterTypeError (and so named in tracebacks)
+ParameterError.__module__ = ParameterTypeError.__module__ = "handin"
+
+
 def _range_text(min_val, max_val, include_min, include_max):
     lo = "-inf" if min_val is None else repr(min_val)
     hi = "inf" if max_val is None else repr(max_val)

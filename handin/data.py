@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._idx import parse_idx, read_idx
-from ._validation import check_scalar
+from ._validation import ParameterError, ParameterTypeError, check_dtype, check_scalar
 from .download import (FILES, MIRRORS, SHA256, DatasetNotAvailable, cache_dir, fetch,
                        fetch_verified, file_hash)
 
@@ -77,8 +77,8 @@ class Dataset:
         for X_name, y_name in (("X_train", "y_train"), ("X_test", "y_test")):
             X, y = getattr(self, X_name), getattr(self, y_name)
             if X.ndim != 2 or X.shape[1] != 784 or y.shape != (len(X),):
-                raise ValueError(f"{X_name} must have shape (n, 784) and {y_name} shape (n,), "
-                                 f"got {X.shape} and {y.shape}.")
+                raise ParameterError(X_name, f"{X_name} must have shape (n, 784) and {y_name} "
+                                             f"shape (n,), got {X.shape} and {y.shape}.")
 
 
 def _frozen(a):
@@ -228,7 +228,7 @@ def load(name="sample", *, data_home=None, download=True, progress=None):
     if is_folder(name):
         return _load_folder(name)
     if not isinstance(name, str) or name not in DATASETS:
-        raise ValueError(f"name must be one of {', '.join(map(repr, DATASETS))}, or a folder of "
+        raise ParameterError("name", f"name must be one of {', '.join(map(repr, DATASETS))}, or a folder of "
                          f"IDX files, got {name!r}.")
     if name == "sample":
         try:
@@ -279,20 +279,20 @@ def train_val_split(X, y, val_fraction=0.15, *, seed=0):
     """
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim != 2:
-        raise ValueError(f"X must be a 2-D array of shape (n_samples, n_features), "
+        raise ParameterError("X", f"X must be a 2-D array of shape (n_samples, n_features), "
                          f"got shape {X.shape}.")
     if y.shape != (len(X),):
-        raise ValueError(f"y must have shape (n_samples,) = ({len(X)},) to match X, "
+        raise ParameterError("y", f"y must have shape (n_samples,) = ({len(X)},) to match X, "
                          f"got shape {y.shape}.")
     if y.dtype.kind not in "iu":
-        raise TypeError(f"y must hold integer labels, got dtype {y.dtype}.")
+        raise ParameterTypeError("y", f"y must hold integer labels, got dtype {y.dtype}.")
     val_fraction = check_scalar(val_fraction, "val_fraction", float, min_val=0.0, max_val=1.0,
                                 include_min=False, include_max=False)
     if not isinstance(seed, np.random.Generator):
         seed = check_scalar(seed, "seed", int, min_val=0)
     n_val = round(val_fraction * len(y))
     if not 0 < n_val < len(y):
-        raise ValueError(f"val_fraction={val_fraction} leaves {n_val} of {len(y)} samples for "
+        raise ParameterError("val_fraction", f"val_fraction={val_fraction} leaves {n_val} of {len(y)} samples for "
                          "validation; both parts need at least one.")
     _, y_class, counts = np.unique(y, return_inverse=True, return_counts=True)
     exact = val_fraction * counts  # largest-remainder rounding, so the shares sum to n_val
@@ -322,15 +322,10 @@ def scale(X, dtype=np.float32):
     ndarray of shape (n_samples, n_features) and the given dtype
         A new array; ``X`` is not modified.
     """
-    try:
-        ok = np.dtype(dtype) in (np.float32, np.float64)
-    except TypeError:
-        ok = False
-    if not ok:
-        raise ValueError(f"dtype must be numpy.float32 or numpy.float64, got {dtype!r}.")
+    dtype = check_dtype(dtype)
     X = np.asarray(X)
     if X.dtype.kind not in "uif":
-        raise TypeError(f"X must hold pixel values 0..255, got dtype {X.dtype}.")
-    out = X.astype(np.dtype(dtype))
+        raise ParameterTypeError("X", f"X must hold pixel values 0..255, got dtype {X.dtype}.")
+    out = X.astype(dtype)
     out /= 255
     return out

@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import model, preprocess
-from ._validation import check_params, check_scalar
+from ._validation import ParameterError, check_params, check_scalar
 from .plotting import probability_bars
 
 __all__ = ["DigitPad", "digit_figure"]
@@ -82,7 +82,7 @@ class DigitPad:
 
         self.params = check_params(params)
         if np.shape(params["W1"])[0] != preprocess.FIELD ** 2:
-            raise ValueError(f"params must take 784 inputs (28 x 28 pixels), W1 has "
+            raise ParameterError('params', f"params must take 784 inputs (28 x 28 pixels), W1 has "
                              f"{np.shape(params['W1'])[0]} rows.")
         self.size = check_scalar(size, "size", int, min_val=28)
         self.width = check_scalar(width, "width", float, min_val=0.0, include_min=False)

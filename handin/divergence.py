@@ -56,7 +56,7 @@ class TrainingDiverged(RuntimeError):
     history : History
         The epochs finished before it, and every batch's cross-entropy up to and
         including the one that diverged.
-    loss : float
+    value : float
         The value that gave it away: the recent cross-entropy (that batch's, or
         the mean over the last batches holding 32 images), or the cost.
     cause : {"scaling", "lr"}
@@ -64,11 +64,11 @@ class TrainingDiverged(RuntimeError):
         ``HUGE_START * ln k`` (look at the inputs), else ``"lr"``.
     """
 
-    def __init__(self, epoch, batch, lr, history, loss, cause="lr", first=None, x_max=None,
+    def __init__(self, epoch, batch, lr, history, value, cause="lr", first=None, x_max=None,
                  n_classes=10):
-        self.epoch, self.batch, self.lr, self.history, self.loss = epoch, batch, lr, history, loss
+        self.epoch, self.batch, self.lr, self.history, self.value = epoch, batch, lr, history, value
         self.cause = cause
-        where = f"training diverged in epoch {epoch} (batch {batch}): the cross-entropy became {loss:.4g}"
+        where = f"training diverged in epoch {epoch} (batch {batch}): the cross-entropy became {value:.4g}"
         if cause == "scaling":
             hint = (f"The first batch's cross-entropy was already {first:.4g}, where a fresh network "
                     f"gives about ln {n_classes} = {np.log(n_classes):.2f}: check the input scaling "

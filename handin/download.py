@@ -23,6 +23,8 @@ import tempfile
 
 import pooch
 
+from ._validation import ParameterError
+
 __all__ = ["FILES", "MIRRORS", "SHA256", "DatasetNotAvailable", "cache_dir", "fetch",
            "find_local", "file_hash"]
 
@@ -92,7 +94,7 @@ def cache_dir(data_home=None):
 
 def check_name(name, allowed):
     if not isinstance(name, str) or name not in allowed:
-        raise ValueError(f"name must be one of {', '.join(map(repr, allowed))}, got {name!r}.")
+        raise ParameterError("name", f"name must be one of {', '.join(map(repr, allowed))}, got {name!r}.")
     return name
 
 

@@ -6,7 +6,7 @@
 const NS = "http://www.w3.org/2000/svg";
 const W = 960, H = 290;
 const PANELS = [
-  { key: "loss", title: "Cost per epoch (cross-entropy + decay)", curves: ["train_loss", "val_loss"], x0: 50 },
+  { key: "cost", title: "Cost per epoch (cross-entropy + decay)", curves: ["train_cost", "val_cost"], x0: 50 },
   { key: "acc", title: "Accuracy per epoch", curves: ["train_acc", "val_acc"], x0: 405 },
 ];
 const PW = 300, PY0 = 34, PY1 = 250, LEGEND_X = 740;
@@ -85,7 +85,7 @@ function drawPanel(svg, panel, state) {
     }
   }
   const cur = state.current;
-  if (cur && cur.outcome === "diverged" && panel.key === "loss") {
+  if (cur && cur.outcome === "diverged" && panel.key === "cost") {
     el("text", { x: panel.x0 + 8, y: PY0 + 18, "font-size": 12, fill: "#b91c1c",
                  "font-weight": 600 }, g, cur.note || "diverged");
   }

@@ -28,19 +28,19 @@ import anywidget
 import numpy as np
 import traitlets
 
-__all__ = ["LiveChart", "CURVES", "loss_limits", "acc_limits"]
+__all__ = ["LiveChart", "CURVES", "cost_limits", "acc_limits"]
 
-CURVES = ("train_loss", "val_loss", "train_acc", "val_acc")
+CURVES = ("train_cost", "val_cost", "train_acc", "val_acc")
 #: Colours of earlier runs (the current run is drawn in ``CURRENT_COLOR``).
 FADED_COLORS = ("#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                 "#bcbd22", "#17becf")
 CURRENT_COLOR = "#1f4e9c"
 
 
-def loss_limits(values):
+def cost_limits(values):
     """(0, top): top a round number above the finite costs, capped at 20 x max(ln 10, median).
 
-    >>> loss_limits(np.array([0.3, 0.6]))
+    >>> cost_limits(np.array([0.3, 0.6]))
     (0.0, 0.8)
     """
     values = np.asarray(values, dtype=float)
@@ -91,12 +91,12 @@ class LiveChart(anywidget.AnyWidget):
     >>> from handin.train import History
     >>> chart = LiveChart()
     >>> chart.start("lr=0.1 h=256 c=1e-4", epochs=3)
-    >>> chart.update(History(epoch=[1, 2], train_loss=[0.5, 0.3], train_acc=[0.8, 0.9],
-    ...                      val_loss=[0.6, float("nan")], val_acc=[0.8, 0.85]))
-    >>> chart.data()["current"]["val_loss"]
+    >>> chart.update(History(epoch=[1, 2], train_cost=[0.5, 0.3], train_acc=[0.8, 0.9],
+    ...                      val_cost=[0.6, float("nan")], val_acc=[0.8, 0.85]))
+    >>> chart.data()["current"]["val_cost"]
     ([1.0], [0.6])
     >>> chart.limits
-    {'x': [0.5, 3.5], 'loss': [0.0, 0.8], 'acc': [0.75, 1.01]}
+    {'x': [0.5, 3.5], 'cost': [0.0, 0.8], 'acc': [0.75, 1.01]}
     """
 
     _esm = (pathlib.Path(__file__).with_name("explorer_chart.js")).read_text(encoding="utf-8")
@@ -105,7 +105,7 @@ class LiveChart(anywidget.AnyWidget):
     current = traitlets.Dict().tag(sync=True)
     #: Earlier runs, oldest first, each like ``current``.
     faded = traitlets.List().tag(sync=True)
-    #: {"x": [lo, hi], "loss": [lo, hi], "acc": [lo, hi]}
+    #: {"x": [lo, hi], "cost": [lo, hi], "acc": [lo, hi]}
     limits = traitlets.Dict().tag(sync=True)
     status = traitlets.Unicode("").tag(sync=True)
     #: Number of redraws the kernel asked for (every state change sent).
@@ -179,13 +179,13 @@ class LiveChart(anywidget.AnyWidget):
         return ([self.current] if self.current else []) + list(self.faded)
 
     def _rescale(self):
-        last, loss, acc = int(self.current.get("epochs", 1)) if self.current else 1, [], []
+        last, cost, acc = int(self.current.get("epochs", 1)) if self.current else 1, [], []
         for run in self._runs():
             for curve, pts in run["points"].items():
                 if pts:
                     last = max(last, int(pts[-1][0]))
-                (loss if curve.endswith("loss") else acc).extend(v for _, v in pts)
-        limits = {"x": [0.5, last + 0.5], "loss": list(loss_limits(loss)),
+                (cost if curve.endswith("cost") else acc).extend(v for _, v in pts)
+        limits = {"x": [0.5, last + 0.5], "cost": list(cost_limits(cost)),
                   "acc": list(acc_limits(acc))}
         if limits != self.limits:
             self.limits = limits

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 __all__ = ["draw", "png"]
 
-_PANELS = (("loss", "Cost per epoch (cross-entropy + decay)", ("train_loss", "val_loss")),
+_PANELS = (("cost", "Cost per epoch (cross-entropy + decay)", ("train_cost", "val_cost")),
            ("acc", "Accuracy per epoch", ("train_acc", "val_acc")))
 
 
@@ -50,7 +50,7 @@ def draw(state, figsize=(11.5, 3.4), dpi=90):
                         markerfacecolor="white" if curve.startswith("train") else run["color"])
                 if run.get("outcome") == "diverged" and curve.startswith("val"):
                     ax.plot(x[-1], y[-1], marker="x", color="#b91c1c", markersize=9, mew=2.5)
-        if key == "loss" and current and current.get("outcome") == "diverged":
+        if key == "cost" and current and current.get("outcome") == "diverged":
             ax.text(0.03, 0.92, current.get("note") or "diverged", transform=ax.transAxes,
                     color="#b91c1c", fontsize="small", fontweight="bold")
     handles = [Line2D([], [], color="#374151", label="validation"),

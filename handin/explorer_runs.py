@@ -76,7 +76,7 @@ def check_values(values, n_all):
     >>> check_values({"hidden": 100}, 3400)
     Traceback (most recent call last):
     ...
-    handin._validation.ParameterError: hidden must be one of [4, 8, 16, 32, 64, 128, 256, 512, 1024], got 100.
+    handin.ParameterError: hidden must be one of [4, 8, 16, 32, 64, 128, 256, 512, 1024], got 100.
     """
     unknown = set(values) - set(DEFAULTS)
     if unknown:

@@ -14,7 +14,7 @@ Everything that takes a hyperparameter (:func:`handin.fit`, :func:`handin.train_
 >>> check("hidden", 0)
 Traceback (most recent call last):
     ...
-handin._validation.ParameterError: hidden must be an int in the range [1, 65536], got 0.
+handin.ParameterError: hidden must be an int in the range [1, 65536], got 0.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ import time
 import numpy as np
 
 from . import model
-from ._validation import check_dtype, check_scalar, check_X, check_X_y
+from ._validation import ParameterError, ParameterTypeError, check_X, check_X_y, check_dtype, check_scalar
 from .train import History, TrainingDiverged
 
 __all__ = ["PARAM_NAMES", "init_params", "logits", "cost", "cost_grad", "predict_proba",
@@ -78,16 +78,16 @@ def check_params(params, n_features=None):
     Returns the number of classes ``k``.
     """
     if not isinstance(params, dict):
-        raise TypeError(f"params must be a dict with keys W, b, got {type(params).__name__}.")
+        raise ParameterTypeError("params", f"params must be a dict with keys W, b, got {type(params).__name__}.")
     missing = [k for k in PARAM_NAMES if k not in params]
     if missing:
-        raise ValueError(f"params is missing {', '.join(missing)}; it needs W, b.")
+        raise ParameterError("params", f"params is missing {', '.join(missing)}; it needs W, b.")
     W, b = np.shape(params["W"]), np.shape(params["b"])
     if len(W) != 2 or W[1] < 2 or b != (W[1],):
-        raise ValueError("params shapes do not fit together: need W (d, k) and b (k,) with "
+        raise ParameterError("params", "params shapes do not fit together: need W (d, k) and b (k,) with "
                          f"k >= 2, got W {W}, b {b}.")
     if n_features is not None and W[0] != n_features:
-        raise ValueError(f"X has {n_features} features but W expects {W[0]}.")
+        raise ParameterError("X", f"X has {n_features} features but W expects {W[0]}.")
     return W[1]
 
 
@@ -99,7 +99,7 @@ def _check_data(X, y, params):
         X, y = check_X_y(X, y)
     k = check_params(params, X.shape[1])
     if y is not None and (y.min() < 0 or y.max() >= k):
-        raise ValueError(f"y must hold labels in the range [0, {k - 1}], "
+        raise ParameterError("y", f"y must hold labels in the range [0, {k - 1}], "
                          f"got values from {y.min()} to {y.max()}.")
     return X, y
 
@@ -107,13 +107,22 @@ def _check_data(X, y, params):
 def logits(X, params):
     """The logits ``Z = X @ W + b``, shape (n_samples, n_classes)."""
     X, _ = _check_data(X, None, params)
+    return _Z(X, params)
+
+
+def _Z(X, params):
     return X @ params["W"] + params["b"]
+
+
+def _decay(params, c):
+    """The decay term ``c * ||W||^2`` (the bias is not decayed), summed in float64."""
+    return c * float(np.sum(np.square(params["W"]), dtype=np.float64))
 
 
 def _ce_grad(X, y, params, c):
     """Mean cross-entropy (no decay) and the gradient of the cost, unchecked: the math above."""
     W, b = params["W"], params["b"]
-    Z = X @ W + b                                              # (n, k)
+    Z = _Z(X, params)                                          # (n, k)
     ce = model.cross_entropy(Z, y)
     dZ = (model.softmax(Z) - model.one_hot(y, W.shape[1], Z.dtype)) / len(X)  # (n, k)
     dW = X.T @ dZ + 2 * c * W                                  # (d, k)
@@ -140,8 +149,7 @@ def cost(X, y, params, c=0.0):
     """
     X, y = _check_data(X, y, params)
     c = check_scalar(c, "c", float, min_val=0.0)
-    W = params["W"]
-    return model.cross_entropy(X @ W + params["b"], y) + c * float(np.sum(W ** 2))
+    return model.cross_entropy(_Z(X, params), y) + _decay(params, c)
 
 
 def cost_grad(X, y, params, c=0.0):
@@ -172,7 +180,7 @@ def cost_grad(X, y, params, c=0.0):
     X, y = _check_data(X, y, params)
     c = check_scalar(c, "c", float, min_val=0.0)
     ce, grads = _ce_grad(X, y, params, c)
-    return ce + c * float(np.sum(params["W"] ** 2, dtype=np.float64)), grads
+    return ce + _decay(params, c), grads
 
 
 def predict_proba(X, params):
@@ -188,16 +196,15 @@ def predict(X, params):
 def accuracy(X, y, params):
     """Fraction of samples whose predicted label equals ``y``, in [0, 1]."""
     X, y = _check_data(X, y, params)
-    return float(np.mean(np.argmax(X @ params["W"] + params["b"], axis=1) == y))
+    return float(np.mean(np.argmax(_Z(X, params), axis=1) == y))
 
 
 def evaluate(X, y, params, c=0.0):
     """Cost and accuracy over a whole data set: ``(cost, accuracy)``."""
     X, y = _check_data(X, y, params)
     c = check_scalar(c, "c", float, min_val=0.0)
-    Z = X @ params["W"] + params["b"]
-    J = model.cross_entropy(Z, y) + c * float(np.sum(params["W"] ** 2, dtype=np.float64))
-    return J, float(np.mean(Z.argmax(axis=1) == y))
+    Z = _Z(X, params)
+    return model.cross_entropy(Z, y) + _decay(params, c), float(np.mean(Z.argmax(axis=1) == y))
 
 
 def fit(X, y, X_val, y_val, *, lr=0.1, c=1e-4, batch_size=32, epochs=10, seed=0,
@@ -236,7 +243,7 @@ def fit(X, y, X_val, y_val, *, lr=0.1, c=1e-4, batch_size=32, epochs=10, seed=0,
     params : dict
         The trained ``W`` and ``b``.
     history : handin.History
-        Per-epoch ``train_loss, train_acc, val_loss, val_acc, seconds``, and
+        Per-epoch ``train_cost, train_acc, val_cost, val_acc, seconds``, and
         ``batch_cross_entropy``, every batch's mean cross-entropy before its step.
 
     Raises
@@ -248,11 +255,11 @@ def fit(X, y, X_val, y_val, *, lr=0.1, c=1e-4, batch_size=32, epochs=10, seed=0,
     X, y = check_X_y(X, y)
     X_val, y_val = check_X_y(X_val, y_val, x_name="X_val", y_name="y_val")
     if X_val.shape[1] != X.shape[1]:
-        raise ValueError(f"X_val must have the same number of features as X ({X.shape[1]}), "
+        raise ParameterError("X_val", f"X_val must have the same number of features as X ({X.shape[1]}), "
                          f"got {X_val.shape[1]}.")
     for name, arr in (("X", X), ("X_val", X_val)):
         if not np.isfinite(arr).all():
-            raise ValueError(f"{name} must hold finite numbers; it has NaN or inf.")
+            raise ParameterError(name, f"{name} must hold finite numbers; it has NaN or inf.")
     lr = check_scalar(lr, "lr", float, min_val=0.0, include_min=False)
     c = check_scalar(c, "c", float, min_val=0.0)
     batch_size = check_scalar(batch_size, "batch_size", int, min_val=1, max_val=len(X))
@@ -266,14 +273,14 @@ def fit(X, y, X_val, y_val, *, lr=0.1, c=1e-4, batch_size=32, epochs=10, seed=0,
     else:
         k = check_params(init, X.shape[1])
         if k < n_classes:
-            raise ValueError(f"init has {k} classes (W of shape {np.shape(init['W'])}) but the "
+            raise ParameterError("init", f"init has {k} classes (W of shape {np.shape(init['W'])}) but the "
                              f"labels go up to {n_classes - 1}.")
         params = {name: np.array(init[name], dtype=dtype, copy=True) for name in PARAM_NAMES}
         if not all(np.isfinite(v).all() for v in params.values()):
-            raise ValueError("init must hold finite numbers; it has NaN or inf.")
+            raise ParameterError("init", "init must hold finite numbers; it has NaN or inf.")
     for name, arr in (("y", y), ("y_val", y_val)):
         if arr.min() < 0:
-            raise ValueError(f"{name} must hold labels >= 0, got {arr.min()}.")
+            raise ParameterError(name, f"{name} must hold labels >= 0, got {arr.min()}.")
     X, X_val = X.astype(dtype, copy=False), X_val.astype(dtype, copy=False)
 
     rng = np.random.default_rng(seed)
@@ -291,11 +298,11 @@ def fit(X, y, X_val, y_val, *, lr=0.1, c=1e-4, batch_size=32, epochs=10, seed=0,
                     raise TrainingDiverged(epoch, b + 1, lr, history, ce)
                 for name in PARAM_NAMES:
                     params[name] -= lr * grads[name]
-            train_loss, train_acc = evaluate(X, y, params, c)
-            val_loss, val_acc = evaluate(X_val, y_val, params, c)
-            if not (np.isfinite(train_loss) and np.isfinite(val_loss)):
+            train_cost, train_acc = evaluate(X, y, params, c)
+            val_cost, val_acc = evaluate(X_val, y_val, params, c)
+            if not (np.isfinite(train_cost) and np.isfinite(val_cost)):
                 raise TrainingDiverged(epoch, n_batches, lr, history,
-                                       train_loss if not np.isfinite(train_loss) else val_loss)
-            history._append(epoch=epoch, train_loss=train_loss, train_acc=train_acc,
-                            val_loss=val_loss, val_acc=val_acc, seconds=time.perf_counter() - t0)
+                                       train_cost if not np.isfinite(train_cost) else val_cost)
+            history._append(epoch=epoch, train_cost=train_cost, train_acc=train_acc,
+                            val_cost=val_cost, val_acc=val_acc, seconds=time.perf_counter() - t0)
     return params, history

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_scalar, check_X
+from ._validation import ParameterError, ParameterTypeError, check_X, check_scalar
 
 __all__ = ["confusion_matrix", "confident_mistakes", "dead_units"]
 
@@ -18,11 +18,11 @@ _BLOCK = 4096
 def _labels(y, name):
     y = np.asarray(y)
     if y.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array of labels, got shape {y.shape}.")
+        raise ParameterError(name, f"{name} must be a 1-D array of labels, got shape {y.shape}.")
     if y.dtype.kind not in "iu":
-        raise TypeError(f"{name} must hold integer labels, got dtype {y.dtype}.")
+        raise ParameterTypeError(name, f"{name} must hold integer labels, got dtype {y.dtype}.")
     if y.size and y.min() < 0:
-        raise ValueError(f"{name} must hold labels >= 0, got {y.min()}.")
+        raise ParameterError(name, f"{name} must hold labels >= 0, got {y.min()}.")
     return y
 
 
@@ -54,14 +54,14 @@ def confusion_matrix(y_true, y_pred, n_classes=None):
     """
     y_true, y_pred = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred must have the same shape, got {y_true.shape} "
+        raise ParameterError("y_true", f"y_true and y_pred must have the same shape, got {y_true.shape} "
                          f"and {y_pred.shape}.")
     seen = int(max(y_true.max(initial=-1), y_pred.max(initial=-1))) + 1
     if n_classes is None:
         n_classes = max(seen, 1)
     n_classes = check_scalar(n_classes, "n_classes", int, min_val=1)
     if seen > n_classes:
-        raise ValueError(f"labels go up to {seen - 1}, which does not fit n_classes={n_classes}.")
+        raise ParameterError("n_classes", f"labels go up to {seen - 1}, which does not fit n_classes={n_classes}.")
     flat = y_true.astype(np.int64) * n_classes + y_pred.astype(np.int64)
     return np.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
@@ -96,10 +96,10 @@ def confident_mistakes(P, y, n=None):
     P = np.asarray(P)
     y = _labels(y, "y")
     if P.ndim != 2 or P.shape[0] != len(y):
-        raise ValueError(f"P must have shape (n_samples, n_classes) = ({len(y)}, k) to match y, "
+        raise ParameterError("P", f"P must have shape (n_samples, n_classes) = ({len(y)}, k) to match y, "
                          f"got shape {P.shape}.")
     if len(y) and y.max() >= P.shape[1]:
-        raise ValueError(f"y holds label {y.max()} but P has only {P.shape[1]} classes.")
+        raise ParameterError("y", f"y holds label {y.max()} but P has only {P.shape[1]} classes.")
     pred = P.argmax(axis=1)
     wrong = np.flatnonzero(pred != y)
     order = np.argsort(-P[wrong, pred[wrong]], kind="stable")
@@ -140,7 +140,7 @@ def dead_units(X, params):
     """
     X = check_X(X, params)
     if len(X) == 0:
-        raise ValueError("X must hold at least one row.")
+        raise ParameterError("X", "X must hold at least one row.")
     W1, b1 = np.asarray(params["W1"]), np.asarray(params["b1"])
     alive = np.zeros(W1.shape[1], dtype=bool)
     for start in range(0, len(X), _BLOCK):           # blocks: no (n, hidden) array at once

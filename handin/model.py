@@ -36,6 +36,7 @@ __all__ = [
     "log_softmax",
     "one_hot",
     "cross_entropy",
+    "weight_decay",
     "forward",
     "cost",
     "backward",
@@ -176,11 +177,20 @@ def forward(X, params):
     return {"X": X, "Z1": Z1, "A1": A1, "Z2": Z2, "P": softmax(Z2)}
 
 
+def weight_decay(params, c):
+    """The decay term of the cost, ``c * (||W1||^2 + ||W2||^2)`` (biases are not decayed),
+    summed in float64.
+
+    >>> weight_decay({"W1": np.ones((2, 3)), "W2": np.full((3, 2), 2.0)}, c=0.1)
+    3.0
+    """
+    return c * float(np.sum(np.square(params["W1"]), dtype=np.float64)
+                     + np.sum(np.square(params["W2"]), dtype=np.float64))
+
+
 def _cost_from(cache, y, params, c):
     """Mean cross-entropy of the cached logits plus the weight-decay term."""
-    data_term = cross_entropy(cache["Z2"], y)
-    decay = c * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2))
-    return float(data_term + decay)
+    return cross_entropy(cache["Z2"], y) + weight_decay(params, c)
 
 
 def cost(X, y, params, c=0.0):

@@ -4,7 +4,7 @@ One convention: a function that draws takes the Axes to draw on — ``ax=`` for 
 ``axes=`` for several — and returns them. Without them it makes a new ``Figure``
 (no pyplot state) and returns the Axes it made; their ``.figure`` is the figure (or the
 ``SubFigure``) to show or save. Titles of a whole grid go to that figure's suptitle,
-titles of one Axes to the Axes. Two makers of whole figures, :func:`loss_acc_axes`
+titles of one Axes to the Axes. Two makers of whole figures, :func:`cost_acc_axes`
 (the exercise's two panels, on ``fig=``) and :func:`epoch_plots` (the exercise's saved
 figure), are named for what they return. Nothing here calls ``plt.show``.
 
@@ -19,14 +19,14 @@ from matplotlib.figure import Figure
 from .plot_images import show_digits, show_weights
 from .plot_metrics import plot_confidence, plot_confusion, probability_bars
 
-__all__ = ["loss_acc_axes", "plot_history", "epoch_plots", "plot_batch_costs", "show_digits",
+__all__ = ["cost_acc_axes", "plot_history", "epoch_plots", "plot_batch_costs", "show_digits",
            "show_weights", "plot_confusion", "plot_confidence", "probability_bars"]
 
 TRAIN_STYLE = dict(color="tab:blue", marker="o", markersize=3)
 VAL_STYLE = dict(color="tab:orange", marker="s", markersize=3)
 
 
-def loss_acc_axes(fig=None, figsize=(10, 3.8)):
+def cost_acc_axes(fig=None, figsize=(10, 3.8)):
     """A figure with the two panels of the exercise: "Loss Per Epoch" and "Accuracy Per Epoch".
 
     Parameters
@@ -36,16 +36,16 @@ def loss_acc_axes(fig=None, figsize=(10, 3.8)):
 
     Returns
     -------
-    ax_loss, ax_acc : matplotlib.axes.Axes
+    ax_cost, ax_acc : matplotlib.axes.Axes
     """
     if fig is None:
         fig = Figure(figsize=figsize, layout="constrained")
-    ax_loss, ax_acc = fig.subplots(1, 2)
-    ax_loss.set(title="Loss Per Epoch", xlabel="epoch", ylabel="cost (cross-entropy + decay)")
+    ax_cost, ax_acc = fig.subplots(1, 2)
+    ax_cost.set(title="Loss Per Epoch", xlabel="epoch", ylabel="cost (cross-entropy + decay)")
     ax_acc.set(title="Accuracy Per Epoch", xlabel="epoch", ylabel="accuracy")
-    for ax in (ax_loss, ax_acc):
+    for ax in (ax_cost, ax_acc):
         ax.grid(True, alpha=0.3)
-    return ax_loss, ax_acc
+    return ax_cost, ax_acc
 
 
 def plot_history(history, axes=None, *, label=None, alpha=1.0):
@@ -54,27 +54,27 @@ def plot_history(history, axes=None, *, label=None, alpha=1.0):
     Parameters
     ----------
     history : History or dict
-        With ``epoch, train_loss, train_acc, val_loss, val_acc``.
+        With ``epoch, train_cost, train_acc, val_cost, val_acc``.
     axes : (Axes, Axes), optional
-        Loss and accuracy axes; made by :func:`loss_acc_axes` if omitted.
+        Loss and accuracy axes; made by :func:`cost_acc_axes` if omitted.
     label : str, optional
         Prefix for the legend entries (e.g. the run's hyperparameters).
     alpha : float, default=1.0
 
     Returns
     -------
-    ax_loss, ax_acc : matplotlib.axes.Axes
+    ax_cost, ax_acc : matplotlib.axes.Axes
     """
     h = history.as_dict() if hasattr(history, "as_dict") else history
-    ax_loss, ax_acc = axes if axes is not None else loss_acc_axes()
+    ax_cost, ax_acc = axes if axes is not None else cost_acc_axes()
     prefix = f"{label}: " if label else ""
-    for ax, key in ((ax_loss, "loss"), (ax_acc, "acc")):
+    for ax, key in ((ax_cost, "cost"), (ax_acc, "acc")):
         ax.plot(h["epoch"], h[f"train_{key}"], label=f"{prefix}train", alpha=alpha, **TRAIN_STYLE)
         ax.plot(h["epoch"], h[f"val_{key}"], label=f"{prefix}validation", alpha=alpha, **VAL_STYLE)
         ax.legend(loc="best", fontsize="small")
         if len(h["epoch"]):
             ax.set_xticks(_epoch_ticks(h["epoch"][-1]))
-    return ax_loss, ax_acc
+    return ax_cost, ax_acc
 
 
 def _epoch_ticks(last):
@@ -89,8 +89,8 @@ def epoch_plots(history, path=None, *, title=None):
     -------
     fig : matplotlib.figure.Figure
     """
-    ax_loss, ax_acc = plot_history(history)
-    fig = ax_loss.figure
+    ax_cost, ax_acc = plot_history(history)
+    fig = ax_cost.figure
     if title:
         fig.suptitle(title)
     if path is not None:

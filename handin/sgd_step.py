@@ -40,10 +40,11 @@ and returns the batch's cross-entropy before the step. Each line of
   parameters' dtype, so a float32 run never computes in float64;
 * **the learning rate folded into dZ2**, a small (batch, classes) array: every
   gradient is linear in ``dZ2``, so the matrix products give ``lr * dW`` directly;
-* **weight decay as a factor** ``d = 1 - 2 lr c``: ``W -= lr (dW + 2 c W)`` is
-  ``W = d W - lr dW``. ``W2`` is small and is multiplied by ``d``. ``W1`` is kept as a
+* **weight decay as a shrink factor** ``q = 1 - 2 lr c`` (``d`` is the number of
+  features): ``W -= lr (dW + 2 c W)`` is ``W = q W - lr dW``. ``W2`` is small and is
+  multiplied by ``q``. ``W1`` is kept as a
   number times an array, ``W1 = s * V`` (``V`` is the array in ``params["W1"]``): the
-  step multiplies ``s`` by ``d`` and subtracts ``lr dW1 / s`` from ``V``, one pass over
+  step multiplies ``s`` by ``q`` and subtracts ``lr dW1 / s`` from ``V``, one pass over
   the (784, hidden) array instead of two (the scale trick of Bottou's SGD and
   scikit-learn's ``SGDClassifier``). :meth:`SGDStep.sync` folds ``s`` back into the
   array; the training loop calls it before anyone looks at the parameters;
@@ -78,7 +79,7 @@ class SGDStep:
     """
 
     def __init__(self, params, batch_size, n_classes, lr, c):
-        self.p, self.lr, self.decay = params, lr, 1.0 - 2.0 * lr * c
+        self.p, self.lr, self.shrink = params, lr, 1.0 - 2.0 * lr * c   # q, the shrink factor
         self.scale = 1.0                                   # s in W1 = s * params["W1"]
         n_in, h = params["W1"].shape
         dt = params["W1"].dtype
@@ -147,20 +148,20 @@ class SGDStep:
         dZ1 = np.multiply(dA1, mask, out=dA1)           # lr * dZ1 = lr * dA1 * (Z1 > 0)
         np.matmul(ones, dZ1, out=self.db1)              # lr * db1 = 1^T (lr * dZ1)
 
-        # update: W = d * W - lr * dW, with d = 1 - 2 lr c (biases: b -= lr * db)
-        if self.decay != 1.0:
-            p["W2"] *= self.decay
+        # update: W = q * W - lr * dW, with q = 1 - 2 lr c (biases: b -= lr * db)
+        if self.shrink != 1.0:
+            p["W2"] *= self.shrink
         p["W2"] -= self.dW2
         p["b1"] -= self.db1
         p["b2"] -= self.db2
-        # W1 = s V  ->  d s V - lr X^T dZ1 = s' (V - lr X^T dZ1 / s')  with s' = d s
-        if self.decay >= 0.5:
-            s = self.scale = s * self.decay
+        # W1 = s V  ->  q s V - lr X^T dZ1 = s' (V - lr X^T dZ1 / s')  with s' = q s
+        if self.shrink >= 0.5:
+            s = self.scale = s * self.shrink
             if s != 1.0:
                 dZ1 *= 1.0 / s
         else:                           # a decay this strong (lr c > 1/4): on the array itself
             self.sync()
-            p["W1"] *= self.decay
+            p["W1"] *= self.shrink
         np.matmul(Xb.T, dZ1, out=self.dW1)              # lr * X^T dZ1 / s'
         p["W1"] -= self.dW1
         if self.scale < 0.5:                            # keep s in [1/2, 1]: V near W1 in size

@@ -27,8 +27,10 @@ import numpy as np
 
 from . import model
 from .divergence import TrainingDiverged, Watch
+from .hyperparameters import DEFAULTS
+from .hyperparameters import check as check_hyperparameter
 from .sgd_step import SGDStep
-from ._validation import check_dtype, check_params, check_scalar, check_X_y
+from ._validation import ParameterError, check_dtype, check_params, check_scalar, check_X_y
 
 __all__ = ["History", "Progress", "TrainingDiverged", "fit", "train_iter", "evaluate"]
 
@@ -44,7 +46,7 @@ def _quiet():
 class History:
     """Learning curves: one row per epoch, and the cross-entropy of every batch.
 
-    The per-epoch ``train_loss`` and ``val_loss`` are the full cost (mean
+    The per-epoch ``train_cost`` and ``val_cost`` are the full cost (mean
     cross-entropy over the whole set + decay), evaluated after the epoch.
 
     ``batch_cross_entropy`` holds one number per batch, for the whole run: the
@@ -56,9 +58,9 @@ class History:
     """
 
     epoch: list = field(default_factory=list)
-    train_loss: list = field(default_factory=list)
+    train_cost: list = field(default_factory=list)
     train_acc: list = field(default_factory=list)
-    val_loss: list = field(default_factory=list)
+    val_cost: list = field(default_factory=list)
     val_acc: list = field(default_factory=list)
     seconds: list = field(default_factory=list)  # wall time of each epoch, evaluation included
     batch_cross_entropy: list = field(default_factory=list)
@@ -100,30 +102,22 @@ def evaluate(X, y, params, c=0.0):
 
     Returns
     -------
-    loss : float
+    cost : float
         Mean cross-entropy plus ``c * (||W1||^2 + ||W2||^2)``.
     acc : float
         Fraction of correct predictions.
     """
     X, y = np.asarray(X), np.asarray(y)
-    W1, b1, W2, b2 = (params[k] for k in model.PARAM_NAMES)
     block = max(1, min(_EVAL_BLOCK, len(X)))
-    # The forward pass of model.forward, block by block into two reused buffers: blocks of
-    # thousands of rows keep the products X W1 fast, and no (n, hidden) temporary is made.
-    Z1_buf = np.empty((block, W1.shape[1]), np.result_type(X, W1))
-    Z2_buf = np.empty((block, W2.shape[1]), np.result_type(Z1_buf, W2))
+    # model.forward, block by block: blocks of thousands of rows keep the products X W1
+    # fast, and no (n, hidden) array of the whole set is made.
     ce_sum, correct = 0.0, 0
     for start in range(0, len(X), block):
-        Xb, yb = X[start:start + block], y[start:start + block]
-        Z1 = np.matmul(Xb, W1, out=Z1_buf[:len(Xb)])
-        Z1 += b1                                        # Z1 = X W1 + b1
-        A1 = np.maximum(Z1, 0, out=Z1)                  # A1 = relu(Z1)
-        Z2 = np.matmul(A1, W2, out=Z2_buf[:len(Xb)])
-        Z2 += b2                                        # Z2 = A1 W2 + b2
+        yb = y[start:start + block]
+        Z2 = model.forward(X[start:start + block], params)["Z2"]
         ce_sum += model.cross_entropy(Z2, yb) * len(yb)
         correct += int(np.count_nonzero(Z2.argmax(axis=1) == yb))
-    decay = c * float(np.sum(W1 ** 2, dtype=np.float64) + np.sum(W2 ** 2, dtype=np.float64))
-    return ce_sum / len(X) + decay, correct / len(X)
+    return ce_sum / len(X) + model.weight_decay(params, c), correct / len(X)
 
 
 def _check_fit_args(X, y, X_val, y_val, hidden, lr, c, batch_size, epochs, seed, dtype,
@@ -131,24 +125,25 @@ def _check_fit_args(X, y, X_val, y_val, hidden, lr, c, batch_size, epochs, seed,
     X, y = check_X_y(X, y)
     X_val, y_val = check_X_y(X_val, y_val, x_name="X_val", y_name="y_val")
     if X_val.shape[1] != X.shape[1]:
-        raise ValueError(f"X_val must have the same number of features as X ({X.shape[1]}), "
-                         f"got {X_val.shape[1]}.")
+        raise ParameterError("X_val", f"X_val must have the same number of features as X "
+                                      f"({X.shape[1]}), got {X_val.shape[1]}.")
     for name, arr in (("y", y), ("y_val", y_val)):
         if arr.min() < 0:
-            raise ValueError(f"{name} must hold labels >= 0, got {arr.min()}.")
+            raise ParameterError(name, f"{name} must hold labels >= 0, got {arr.min()}.")
     dtype = check_dtype(dtype)
     X, X_val = np.asarray(X, dtype=dtype), np.asarray(X_val, dtype=dtype)
     for name, arr in (("X", X), ("X_val", X_val)):
         if not np.isfinite(arr).all():      # after the cast: 1e39 is inf in float32
-            raise ValueError(f"{name} must hold finite numbers (in {dtype}); it has NaN or inf.")
+            raise ParameterError(name, f"{name} must hold finite numbers (in {dtype}); "
+                                       "it has NaN or inf.")
     return dict(
         X=X, y=y.astype(np.intp), X_val=X_val, y_val=y_val.astype(np.intp),
-        hidden=check_scalar(hidden, "hidden", int, min_val=1, max_val=65536),
-        lr=check_scalar(lr, "lr", float, min_val=0.0, include_min=False),
-        c=check_scalar(c, "c", float, min_val=0.0),
-        batch_size=check_scalar(batch_size, "batch_size", int, min_val=1, max_val=len(X)),
-        epochs=check_scalar(epochs, "epochs", int, min_val=1, max_val=100_000),
-        seed=None if seed is None else check_scalar(seed, "seed", int, min_val=0, max_val=2**63 - 1),
+        hidden=check_hyperparameter("hidden", hidden),
+        lr=check_hyperparameter("lr", lr),
+        c=check_hyperparameter("c", c),
+        batch_size=check_hyperparameter("batch_size", batch_size, high=len(X)),
+        epochs=check_hyperparameter("epochs", epochs),
+        seed=None if seed is None else check_hyperparameter("seed", seed),
         dtype=dtype, init=_check_init(init, X.shape[1], hidden, y, y_val, dtype))
 
 
@@ -161,17 +156,18 @@ def _check_init(init, n_features, hidden, y, y_val, dtype):
     n_classes = max(2, int(max(y.max(), y_val.max())) + 1)
     want = (n_features, hidden, n_classes)
     if (W1[0], W1[1], W2[1]) != want:
-        raise ValueError(
-            f"init must fit the data and hidden: W1 of shape ({n_features}, {hidden}) and W2 of "
+        raise ParameterError(
+            "init", f"init must fit the data and hidden: W1 of shape ({n_features}, {hidden}) and W2 of "
             f"shape ({hidden}, {n_classes}), got W1 {W1} and W2 {W2}.")
     out = {k: np.array(init[k], dtype=dtype, copy=True) for k in model.PARAM_NAMES}
     if not all(np.isfinite(v).all() for v in out.values()):
-        raise ValueError("init must hold finite numbers; it has NaN or inf.")
+        raise ParameterError("init", "init must hold finite numbers; it has NaN or inf.")
     return out
 
 
-def train_iter(X, y, X_val, y_val, *, hidden=256, lr=0.1, c=1e-4, batch_size=32, epochs=10,
-               seed=0, dtype=np.float32, yield_every=None, init=None, train_eval_rows=None):
+def train_iter(X, y, X_val, y_val, *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=DEFAULTS.c,
+               batch_size=DEFAULTS.batch_size, epochs=DEFAULTS.epochs, seed=DEFAULTS.seed,
+               dtype=np.float32, yield_every=None, init=None, train_eval_rows=None):
     """Train like :func:`fit`, yielding a :class:`Progress` as it goes.
 
     A :class:`Progress` is yielded after every ``yield_every`` batches (if given)
@@ -225,18 +221,19 @@ def _train_gen(a, yield_every):
                 yield Progress(epoch, last, n_batches, epochs, False, history, params)
         with _quiet():
             k = a.get("eval_rows") or n
-            train_loss, train_acc = evaluate(X[:k], y[:k], params, a["c"])
-            val_loss, val_acc = evaluate(X_val, y_val, params, a["c"])
-        if not (np.isfinite(train_loss) and np.isfinite(val_loss)):
-            bad = train_loss if not np.isfinite(train_loss) else val_loss
+            train_cost, train_acc = evaluate(X[:k], y[:k], params, a["c"])
+            val_cost, val_acc = evaluate(X_val, y_val, params, a["c"])
+        if not (np.isfinite(train_cost) and np.isfinite(val_cost)):
+            bad = train_cost if not np.isfinite(train_cost) else val_cost
             raise watch.diverged(epoch, n_batches, bad)
-        history._append(epoch=epoch, train_loss=train_loss, train_acc=train_acc,
-                        val_loss=val_loss, val_acc=val_acc,
+        history._append(epoch=epoch, train_cost=train_cost, train_acc=train_acc,
+                        val_cost=val_cost, val_acc=val_acc,
                         seconds=time.perf_counter() - t0)
         yield Progress(epoch, n_batches, n_batches, epochs, True, history, params)
 
 
-def fit(X, y, X_val, y_val, *, hidden=256, lr=0.1, c=1e-4, batch_size=32, epochs=10, seed=0,
+def fit(X, y, X_val, y_val, *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=DEFAULTS.c,
+        batch_size=DEFAULTS.batch_size, epochs=DEFAULTS.epochs, seed=DEFAULTS.seed,
         dtype=np.float32, callback=None, callback_every=None, progress=False, init=None):
     """Train the two-layer network by mini-batch SGD, reshuffling every epoch.
 
@@ -284,7 +281,7 @@ def fit(X, y, X_val, y_val, *, hidden=256, lr=0.1, c=1e-4, batch_size=32, epochs
     params : dict
         The trained ``W1, b1, W2, b2``.
     history : History
-        Per-epoch ``train_loss, train_acc, val_loss, val_acc, seconds``, and
+        Per-epoch ``train_cost, train_acc, val_cost, val_acc, seconds``, and
         ``batch_cross_entropy``, one number per batch.
 
     Raises

@@ -191,7 +191,7 @@ def record(p):
     if p.epoch_end:
         W1, W2 = (p.params[k].astype(np.float64) for k in ("W1", "W2"))
         decay = 0.1 * float(np.sum(W1 ** 2) + np.sum(W2 ** 2))
-        rows.append((p.epoch, p.history.train_loss[-1], decay, p.history.train_acc[-1],
+        rows.append((p.epoch, p.history.train_cost[-1], decay, p.history.train_acc[-1],
                      float(np.linalg.norm(p.params["b2"]))))
 _ = handin.fit(*data, c=0.1, callback=record)
 

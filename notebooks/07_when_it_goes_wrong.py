@@ -161,7 +161,7 @@ for name, (p, h) in results.items():
 # %%
 p0, h0 = results["zeros"]
 print("largest |W1|, |W2| after training:", np.abs(p0["W1"]).max(), np.abs(p0["W2"]).max())
-print(f"cost {h0.train_loss[-1]:.4f} (ln 10 = {np.log(10):.4f}), "
+print(f"cost {h0.train_cost[-1]:.4f} (ln 10 = {np.log(10):.4f}), "
       f"dead units: {dead_units(X, p0).sum()} of 256")
 
 # %% [markdown]

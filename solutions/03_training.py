@@ -98,13 +98,13 @@ best = {"cost": np.inf, "epoch": 0}
 
 def stop_when_val_cost_stalls(p, patience=3):
     if p.epoch_end:
-        if p.history.val_loss[-1] < best["cost"]:
-            best.update(cost=p.history.val_loss[-1], epoch=p.epoch)
+        if p.history.val_cost[-1] < best["cost"]:
+            best.update(cost=p.history.val_cost[-1], epoch=p.epoch)
         return p.epoch - best["epoch"] >= patience
 
 params, h = handin.fit(*data, epochs=40, callback=stop_when_val_cost_stalls)
 print(f"stopped after epoch {len(h)}; lowest validation cost {best['cost']:.3f} at epoch {best['epoch']}")
-print("validation cost per epoch:", np.round(h.val_loss, 3))
+print("validation cost per epoch:", np.round(h.val_cost, 3))
 
 # %% [markdown]
 # The validation cost stops improving after the epoch printed above, while the training

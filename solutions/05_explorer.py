@@ -104,11 +104,11 @@ for c in (0.0, 1e-3, 1e-2):
 # %%
 _, h_decay = handin.fit(*data, c=0.1, epochs=10)
 print(f"c = 0.1, 256 units: training accuracy {h_decay.train_acc[-1]:.2f}, "
-      f"final cost {h_decay.train_loss[-1]:.2f}")
+      f"final cost {h_decay.train_cost[-1]:.2f}")
 for hidden in (1, 2, 3, 4):
     _, h = handin.fit(*data, hidden=hidden, epochs=10)
     print(f"c = 1e-4, {hidden} unit(s): training accuracy {h.train_acc[-1]:.2f}, "
-          f"final cost {h.train_loss[-1]:.2f}")
+          f"final cost {h.train_cost[-1]:.2f}")
 
 # %% [markdown]
 # Between three units (0.58) and four (0.85): a network of three or four hidden units

@@ -39,7 +39,7 @@ run = partial(handin.fit, X, y, split.X_val, split.y_val, seed=0)
 stds = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
 hist = {std: run(epochs=3, init=inits.normal_init(784, 256, 10, std, seed=0))[1] for std in stds}
 acc = np.array([hist[std].val_acc[-1] for std in stds])
-cost = np.array([hist[std].val_loss[-1] for std in stds])
+cost = np.array([hist[std].val_cost[-1] for std in stds])
 
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")

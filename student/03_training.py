@@ -27,7 +27,7 @@ import matplotlib.pyplot as plt
 import handin
 from handin.experiment import prepare
 from handin.metrics import dead_units
-from handin.plotting import loss_acc_axes, plot_batch_costs, plot_history, show_digits
+from handin.plotting import cost_acc_axes, plot_batch_costs, plot_history, show_digits
 
 # %% [markdown]
 # ## 1. The data
@@ -213,7 +213,7 @@ print(f"training took {sum(history.seconds):.1f} s ({np.mean(history.seconds):.2
 
 # %%
 fig = plt.figure(figsize=(10, 3.8), layout="constrained")
-plot_history(history, loss_acc_axes(fig))
+plot_history(history, cost_acc_axes(fig))
 fig.suptitle("MNIST sample: hidden 256, lr 0.1, c 1e-4, batch 32, seed 0")
 plt.show()
 
@@ -336,7 +336,7 @@ print(f"dead hidden units after 10 epochs:   {dead_units(X, params).sum()} of 25
 fig, ax = plt.subplots(figsize=(8, 3.4), layout="constrained")
 plot_batch_costs({"each batch, before its step": history.batch_cross_entropy}, ax,
                  batches_per_epoch=history.batches_per_epoch)
-ax.plot(history.epoch, history.train_loss, "o-", color="k", label="training cost after each epoch")
+ax.plot(history.epoch, history.train_cost, "o-", color="k", label="training cost after each epoch")
 ax.legend()
 plt.show()
 

@@ -60,7 +60,7 @@ def test_train_writes_the_two_panel_figure(trained):
 def test_figure_has_the_exercise_titles_and_legends():
     from handin.plotting import epoch_plots
 
-    h = {"epoch": [1, 2], "train_loss": [1.0, 0.5], "val_loss": [1.1, 0.6],
+    h = {"epoch": [1, 2], "train_cost": [1.0, 0.5], "val_cost": [1.1, 0.6],
          "train_acc": [0.7, 0.8], "val_acc": [0.6, 0.75]}
     fig = epoch_plots(h)
     titles = [ax.get_title() for ax in fig.axes]
@@ -68,7 +68,7 @@ def test_figure_has_the_exercise_titles_and_legends():
     for ax in fig.axes:
         assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train", "validation"]
         assert [list(line.get_ydata()) for line in ax.get_lines()] in (
-            [h["train_loss"], h["val_loss"]], [h["train_acc"], h["val_acc"]])
+            [h["train_cost"], h["val_cost"]], [h["train_acc"], h["val_acc"]])
 
 
 def test_same_seed_same_result(tmp_path):
@@ -77,7 +77,7 @@ def test_same_seed_same_result(tmp_path):
     runs = [run_cli("train", "-epochs", "1", "-hidden", "16", "--json", "--out", str(tmp_path / d),
                     cwd=tmp_path) for d in ("b", "c")]
     results = [json.loads(p.stdout.splitlines()[-1]) for p in runs]
-    assert results[0]["history"]["val_loss"] == results[1]["history"]["val_loss"]
+    assert results[0]["history"]["val_cost"] == results[1]["history"]["val_cost"]
 
 
 @pytest.mark.parametrize("args,flag", [

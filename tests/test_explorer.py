@@ -176,7 +176,7 @@ def test_changing_a_slider_retrains_and_changes_the_plotted_data(split):
     assert isinstance(h1, train.History) and isinstance(h2, train.History)
     assert d1["val_acc"] == ([1.0, 2.0, 3.0], h1.val_acc)
     assert d2["current"]["val_acc"] == ([1.0, 2.0, 3.0], h2.val_acc)
-    assert d2["current"]["train_loss"] != d1["train_loss"]
+    assert d2["current"]["train_cost"] != d1["train_cost"]
     [faded] = d2["faded"]                        # the first run stays, faded and labelled
     assert faded["label"] == "lr=0.05 h=16 c=1e-4 b=64" and faded["val_acc"] == d1["val_acc"]
     assert (ex.n_started, ex.n_completed, ex.n_stopped) == (2, 2, 0)
@@ -283,11 +283,11 @@ def test_divergence_is_shown_and_the_plot_stays_finite(split):
     assert ex.chart.current["outcome"] == "diverged"
     assert ex.chart.current["note"] == "diverged in epoch 2"
     data = ex.lines_data()
-    assert len(data["current"]["train_loss"][0]) == 1 and np.isfinite(finite(data)).all()
+    assert len(data["current"]["train_cost"][0]) == 1 and np.isfinite(finite(data)).all()
     lim = ex.chart.limits
-    assert np.isfinite(lim["x"] + lim["loss"] + lim["acc"]).all()
+    assert np.isfinite(lim["x"] + lim["cost"] + lim["acc"]).all()
     assert -0.02 <= lim["acc"][0] < lim["acc"][1] <= 1.02
-    assert lim["loss"][1] < 100            # capped: the finished run's costs stay readable
+    assert lim["cost"][1] < 100            # capped: the finished run's costs stay readable
     assert ex.png()[:4] == b"\x89PNG" and ex.runs[-1].outcome == "diverged"
 
     async def again():              # the asyncio path reports it the same way
@@ -304,7 +304,7 @@ def test_errors_in_runs_and_callbacks_are_shown_in_the_widget(split):
     ex = explorer(replace(split, X_train=X))
     with pytest.raises(ValueError, match="finite"):
         ex.run()
-    assert ex.alert_text.startswith("ValueError:") and "traceback" in ex.view.alert.value
+    assert ex.alert_text.startswith("ParameterError:") and "traceback" in ex.view.alert.value
     assert "failed" in ex.status_text and ex.current_run.outcome is Outcome.ERROR
     assert ex.runs == []
 
@@ -314,7 +314,7 @@ def test_errors_in_runs_and_callbacks_are_shown_in_the_widget(split):
             await ex.wait()
 
     asyncio.run(main())
-    assert len(ex.errors) == 2 and "ValueError" in ex.view.alert.value
+    assert len(ex.errors) == 2 and "ParameterError" in ex.view.alert.value
 
     def broken():
         raise RuntimeError("boom")
@@ -385,11 +385,11 @@ def test_the_training_curve_is_measured_on_train_curve_rows(split):
         *_, part = train.train_iter(*data, lr=0.2, train_eval_rows=200, **kw)
         *_, full = train.train_iter(*data, lr=0.2, **kw)
         *_, part3 = train.train_iter(*data, lr=0.3, train_eval_rows=200, **kw)
-    for key in ("train_loss", "train_acc", "val_loss", "val_acc"):
+    for key in ("train_cost", "train_acc", "val_cost", "val_acc"):
         assert live[key] == getattr(part.history, key)
         assert blocking[key] == getattr(part3.history, key)       # run() measures the same
     assert live["val_acc"] == full.history.val_acc       # the same training, validation
-    assert live["train_loss"] != full.history.train_loss  # only the estimate differs
+    assert live["train_cost"] != full.history.train_cost  # only the estimate differs
     with pytest.raises(ValueError, match="train_eval_rows"):
         train.train_iter(*data, train_eval_rows=0)
 

@@ -117,8 +117,8 @@ def test_fit_is_minibatch_sgd_on_the_cost(data, batch_size):
 def test_it_learns(data):
     X, y, Xv, yv = data
     params, h = linear.fit(X, y, Xv, yv, lr=0.1, epochs=8, seed=0)
-    assert h.train_loss[-1] < 0.5 * h.train_loss[0] or h.train_loss[-1] < 0.1
-    assert h.train_loss[0] < np.log(4)          # below the cost of the zero start
+    assert h.train_cost[-1] < 0.5 * h.train_cost[0] or h.train_cost[-1] < 0.1
+    assert h.train_cost[0] < np.log(4)          # below the cost of the zero start
     assert h.val_acc[-1] > 0.9
     assert linear.accuracy(Xv, yv, params) == pytest.approx(h.val_acc[-1])
     assert params["W"].dtype == np.float32
@@ -131,7 +131,7 @@ def test_same_seed_same_run_other_seed_differs(data):
     a, ha = linear.fit(X, y, Xv, yv, epochs=2, seed=5)
     b, hb = linear.fit(X, y, Xv, yv, epochs=2, seed=5)
     c, hc = linear.fit(X, y, Xv, yv, epochs=2, seed=6)
-    assert np.array_equal(a["W"], b["W"]) and ha.train_loss == hb.train_loss
+    assert np.array_equal(a["W"], b["W"]) and ha.train_cost == hb.train_cost
     assert not np.array_equal(a["W"], c["W"])
 
 

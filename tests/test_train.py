@@ -19,34 +19,34 @@ def test_float32_training_tracks_float64(data):
     p64, h64 = fit(X, y, Xv, yv, hidden=9, epochs=2, seed=1, dtype=np.float64)
     assert p32["W1"].dtype == np.float32 and p64["W1"].dtype == np.float64
     np.testing.assert_allclose(p32["W1"], p64["W1"], rtol=1e-3, atol=1e-4)
-    np.testing.assert_allclose(h32.val_loss, h64.val_loss, rtol=1e-4)
+    np.testing.assert_allclose(h32.val_cost, h64.val_cost, rtol=1e-4)
 
 
 def test_history_records_what_evaluate_computes(data):
     X, y, Xv, yv = data
     params, h = fit(X, y, Xv, yv, hidden=16, epochs=3, c=1e-3, seed=0, dtype=np.float64)
     assert h.epoch == [1, 2, 3] and len(h) == 3
-    assert h.train_loss[-1] == pytest.approx(model.cost(X, y, params, 1e-3), rel=1e-10)
+    assert h.train_cost[-1] == pytest.approx(model.cost(X, y, params, 1e-3), rel=1e-10)
     assert h.val_acc[-1] == pytest.approx(model.accuracy(Xv, yv, params))
     assert len(h.seconds) == 3
-    assert set(h.as_dict()) == {"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds",
+    assert set(h.as_dict()) == {"epoch", "train_cost", "train_acc", "val_cost", "val_acc", "seconds",
                                 "batch_cross_entropy", "batches_per_epoch"}
 
 
 def test_loss_goes_down_and_the_net_learns(data):
     X, y, Xv, yv = data
     _, h = fit(X, y, Xv, yv, hidden=32, lr=0.1, epochs=8, seed=0)
-    assert h.train_loss[-1] < 0.5 * h.train_loss[0]
-    assert all(b <= a * 1.05 for a, b in zip(h.train_loss, h.train_loss[1:]))
+    assert h.train_cost[-1] < 0.5 * h.train_cost[0]
+    assert all(b <= a * 1.05 for a, b in zip(h.train_cost, h.train_cost[1:]))
     assert h.val_acc[-1] >= 0.9
 
 
 def test_same_seed_same_history_other_seed_differs(data):
     X, y, Xv, yv = data
     runs = [fit(X, y, Xv, yv, hidden=8, epochs=3, seed=s)[1] for s in (5, 5, 6)]
-    keys = ["train_loss", "train_acc", "val_loss", "val_acc"]
+    keys = ["train_cost", "train_acc", "val_cost", "val_acc"]
     assert all(getattr(runs[0], k) == getattr(runs[1], k) for k in keys)
-    assert runs[0].train_loss != runs[2].train_loss
+    assert runs[0].train_cost != runs[2].train_cost
 
 
 def test_divergence_is_reported_with_epoch_and_the_learning_rate_hint(data):
@@ -65,7 +65,7 @@ def test_divergence_keeps_only_finite_epochs(data):
         fit(X, y, Xv, yv, hidden=8, lr=3.0, epochs=50, seed=0)
     h = e.value.history
     assert e.value.epoch == len(h) + 1 >= 1
-    assert np.isfinite(h.train_loss).all() and np.isfinite(h.val_loss).all()
+    assert np.isfinite(h.train_cost).all() and np.isfinite(h.val_cost).all()
 
 
 def test_raw_pixels_at_a_small_rate_train_and_their_cost_is_finite():
@@ -96,7 +96,7 @@ def test_a_non_finite_first_batch_blames_the_input_scaling(data):
     X, y, Xv, yv = data
     with pytest.raises(TrainingDiverged, match=r"epoch 1 \(batch 1\).*X max is \d[.\d]*e\+30[78]\)") as e:
         fit(X * 1e307, y, Xv, yv, hidden=8, epochs=1, seed=0, dtype=np.float64)
-    assert e.value.cause == "scaling" and not np.isfinite(e.value.loss)
+    assert e.value.cause == "scaling" and not np.isfinite(e.value.value)
     assert len(e.value.history.batch_cross_entropy) == 1
 
 
@@ -129,7 +129,7 @@ def test_a_blow_up_is_the_recent_cross_entropy_ten_times_the_start(data, monkeyp
         fit(X, y, Xv, yv, **kw)
     n_b = -(-300 // batch_size)
     assert (e.value.epoch - 1) * n_b + e.value.batch == first_over + 1
-    assert e.value.loss == pytest.approx(recent[first_over], rel=1e-6)
+    assert e.value.value == pytest.approx(recent[first_over], rel=1e-6)
     np.testing.assert_allclose(e.value.history.batch_cross_entropy, ce[:first_over + 1])
 
 
@@ -159,12 +159,12 @@ def test_one_image_confidently_wrong_at_batch_size_1_is_no_divergence():
     one_bad = [ln10] * 40 + [30.0] + [ln10] * 10      # one image at 30 nats > 10 ln 10 = 23
     assert feed(1, one_bad) == (51, None)
     n, e = feed(32, one_bad)                          # as a whole batch it is a blow-up
-    assert n == 40 and e.batch == 41 and e.loss == 30.0 and e.cause == "lr"
+    assert n == 40 and e.batch == 41 and e.value == 30.0 and e.cause == "lr"
     many_bad = [ln10] * 40 + [30.0] * 40              # the last 32 images all at 30: diverged
     n, e = feed(1, many_bad)
-    assert e is not None and 40 < n < 72 and e.loss > 10 * ln10
+    assert e is not None and 40 < n < 72 and e.value > 10 * ln10
     n, e = feed(1, [ln10] * 5 + [np.nan])            # non-finite: at once, at any batch size
-    assert n == 5 and np.isnan(e.loss)
+    assert n == 5 and np.isnan(e.value)
 
 
 def test_batch_cross_entropy_is_each_batch_before_its_step(data, ref):
@@ -276,7 +276,7 @@ def test_inputs_are_not_modified(data):
 
 def test_history_as_dict_is_a_copy():
     h = History()
-    h._append(epoch=1, train_loss=1.0, train_acc=0.5, val_loss=1.1, val_acc=0.4, seconds=0.1)
+    h._append(epoch=1, train_cost=1.0, train_acc=0.5, val_cost=1.1, val_acc=0.4, seconds=0.1)
     d = h.as_dict()
     d["epoch"].append(2)
     assert h.epoch == [1]
@@ -306,7 +306,7 @@ def test_init_is_the_start_copied_and_none_keeps_the_seeded_draw(data, ref):
             want = ref.step(want, X[perm[start:start + 32]], y[perm[start:start + 32]], 0.1, 0.0)
     ref.assert_close(p_init, want, rtol=1e-9, atol=1e-12)
     # same start, other batches (the generator drew no weights): a different run
-    assert h_init.train_loss != h_none.train_loss
+    assert h_init.train_cost != h_none.train_cost
 
 
 def test_init_in_float64_is_trained_in_the_dtype_asked(data):

@@ -33,7 +33,7 @@ def test_fast_loop_equals_reference_math_in_float64(data, ref, lr, c, batch_size
     kw = dict(hidden=9, lr=lr, c=c, batch_size=batch_size, epochs=2, seed=3)
     params, h = fit(X, y, Xv, yv, dtype=np.float64, **kw)
     ref.assert_close(params, ref.fit(X, y, **kw), rtol=1e-9, atol=1e-12)
-    assert np.isfinite(h.train_loss).all()
+    assert np.isfinite(h.train_cost).all()
 
 
 def test_fast_loop_equals_reference_math_in_float32(data, ref):
