@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 
 __all__ = ["ParameterError", "ParameterTypeError", "check_scalar", "check_dtype", "check_params",
-           "check_X", "check_X_y"]
+           "check_X", "check_X_y", "check_fit_data"]
 
 _TYPE_NAMES = {int: "an int", float: "a float"}
 
@@ -152,3 +152,23 @@ def check_X_y(X, y, params=None, x_name="X", y_name="y"):
             raise ParameterError(y_name, f"{y_name} must hold labels in the range [0, {k - 1}], "
                                          f"got values from {y.min()} to {y.max()}.")
     return X, y
+
+
+def check_fit_data(X, y, X_val, y_val, dtype):
+    """Training and validation data for a ``fit``: ``X`` and ``X_val`` as finite arrays of
+    ``dtype`` with the same features, ``y`` and ``y_val`` as labels >= 0 (``np.intp``)."""
+    X, y = check_X_y(X, y)
+    X_val, y_val = check_X_y(X_val, y_val, x_name="X_val", y_name="y_val")
+    if X_val.shape[1] != X.shape[1]:
+        raise ParameterError("X_val", f"X_val must have the same number of features as X "
+                                      f"({X.shape[1]}), got {X_val.shape[1]}.")
+    for name, arr in (("y", y), ("y_val", y_val)):
+        if arr.min() < 0:
+            raise ParameterError(name, f"{name} must hold labels >= 0, got {arr.min()}.")
+    dtype = check_dtype(dtype)
+    X, X_val = np.asarray(X, dtype=dtype), np.asarray(X_val, dtype=dtype)
+    for name, arr in (("X", X), ("X_val", X_val)):
+        if not np.isfinite(arr).all():      # after the cast: 1e39 is inf in float32
+            raise ParameterError(name, f"{name} must hold finite numbers (in {dtype}); "
+                                       "it has NaN or inf.")
+    return X, y.astype(np.intp), X_val, y_val.astype(np.intp), dtype

@@ -37,14 +37,18 @@ FADED_COLORS = ("#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"
 CURRENT_COLOR = "#1f4e9c"
 
 
+def _finite(values):
+    values = np.asarray(values, dtype=float)
+    return values[np.isfinite(values)]
+
+
 def cost_limits(values):
     """(0, top): top a round number above the finite costs, capped at 20 x max(ln 10, median).
 
     >>> cost_limits(np.array([0.3, 0.6]))
     (0.0, 0.8)
     """
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
+    values = _finite(values)
     if values.size == 0:
         return 0.0, 2.5
     top = min(float(values.max()), 20.0 * max(np.log(10.0), float(np.median(values))))
@@ -60,8 +64,7 @@ def acc_limits(values):
     >>> acc_limits(np.array([0.8, 0.9]))
     (0.75, 1.01)
     """
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
+    values = _finite(values)
     if values.size == 0:
         return 0.0, 1.01
     lo = np.floor((float(values.min()) - 0.02) * 20.0) / 20.0

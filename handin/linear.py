@@ -31,7 +31,10 @@ import time
 import numpy as np
 
 from . import model
-from ._validation import ParameterError, ParameterTypeError, check_X, check_X_y, check_dtype, check_scalar
+from . import hyperparameters as hp
+from ._validation import (ParameterError, ParameterTypeError, check_dtype, check_fit_data,
+                          check_scalar, check_X, check_X_y)
+from .hyperparameters import DEFAULTS
 from .train import History, TrainingDiverged
 
 __all__ = ["PARAM_NAMES", "init_params", "logits", "cost", "cost_grad", "predict_proba",
@@ -131,22 +134,8 @@ def _ce_grad(X, y, params, c):
 
 
 def cost(X, y, params, c=0.0):
-    """The cost ``mean_i(-log P[i, y_i]) + c * ||W||^2`` (cross-entropy by log-sum-exp).
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples,)
-        Integer labels in ``0 .. n_classes - 1``.
-    params : dict
-        ``W`` (n_features, n_classes), ``b`` (n_classes,).
-    c : float, default=0.0
-        Weight decay strength, >= 0; the bias is not decayed.
-
-    Returns
-    -------
-    cost : float
-    """
+    """The cost ``mean_i(-log P[i, y_i]) + c * ||W||^2`` (cross-entropy by log-sum-exp), a
+    float. The parameters are those of :func:`cost_grad`; the bias is not decayed."""
     X, y = _check_data(X, y, params)
     c = check_scalar(c, "c", float, min_val=0.0)
     return model.cross_entropy(_Z(X, params), y) + _decay(params, c)
@@ -207,8 +196,8 @@ def evaluate(X, y, params, c=0.0):
     return model.cross_entropy(Z, y) + _decay(params, c), float(np.mean(Z.argmax(axis=1) == y))
 
 
-def fit(X, y, X_val, y_val, *, lr=0.1, c=1e-4, batch_size=32, epochs=10, seed=0,
-        dtype=np.float32, init=None):
+def fit(X, y, X_val, y_val, *, lr=DEFAULTS.lr, c=DEFAULTS.c, batch_size=DEFAULTS.batch_size,
+        epochs=DEFAULTS.epochs, seed=DEFAULTS.seed, dtype=np.float32, init=None):
     """Train the linear classifier by mini-batch SGD, reshuffling every epoch.
 
     The loop is :func:`handin.fit`'s without the hidden layer: shuffle with
@@ -217,23 +206,9 @@ def fit(X, y, X_val, y_val, *, lr=0.1, c=1e-4, batch_size=32, epochs=10, seed=0,
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
-        Training inputs, e.g. pixels scaled to [0, 1].
-    y : ndarray of shape (n_samples,)
-        Integer labels ``0 .. n_classes - 1``.
-    X_val : ndarray of shape (n_val, n_features)
-    y_val : ndarray of shape (n_val,)
-    lr : float, default=0.1
-        Learning rate, > 0.
-    c : float, default=1e-4
-        Weight decay strength, >= 0 (cost term ``c * ||W||^2``).
-    batch_size : int, default=32
-        In [1, n_samples]; the last batch of an epoch may be smaller.
-    epochs : int, default=10
-        In [1, 100000].
-    seed : int or None, default=0
-        Seeds the shuffling: the same seed gives the same result.
-    dtype : {numpy.float32, numpy.float64}, default=numpy.float32
+    X, y, X_val, y_val, lr, c, batch_size, epochs, seed, dtype
+        As in :func:`handin.fit` (with the same defaults and ranges); ``c`` decays ``W``
+        (cost term ``c * ||W||^2``).
     init : dict, optional
         Initial ``W`` (n_features, n_classes) and ``b`` (n_classes,), copied, not
         modified. Default: zeros (:func:`init_params`).
@@ -252,36 +227,23 @@ def fit(X, y, X_val, y_val, *, lr=0.1, c=1e-4, batch_size=32, epochs=10, seed=0,
         If a batch's cross-entropy or the cost after an epoch is NaN or infinite.
         (Only that: the ten-fold blow-up rule of :mod:`handin.train` is not applied.)
     """
-    X, y = check_X_y(X, y)
-    X_val, y_val = check_X_y(X_val, y_val, x_name="X_val", y_name="y_val")
-    if X_val.shape[1] != X.shape[1]:
-        raise ParameterError("X_val", f"X_val must have the same number of features as X ({X.shape[1]}), "
-                         f"got {X_val.shape[1]}.")
-    for name, arr in (("X", X), ("X_val", X_val)):
-        if not np.isfinite(arr).all():
-            raise ParameterError(name, f"{name} must hold finite numbers; it has NaN or inf.")
-    lr = check_scalar(lr, "lr", float, min_val=0.0, include_min=False)
-    c = check_scalar(c, "c", float, min_val=0.0)
-    batch_size = check_scalar(batch_size, "batch_size", int, min_val=1, max_val=len(X))
-    epochs = check_scalar(epochs, "epochs", int, min_val=1, max_val=100_000)
+    X, y, X_val, y_val, dtype = check_fit_data(X, y, X_val, y_val, dtype)
+    lr, c, epochs = hp.check("lr", lr), hp.check("c", c), hp.check("epochs", epochs)
+    batch_size = hp.check("batch_size", batch_size, high=len(X))
     if seed is not None:
-        seed = check_scalar(seed, "seed", int, min_val=0, max_val=2**63 - 1)
-    dtype = check_dtype(dtype)
+        seed = hp.check("seed", seed)
     n_classes = max(2, int(max(y.max(), y_val.max())) + 1)
     if init is None:
         params = init_params(X.shape[1], n_classes, dtype=dtype)
     else:
         k = check_params(init, X.shape[1])
         if k < n_classes:
-            raise ParameterError("init", f"init has {k} classes (W of shape {np.shape(init['W'])}) but the "
-                             f"labels go up to {n_classes - 1}.")
+            raise ParameterError("init", f"init has {k} classes (W of shape "
+                                         f"{np.shape(init['W'])}) but the labels go up to "
+                                         f"{n_classes - 1}.")
         params = {name: np.array(init[name], dtype=dtype, copy=True) for name in PARAM_NAMES}
         if not all(np.isfinite(v).all() for v in params.values()):
             raise ParameterError("init", "init must hold finite numbers; it has NaN or inf.")
-    for name, arr in (("y", y), ("y_val", y_val)):
-        if arr.min() < 0:
-            raise ParameterError(name, f"{name} must hold labels >= 0, got {arr.min()}.")
-    X, X_val = X.astype(dtype, copy=False), X_val.astype(dtype, copy=False)
 
     rng = np.random.default_rng(seed)
     n_batches = -(-len(X) // batch_size)

@@ -194,20 +194,9 @@ def _cost_from(cache, y, params, c):
 
 
 def cost(X, y, params, c=0.0):
-    """The cost ``mean_i(-log P[i, y_i]) + c * (||W1||^2 + ||W2||^2)``.
+    """The cost ``mean_i(-log P[i, y_i]) + c * (||W1||^2 + ||W2||^2)``, a float.
 
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples,)
-        Integer labels in ``0 .. n_classes - 1``.
-    params : dict
-    c : float, default=0.0
-        Weight decay (L2) strength, ``c >= 0``; biases are not decayed.
-
-    Returns
-    -------
-    cost : float
+    The parameters are those of :func:`cost_grad`; biases are not decayed.
     """
     X, y = check_X_y(X, y, params)
     c = check_scalar(c, "c", float, min_val=0.0)

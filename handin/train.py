@@ -30,7 +30,7 @@ from .divergence import TrainingDiverged, Watch
 from .hyperparameters import DEFAULTS
 from .hyperparameters import check as check_hyperparameter
 from .sgd_step import SGDStep
-from ._validation import ParameterError, check_dtype, check_params, check_scalar, check_X_y
+from ._validation import ParameterError, check_fit_data, check_params, check_scalar
 
 __all__ = ["History", "Progress", "TrainingDiverged", "fit", "train_iter", "evaluate"]
 
@@ -122,22 +122,9 @@ def evaluate(X, y, params, c=0.0):
 
 def _check_fit_args(X, y, X_val, y_val, hidden, lr, c, batch_size, epochs, seed, dtype,
                     init=None):
-    X, y = check_X_y(X, y)
-    X_val, y_val = check_X_y(X_val, y_val, x_name="X_val", y_name="y_val")
-    if X_val.shape[1] != X.shape[1]:
-        raise ParameterError("X_val", f"X_val must have the same number of features as X "
-                                      f"({X.shape[1]}), got {X_val.shape[1]}.")
-    for name, arr in (("y", y), ("y_val", y_val)):
-        if arr.min() < 0:
-            raise ParameterError(name, f"{name} must hold labels >= 0, got {arr.min()}.")
-    dtype = check_dtype(dtype)
-    X, X_val = np.asarray(X, dtype=dtype), np.asarray(X_val, dtype=dtype)
-    for name, arr in (("X", X), ("X_val", X_val)):
-        if not np.isfinite(arr).all():      # after the cast: 1e39 is inf in float32
-            raise ParameterError(name, f"{name} must hold finite numbers (in {dtype}); "
-                                       "it has NaN or inf.")
+    X, y, X_val, y_val, dtype = check_fit_data(X, y, X_val, y_val, dtype)
     return dict(
-        X=X, y=y.astype(np.intp), X_val=X_val, y_val=y_val.astype(np.intp),
+        X=X, y=y, X_val=X_val, y_val=y_val,
         hidden=check_hyperparameter("hidden", hidden),
         lr=check_hyperparameter("lr", lr),
         c=check_hyperparameter("c", c),

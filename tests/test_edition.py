@@ -126,8 +126,16 @@ def test_pasting_the_solutions_back_gives_the_chapter_again():
     ("# %% [markdown]\n# <!-- END SOLUTION -->\n", 2, "without a '<!-- BEGIN SOLUTION -->'"),
     ("# %% [markdown]\n# <!-- begin solution -->\n", 2, "malformed marker"),
     ("# %% [markdown]\n# <!-- BEGIN SOLUTION -->\n\n# %%\nx = 1\n", 4, "is not closed"),
+    ("# %%\n# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION\n# END SOLUTION\n", 3,
+     "cannot be nested"),
+    ("# %%\nx = 1\n# END SOLUTION\n", 3, "without a '# BEGIN SOLUTION'"),
+    ("# %%\n# BEGIN SOLUTION\nx = 1\n", 2, "never closed"),
+    ("# %%\n# BEGIN SOLUTION\nx = 1\n\n# %%\n# END SOLUTION\n", 5, "is not closed"),
+    ("# %%\n    #BEGIN SOLUTION\n", 2, "malformed marker"),
+    ("# %%\n# end solution\n", 2, "malformed marker"),
 ])
-def test_bad_markdown_markers_name_the_file_and_line(src, line, words):
+def test_unbalanced_or_misspelled_markers_in_code_or_markdown_name_the_file_and_line(
+        src, line, words):
     with pytest.raises(ValueError, match=rf"^notebooks/09_x\.py, line {line}: .*{words}"):
         edition.strip_solutions(src, "notebooks/09_x.py")
 
@@ -139,20 +147,6 @@ def test_markers_quoted_in_prose_are_text():
 
 def test_text_without_regions_is_copied_unchanged():
     assert edition.strip_solutions(CELL.split("# %%\n")[0]) == CELL.split("# %%\n")[0]
-
-
-@pytest.mark.parametrize("src, line, words", [
-    ("# %%\n# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION\n# END SOLUTION\n", 3,
-     "cannot be nested"),
-    ("# %%\nx = 1\n# END SOLUTION\n", 3, "without a '# BEGIN SOLUTION'"),
-    ("# %%\n# BEGIN SOLUTION\nx = 1\n", 2, "never closed"),
-    ("# %%\n# BEGIN SOLUTION\nx = 1\n\n# %%\n# END SOLUTION\n", 5, "is not closed"),
-    ("# %%\n    #BEGIN SOLUTION\n", 2, "malformed marker"),
-    ("# %%\n# end solution\n", 2, "malformed marker"),
-])
-def test_unbalanced_or_misspelled_markers_name_the_file_and_line(src, line, words):
-    with pytest.raises(ValueError, match=rf"^notebooks/09_x\.py, line {line}: .*{words}"):
-        edition.strip_solutions(src, "notebooks/09_x.py")
 
 
 def test_the_notebook_has_no_outputs_a_kernel_and_stable_ids():

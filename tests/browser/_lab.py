@@ -53,6 +53,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def stop_process_group(proc):
+    """SIGTERM to the server's own process group (never ours), SIGKILL if it lingers."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
 def redact(text, token):
     text = text.replace(token, "<TOKEN>")
     return re.sub(r"(token[=: ]+)[0-9a-f]{16,}", r"\1<TOKEN>", text, flags=re.I)
@@ -145,12 +155,7 @@ class Lab:
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
             self.shutdown_kernels()
-            os.killpg(self.proc.pid, signal.SIGTERM)     # our own process group only
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+            stop_process_group(self.proc)
         if self.proc is not None:
             self._log.close()
             if self.artifacts is not None:

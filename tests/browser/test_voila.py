@@ -25,7 +25,6 @@ import os
 import pathlib
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -34,7 +33,7 @@ import time
 
 import pytest
 
-from ._lab import free_port
+from ._lab import free_port, stop_process_group
 from .conftest import ARTIFACTS, NOTEBOOKS
 
 EXPLORER = "05_explorer.ipynb"
@@ -134,12 +133,7 @@ class Voila:
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)     # our own process group only
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+            stop_process_group(self.proc)
         if self.proc is not None:
             self._log.close()
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
