@@ -6,8 +6,9 @@
 # lets you move them and watch the learning curves change while the network trains. It
 # shows
 #
-# 1. the **explorer**: a slider per hyperparameter and the two panels of the exercise,
-#    "Loss Per Epoch" and "Accuracy Per Epoch", redrawn after every epoch;
+# 1. the **explorer**: a slider per hyperparameter and the two panels of the exercise, the
+#    cost ("Loss Per Epoch") and the accuracy per epoch, drawn by the browser as each
+#    epoch ends;
 # 2. three lessons, driven from code so that you can read them without running anything:
 #    a learning rate that is too high **diverges**, one that is too small **crawls**, and
 #    a weight decay that is too large **underfits**.
@@ -40,14 +41,16 @@ from handin.stability import edge_of_stability
 # | **batch size** | images per SGD step, 8 to 256 | fewer, smoother steps for large batches |
 # | **training rows** | how many of the 3,400 training images are used | over-fitting grows as the data shrink |
 #
-# Moving a control stops the run in progress and starts a new one with the new values
-# (after 0.15 s, so that dragging starts one run, not dozens). The status line shows the
-# epoch, the time and the validation accuracy, and at the end the test accuracy. Earlier
-# runs stay on the figure as faded curves labelled with their values, so you can compare;
+# Moving a control stops the run in progress and starts a new one with the new values at
+# once; changes less than 0.15 s apart (a drag) start one run, after the last. The status
+# line shows the epoch, the time and the validation accuracy, and at the end the test
+# accuracy. Validation curves are solid, training curves dashed (measured on 1,000 of the
+# training images, to keep the run quick). Earlier runs stay on the chart as faded curves
+# labelled with their values, so you can compare;
 # **Clear runs** removes them, **Stop** stops the run in progress. A run that diverges
 # says so in a yellow box, with the epoch and a hint.
 #
-# The figure needs a live kernel: on GitHub or in an HTML export you see the static
+# The chart needs a live kernel: on GitHub or in an HTML export you see the static
 # pictures further down instead.
 
 # %%
@@ -65,7 +68,7 @@ ex
 #
 # The rest of the chapter drives the same explorer from code. `ex.run(...)` trains with
 # the given values (the other controls stay as they are), blocking until the run ends, and
-# draws in the figure above like a run started by a slider. It returns the run's
+# draws in the chart above like a run started by a slider. It returns the run's
 # `History`. First the exercise's values, as a reference:
 
 # %%
@@ -83,14 +86,14 @@ print(f"validation accuracy {history.val_acc[-1]:.2f}, test accuracy {ex.runs[-1
 # $\ln 10$, if that is more; batches smaller than 32 are averaged over the last 32
 # images), or not a number at all; it stops the run at that batch and
 # raises `TrainingDiverged` (the definition is in `help(handin.divergence)`). The explorer
-# shows its message instead of a figure full of `nan`:
+# shows its message instead of a chart full of `nan`:
 
 # %%
 result = ex.run(lr=10)
 print(result)
 
 # %% [markdown]
-# The explorer draws one point per epoch, and this run did not finish one: its figure
+# The explorer draws one point per epoch, and this run did not finish one: its chart
 # would be empty. To see what happens we need the cost of every batch, which `handin.fit`
 # records in `History.batch_cross_entropy` (and a `TrainingDiverged` carries in its
 # `history`). First, where is the edge? `edge_of_stability` bisects on the learning rate
