@@ -16,7 +16,7 @@ import numpy as np
 from ._validation import check_scalar
 from .train import TrainingDiverged, fit
 
-__all__ = ["Edge", "edge_of_stability"]
+__all__ = ["Edge", "edge_of_stability", "batch_traces"]
 
 
 @dataclass(frozen=True)
@@ -104,3 +104,37 @@ def edge_of_stability(X, y, X_val, y_val, *, lo=0.1, hi=10.0, ratio=1.05, epochs
         else:
             hi, where = mid, at
     return Edge(trains=lo, diverges=hi, diverged_at=where, epochs=epochs, runs=runs)
+
+
+def batch_traces(X, y, X_val, y_val, lrs, *, epochs=1, **fit_kw):
+    """The cross-entropy of every batch of a :func:`handin.fit` at each rate in ``lrs``,
+    the runs that diverge included (up to the batch that gave them away).
+
+    Parameters
+    ----------
+    X, y, X_val, y_val : arrays
+        As for :func:`handin.fit`.
+    lrs : sequence of float
+        The learning rates; every run has the same seed, so the same start and batches.
+    epochs : int, default=1
+    **fit_kw
+        Further arguments of :func:`handin.fit` (``hidden``, ``c``, ``batch_size``, ...).
+
+    Returns
+    -------
+    traces : dict of str to list of float
+        ``"lr = 0.5"``, or ``"lr = 10, diverged in batch 3"``, to that run's
+        ``History.batch_cross_entropy``, in the order of ``lrs``.
+    diverged : set of str
+        The labels of the runs that diverged.
+    """
+    traces, diverged = {}, set()
+    for lr in lrs:
+        label = f"lr = {lr:.3g}"
+        try:
+            _, history = fit(X, y, X_val, y_val, lr=lr, epochs=epochs, **fit_kw)
+        except TrainingDiverged as exc:
+            history, label = exc.history, f"{label}, diverged in batch {exc.batch}"
+            diverged.add(label)
+        traces[label] = list(history.batch_cross_entropy)
+    return traces, diverged

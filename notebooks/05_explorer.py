@@ -22,7 +22,7 @@ import handin
 from handin.experiment import prepare
 from handin.explorer import Explorer
 from handin.plotting import plot_batch_costs
-from handin.stability import edge_of_stability
+from handin.stability import batch_traces, edge_of_stability
 
 # %% [markdown]
 # ## 1. The explorer
@@ -112,16 +112,9 @@ print(f"lr = {edge.trains:.3f} trains, lr = {edge.diverges:.3f} diverges "
 # past the edge among them:
 
 # %%
-traces, diverged = {}, set()
-for lr in [0.1, 0.5, 1.0, edge.diverges, 10.0]:
-    label = f"lr = {lr:.3g}"
-    try:
-        _, h = handin.fit(*data, lr=lr, epochs=1)
-    except handin.TrainingDiverged as err:
-        h, label = err.history, f"{label}, diverged in batch {err.batch}"
-        diverged.add(label)
-    traces[label] = h.batch_cross_entropy
-    print(f"{label:30} highest batch cross-entropy {max(h.batch_cross_entropy):8.1f}")
+traces, diverged = batch_traces(*data, [0.1, 0.5, 1.0, edge.diverges, 10.0])
+for label, trace in traces.items():
+    print(f"{label:30} highest batch cross-entropy {max(trace):8.1f}")
 
 # %%
 fig, ax = plt.subplots(figsize=(9, 4), layout="constrained")

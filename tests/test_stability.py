@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from handin import TrainingDiverged, fit
-from handin.stability import edge_of_stability
+from handin.stability import batch_traces, edge_of_stability
 
 
 def test_the_bracket_trains_below_and_diverges_above(data):
@@ -30,3 +30,17 @@ def test_the_ends_are_checked(data):
         edge_of_stability(X, y, Xv, yv, ratio=1.0)
     with pytest.raises(TypeError, match="sets lr itself"):
         edge_of_stability(X, y, Xv, yv, lr=0.1)
+
+
+def test_batch_traces_keep_the_runs_that_diverge_up_to_their_last_batch(data):
+    X, y, Xv, yv = data
+    kw = dict(hidden=8, batch_size=10, seed=0)
+    traces, diverged = batch_traces(X, y, Xv, yv, [0.1, 100.0], **kw)
+    low, high = traces
+    assert low == "lr = 0.1" and high.startswith("lr = 100, diverged in batch ")
+    assert diverged == {high}
+    _, h = fit(X, y, Xv, yv, lr=0.1, epochs=1, **kw)
+    assert traces[low] == list(h.batch_cross_entropy)             # the same run as fit's
+    with pytest.raises(TrainingDiverged) as e:
+        fit(X, y, Xv, yv, lr=100.0, epochs=1, **kw)
+    assert high.endswith(f"batch {e.value.batch}") and len(traces[high]) == e.value.batch
