@@ -56,6 +56,11 @@ __all__ = ["Explorer", "RunRecord", "Outcome", "DEFAULTS", "run_label"]
 _LIVE = weakref.WeakSet()      # explorers not closed yet: a new one closes them
 
 
+def _counter(name, doc):
+    """A read-only property of the Explorer that is its run controller's counter ``name``."""
+    return property(lambda self: getattr(self.controller, name), doc=doc)
+
+
 class Explorer:
     """Sliders for the hyperparameters, a status line and a live cost/accuracy chart.
 
@@ -186,18 +191,10 @@ class Explorer:
         _LIVE.discard(self)
         self.view.close()
 
-    @property
-    def n_started(self):
-        """Runs started (a run replaced by a change within the debounce is not counted)."""
-        return self.controller.n_started
-
-    @property
-    def n_completed(self):
-        return self.controller.n_completed
-
-    @property
-    def n_stopped(self):
-        return self.controller.n_stopped
+    n_started = _counter("n_started", "Runs started (a run replaced by a change within the "
+                                      "debounce is not counted).")
+    n_completed = _counter("n_completed", "Runs that ended on their own: done or diverged.")
+    n_stopped = _counter("n_stopped", "Runs stopped by a change, Stop or close().")
 
     @property
     def current_run(self):
