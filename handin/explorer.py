@@ -194,7 +194,8 @@ class Explorer:
     n_started = _counter("n_started", "Runs started (a run replaced by a change within the "
                                       "debounce is not counted).")
     n_completed = _counter("n_completed", "Runs that ended on their own: done or diverged.")
-    n_stopped = _counter("n_stopped", "Runs stopped by a change, Stop or close().")
+    n_stopped = _counter("n_stopped", "Runs stopped before they ended: a change, Stop, close(), "
+                                      "Ctrl-C.")
 
     @property
     def current_run(self):
