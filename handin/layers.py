@@ -28,8 +28,8 @@ import numpy as np
 from . import gradcheck, model
 from ._validation import ParameterError, check_dtype, check_scalar, check_X_y
 
-__all__ = ["Linear", "ReLU", "SoftmaxCrossEntropy", "Sequential", "INITS", "init_params",
-           "network", "from_params", "check_layer", "gradient_check", "layer_scales", "sgd"]
+__all__ = ["Linear", "ReLU", "SoftmaxCrossEntropy", "SoftmaxSquaredError", "Sequential", "INITS",
+           "init_params", "network", "from_params", "check_layer", "gradient_check", "layer_scales", "sgd"]
 
 
 class Linear:
@@ -95,8 +95,29 @@ class SoftmaxCrossEntropy:
         return upstream * (self.P - model.one_hot(self.y, k, self.P.dtype)) / n
 
 
+class SoftmaxSquaredError:
+    """The squared error ``1/(2n) sum_s ||P[s] - Y[s]||²`` of softmax probabilities, for comparison.
+
+    Its gradient passes ``(P - Y) / n`` back through the softmax's Jacobian
+    ``diag(p) - p pᵀ``, which is near 0 when ``p`` is near a one-hot vector, right or wrong:
+    the learning slowdown that cross-entropy does not have.
+    """
+
+    params = grads = {}
+
+    def forward(self, Z, y):
+        self.P, self.y = model.softmax(Z), y
+        n, k = self.P.shape
+        return float(np.sum(np.square(self.P - model.one_hot(y, k, self.P.dtype))) / (2 * n))
+
+    def backward(self, upstream=1.0):
+        n, k = self.P.shape
+        G = upstream * (self.P - model.one_hot(self.y, k, self.P.dtype)) / n    # ∂J/∂P
+        return self.P * (G - np.sum(G * self.P, axis=1, keepdims=True))        # through softmax
+
+
 class Sequential:
-    """Layers run in order, ending in a :class:`SoftmaxCrossEntropy`.
+    """Layers run in order, ending in a loss: :class:`SoftmaxCrossEntropy` unless ``loss`` is given.
 
     ``params`` and ``grads`` name the ``l``-th :class:`Linear` layer's arrays ``Wl`` and
     ``bl`` (``W1, b1, W2, b2`` for two layers, the keys of :func:`handin.init_params`).
@@ -104,9 +125,9 @@ class Sequential:
     changes the network.
     """
 
-    def __init__(self, *layers):
+    def __init__(self, *layers, loss=None):
         self.layers = list(layers)
-        self.loss = SoftmaxCrossEntropy()
+        self.loss = loss or SoftmaxCrossEntropy()
 
     @property
     def linears(self):
@@ -209,10 +230,11 @@ def init_params(sizes, init="report", *, seed=None, rng=None, dtype=np.float64):
     return params
 
 
-def from_params(params, c=0.0):
+def from_params(params, c=0.0, loss=None):
     """The :class:`Sequential` Linear, ReLU, ..., Linear with the arrays ``W1, b1, ..., WL, bL``.
 
-    The network uses ``params``'s arrays themselves (no copy).
+    The network uses ``params``'s arrays themselves (no copy); ``loss`` is as in
+    :class:`Sequential`.
     """
     L = len(params) // 2
     if L < 1 or sorted(params) != sorted(f"{key}{l}" for l in range(1, L + 1) for key in "Wb"):
@@ -221,7 +243,7 @@ def from_params(params, c=0.0):
     layers = []
     for l in range(1, L + 1):
         layers += [Linear(params[f"W{l}"], params[f"b{l}"], c)] + ([ReLU()] if l < L else [])
-    return Sequential(*layers)
+    return Sequential(*layers, loss=loss)
 
 
 def network(sizes, init="report", *, c=0.0, seed=None, rng=None, dtype=np.float64):

@@ -141,3 +141,63 @@ def test_bad_arguments_name_the_parameter(bad, param):
 def test_from_params_needs_every_layer():
     with pytest.raises(handin.ParameterError, match="W1, b1, ..., WL, bL"):
         layers.from_params({"W1": np.ones((2, 2)), "b1": np.zeros(2), "W3": np.ones((2, 2))})
+
+
+def test_the_squared_error_loss_passes_the_numerical_check_and_is_smaller_at_the_start():
+    X, y, params = problem([5, 4, 3])
+    net = layers.from_params(params, 0.1, loss=layers.SoftmaxSquaredError())
+    assert layers.gradient_check(net, X, y).passed(1e-7)
+    ce = layers.from_params(params, 0.1)
+    ce.cost(X, y), net.cost(X, y)
+    assert np.all(np.linalg.norm(net.loss.backward(), axis=1)
+                  < np.linalg.norm(ce.loss.backward(), axis=1))
+
+
+# ---- the self-checks of chapter 8 name the mistake ----
+
+from handin.selfcheck_layers import check_delta, check_linear  # noqa: E402
+
+
+def linear_with(dW=None, db=None, dA=None):
+    class Wrong(layers.Linear):
+        def backward(self, dZ):
+            out = super().backward(dZ)
+            A, W, c = self.A, self.params["W"], self.c
+            if dW:
+                self.grads["W"] = dW(A, W, c, dZ)
+            if db:
+                self.grads["b"] = db(dZ)
+            return dA(A, W, c, dZ) if dA else out
+    return Wrong
+
+
+@pytest.mark.parametrize("cls, words", [
+    (linear_with(dW=lambda A, W, c, dZ: A.T @ dZ), "no decay term"),
+    (linear_with(dW=lambda A, W, c, dZ: A.T @ dZ + c * W), "c W, not 2 c W"),
+    (linear_with(dW=lambda A, W, c, dZ: A.T @ dZ / len(A) + 2 * c * W), "divided by n"),
+    (linear_with(db=lambda dZ: dZ.mean(axis=0)), "n times too small"),
+    (linear_with(db=lambda dZ: dZ.sum(axis=1)), "wrong axis"),
+    (linear_with(db=lambda dZ: dZ.sum(axis=0, keepdims=True)), "keepdims"),
+    (linear_with(dA=lambda A, W, c, dZ: W @ dZ.T), "transposed")])
+def test_check_linear_names_the_mistake(cls, words):
+    result = check_linear(cls)
+    assert not result.ok and words in str(result)
+
+
+@pytest.mark.parametrize("fn, words", [
+    (lambda d, W, Z: d @ W.T, "mask is missing"),
+    (lambda d, W, Z: (d @ W.T) * (Z < 0), "wrong sign"),
+    (lambda d, W, Z: (d @ W.T) * Z, "not by the derivative"),
+    (lambda d, W, Z: W @ d.T, "transposed")])
+def test_check_delta_names_the_mistake(fn, words):
+    result = check_delta(fn)
+    assert not result.ok and words in str(result)
+
+
+def test_the_checks_pass_right_code_and_ask_for_a_stub_to_be_written():
+    assert check_linear(layers.Linear).ok
+    assert check_delta(lambda d, W, Z: (d @ W.T) * (Z > 0)).ok
+
+    def my_delta(delta_next, W_next, Z):
+        raise NotImplementedError("write the body of my_delta")
+    assert "write my_delta first" in str(check_delta(my_delta))
