@@ -13,7 +13,7 @@ from .gradcheck import gradient_check
 from .model import (accuracy, backward, cost, cost_grad, forward, init_params, predict,
                     predict_proba, softmax)
 from .hyperparameters import DEFAULTS
-from .stability import edge_of_stability
+from .stability import largest_surviving_rate
 from .train import History, Progress, TrainingDiverged, evaluate, fit, train_iter
 
 __all__ = [
@@ -21,6 +21,6 @@ __all__ = [
     "accuracy", "softmax", "gradient_check", "fit", "train_iter", "evaluate", "History",
     "Progress", "TrainingDiverged", "load", "scale", "train_val_split", "Dataset",
     "experiment", "inits", "layers", "autodiff", "linear", "hyperparameters", "DEFAULTS", "ParameterError",
-    "ParameterTypeError", "edge_of_stability",
+    "ParameterTypeError", "largest_surviving_rate",
 ]
 __version__ = "0.1.0"

@@ -10,7 +10,7 @@
 # 3. the network's **most confident mistakes**, and how sure it is when it is right and when
 #    it is wrong;
 # 4. what the weight decay `c` does to the weights: the same run with `c = 0` and with
-#    `c = 1e-2`, their weight images side by side, their norms $\lVert W1 \rVert$ and test
+#    `c = 1e-2`, their weight images side by side, their norms $\lVert W_1 \rVert$ and test
 #    accuracies — and an exact prediction for the pixels that are never inked.
 
 # %%
@@ -82,7 +82,7 @@ blank = (split.X_train == 0).all(axis=0)        # (784,): pixels never inked in 
 print(f"{blank.sum()} of 784 pixels are 0 in all {len(split.X_train)} training images")
 
 # %% [markdown]
-# Their weights only feel the decay term $c\,\lVert W1 \rVert^2$. We come back to them in
+# Their weights only feel the decay term $c\,\lVert W_1 \rVert^2$. We come back to them in
 # section 4.
 #
 # ## 2. The confusion matrix
@@ -147,13 +147,13 @@ plt.show()
 #
 # ## 4. What the weight decay `c` does
 #
-# The cost adds $c\,(\lVert W1 \rVert^2 + \lVert W2 \rVert^2)$ to the cross-entropy, so its
-# gradient with respect to `W1` gets an extra $2c \cdot W1$ and one SGD step reads
+# The cost adds $c\,(\lVert W_1 \rVert^2 + \lVert W_2 \rVert^2)$ to the cross-entropy, so its
+# gradient with respect to `W1` gets an extra $2c \cdot W_1$ and one SGD step reads
 #
-# $$W1 \leftarrow W1 - \mathrm{lr}\,\Big(\frac{\partial J_{\text{data}}}{\partial W1} + 2c\,W1\Big)
-#   = (1 - 2\,\mathrm{lr}\,c)\,W1 - \mathrm{lr}\,\frac{\partial J_{\text{data}}}{\partial W1}.$$
+# $$W_1 \leftarrow W_1 - \eta\,\Big(\frac{\partial J_{\text{data}}}{\partial W_1} + 2c\,W_1\Big)
+#   = (1 - 2\,\eta\,c)\,W_1 - \eta\,\frac{\partial J_{\text{data}}}{\partial W_1}.$$
 #
-# Every step shrinks every weight by the factor $1 - 2\,\mathrm{lr}\,c$ (hence the name
+# Every step shrinks every weight by the factor $1 - 2\,\eta\,c$ (hence the name
 # *weight decay*); the data gradient pushes back only where the weights help to classify.
 # We train the same network with `c = 0` and with a hundred times the default, `c = 1e-2`.
 # All three runs start from the same `init` and, with the same seed, see the same batches:
@@ -187,7 +187,7 @@ print(f"c = 0 against c = 1e-2: {m[0.0] / m[1e-2]:.1f} times")
 
 # %% [markdown]
 # The colour scales differ by about a factor of 2, not more: the largest weights are the
-# ones the data hold up against the decay. The norm $\lVert W1 \rVert$, which adds up
+# ones the data hold up against the decay. The norm $\lVert W_1 \rVert$, which adds up
 # every weight, shrinks far more (below). With `c = 0` the first layer keeps all its initial noise.
 # With `c = 1e-2` the noise has faded and what is left is the learned structure: the
 # images look like the *changes* of section 1. The numbers:
@@ -207,9 +207,9 @@ for c, run in runs.items():
 # ### An exact prediction: the blank pixels
 #
 # For the blank pixels of section 1 the data gradient is exactly zero, so each of the
-# $S$ steps only multiplies their weights by $1 - 2\,\mathrm{lr}\,c$:
+# $S$ steps only multiplies their weights by $1 - 2\,\eta\,c$:
 #
-# $$W1[\text{blank}] = (1 - 2\,\mathrm{lr}\,c)^{S}\; W1_{\text{init}}[\text{blank}],
+# $$W_1[\text{blank}] = (1 - 2\,\eta\,c)^{S}\; W_{1,\text{init}}[\text{blank}],
 # \qquad S = 10 \cdot \lceil 3400 / 32 \rceil = 1070 .$$
 
 # %%
@@ -236,8 +236,8 @@ for c, run in runs.items():
 #   between digits that are written alike.
 # - `confident_mistakes` sorts the wrong predictions by the probability given to the wrong
 #   digit; the network is wrong with high confidence more often than one would like.
-# - Weight decay multiplies the weights by $1 - 2\,\mathrm{lr}\,c$ at every step. `c = 1e-2`
-#   wipes out the initial noise and shrinks $\lVert W1 \rVert$ four-fold, but costs accuracy;
+# - Weight decay multiplies the weights by $1 - 2\,\eta\,c$ at every step. `c = 1e-2`
+#   wipes out the initial noise and shrinks $\lVert W_1 \rVert$ four-fold, but costs accuracy;
 #   pixels that never see ink are shaped by the decay alone, exactly as predicted.
 #
 # ## Exercises
