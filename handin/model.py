@@ -126,7 +126,7 @@ def log_softmax(Z):
 
 
 def one_hot(y, n_classes, dtype=np.float64):
-    """The matrix ``Y`` with ``Y[i, y[i]] = 1`` and zeros elsewhere, shape (n, n_classes)."""
+    """The matrix ``Y`` with ``Y[s, y[s]] = 1`` and zeros elsewhere, shape (n, n_classes)."""
     Y = np.zeros((len(y), n_classes), dtype=dtype)
     Y[np.arange(len(y)), y] = 1.0
     return Y
