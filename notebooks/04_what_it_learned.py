@@ -74,7 +74,7 @@ plt.show()
 # %% [markdown]
 # Notice the white frame: training never touched the pixels near the border. The gradient
 # of the data term is `dW1 = X.T @ dZ1`, and row `f` of it is
-# $\sum_s X[s, f]\, dZ1[s, :]$: zero if pixel `f` is 0 in every training image. Those
+# $\sum_s X[s, f]\, \texttt{dZ1}[s, :]$: zero if pixel `f` is 0 in every training image. Those
 # *blank* pixels get no signal at all:
 
 # %%
