@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import handin
 from handin import model, selfcheck
 from handin.model import log_softmax, one_hot, relu, softmax
 from handin.selfcheck import check_backward, check_cost, check_forward
@@ -67,13 +68,69 @@ def make_backward(bug=None):
 # ---- the reference passes ----
 
 @pytest.mark.parametrize("check, fn", [(check_forward, make_forward()), (check_cost, make_cost()),
-                                       (check_backward, make_backward()),
-                                       (check_forward, model.forward), (check_cost, model.cost),
-                                       (check_backward, model.backward)])
-def test_the_reference_passes(check, fn):
-    result = check(fn)
+                                       (check_backward, make_backward())])
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_the_reference_passes(check, fn, seed):
+    result = check(fn, seed=seed)
     assert result.ok, str(result)
     assert str(result).startswith("✓ ") and repr(result) == str(result)
+    assert result.assert_passes() is result
+
+
+def test_a_failed_check_raises_its_report_when_graded():
+    result = check_backward(make_backward("cW"))
+    with pytest.raises(selfcheck.CheckFailed, match="the decay term of dW1 is c W1, not 2 c W1"):
+        result.assert_passes()
+    assert issubclass(selfcheck.CheckFailed, AssertionError)
+
+
+# ---- hard-coded answers and handin's own functions fail ----
+
+def test_answers_hard_coded_for_the_visible_problems_fail_on_other_seeds():
+    X, y, params = selfcheck.problem()
+    answer = model.backward(model.forward(X, params), y, params, 0.1)
+
+    def my_backward(cache, y, params, c):      # right for the visible problem only
+        return answer
+
+    assert not check_backward(my_backward, seed=0).ok    # (wrong for n = 1 already)
+    X1, _, p1 = selfcheck.problem(1, seed=0)
+    seen = {k: model.forward(X1, p1)[k] for k in ("Z1", "A1", "Z2", "P")}
+    assert not check_forward(lambda X, params: {"X": X, **seen}, seed=5).ok
+
+
+@pytest.mark.parametrize("check, fn, called", [
+    (check_forward, model.forward, "handin.forward"),
+    (check_forward, lambda X, p: handin.forward(X, p), "handin.forward"),
+    (check_cost, model.cost, "handin.cost"),
+    (check_cost, lambda X, y, p, c: handin.cost_grad(X, y, p, c)[0], "handin.cost_grad"),
+    (check_cost, lambda X, y, p, c: model.cross_entropy(model.forward(X, p)["Z2"], y)
+     + c * (np.sum(p["W1"] ** 2) + np.sum(p["W2"] ** 2)), "handin.model.cross_entropy"),
+    (check_backward, model.backward, "handin.backward"),
+    (check_backward, lambda cache, y, p, c: model.backward(cache, y, p, c), "handin.backward"),
+    (selfcheck.check_softmax_loss, lambda Z, y: (model.cross_entropy(Z, y), 0 * Z),
+     "handin.model.cross_entropy"),
+])
+def test_a_call_into_handins_own_version_fails_the_check(check, fn, called):
+    result = check(fn)
+    assert not result.ok
+    assert f"calls {called}: write it yourself" in str(result), str(result)
+
+
+def test_the_tripwire_sees_imported_names_and_swallowed_errors_and_restores_everything():
+    # as in a notebook: `from handin import backward` puts the name in the student's globals,
+    # and the call is wrapped in a try that swallows any error
+    namespace = {}
+    exec("from handin import backward\n"
+         "def my_backward(cache, y, params, c):\n"
+         "    try:\n        return backward(cache, y, params, c)\n"
+         "    except BaseException:\n        return None\n", namespace)
+    before = (handin.backward, model.backward, model.cost_grad)
+    result = check_backward(namespace["my_backward"])
+    assert "my_backward calls handin.backward: write it yourself" in str(result)
+    assert (handin.backward, model.backward, model.cost_grad) == before
+    assert namespace["backward"] is model.backward
+    assert check_backward(make_backward()).ok     # the check's own reference calls are free
 
 
 def test_the_problems_make_the_bugs_visible():
@@ -197,8 +254,10 @@ def make_softmax_loss(bug=None):
         elif bug == "axis 0":
             P = np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum(axis=0, keepdims=True)
             loss = -np.log(P[np.arange(n), y]).mean()
-        else:
-            P, loss = softmax(Z), -log_softmax(Z)[np.arange(n), y].mean()
+        else:     # written out: the check does not allow handin's log_softmax here
+            S = Z - Z.max(axis=1, keepdims=True)
+            log_P = S - np.log(np.exp(S).sum(axis=1, keepdims=True))
+            P, loss = np.exp(log_P), -log_P[np.arange(n), y].mean()
         loss = {"sum": n * loss, "sign": -loss}.get(bug, loss)
         dZ = {"no 1/n": P - one_hot(y, k), "no Y": P / n, "Y - P": (one_hot(y, k) - P) / n,
               "transposed": ((P - one_hot(y, k)) / n).T}.get(bug, (P - one_hot(y, k)) / n)
@@ -224,5 +283,5 @@ def test_each_softmax_loss_bug_fails_with_its_hint_and_no_other(bug):
 
 
 def test_the_softmax_loss_check_wants_a_pair():
-    result = selfcheck.check_softmax_loss(lambda Z, y: model.cross_entropy(Z, y))
+    result = selfcheck.check_softmax_loss(lambda Z, y: float(Z.sum()))
     assert not result.ok and "must return a pair (loss, dZ)" in str(result)
