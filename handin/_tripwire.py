@@ -1,9 +1,10 @@
 """While a self-check runs a student's function, handin's own version of it is off limits.
 
-:func:`watch` swaps the named functions of :mod:`handin.model`, wherever the student's
-code can reach them (``handin.X``, ``handin.model.X`` and the student's own globals, e.g.
-after ``from handin import backward``), for wrappers that note the call and then do the
-work. The check then fails the part with "my_backward calls handin.backward: write it
+:func:`watch` swaps the named functions of :mod:`handin.model` (``"backward"``) or of
+:mod:`handin.metrics` (``"metrics.confusion_matrix"``), wherever the student's code can
+reach them (``handin.X``, ``handin.model.X`` and the student's own globals, e.g. after
+``from handin import backward``), for wrappers that note the call and then do the work.
+The check then fails the part with "my_backward calls handin.backward: write it
 yourself" even if the student's code caught an exception or returned the right numbers.
 The self-check's own reference calls happen outside the ``with`` block, so they are free.
 """
@@ -13,26 +14,35 @@ from __future__ import annotations
 import contextlib
 import functools
 
-from . import model
+from . import metrics, model
 
+_MODULES = {"model": model, "metrics": metrics}
 _TOP_LEVEL = {"forward", "backward", "cost", "cost_grad", "softmax", "predict_proba"}
 
 
+def _split(name):
+    module, _, short = name.rpartition(".")
+    return _MODULES[module or "model"], short
+
+
 def public_name(name):
-    """How a student reaches ``handin.model.<name>``: ``handin.backward`` or ``handin.model.x``."""
-    return f"handin.{name}" if name in _TOP_LEVEL else f"handin.model.{name}"
+    """How a student reaches ``name``: ``handin.backward``, ``handin.model.log_softmax`` or
+    ``handin.metrics.confusion_matrix``."""
+    return f"handin.{name}" if name in _TOP_LEVEL else \
+        f"handin.{name}" if "." in name else f"handin.model.{name}"
 
 
 @contextlib.contextmanager
 def watch(fn, names):
-    """Within the block, calls to ``handin.model.<name>`` for ``name`` in ``names`` are noted.
+    """Within the block, calls to the functions named in ``names`` are noted.
 
     Yields the list of the names called, in order (``fn`` itself counts when it *is* one of
     them: ``my_backward = handin.backward``). Everything is put back on exit.
     """
     import handin
 
-    originals = {getattr(model, name): name for name in names}
+    originals = {getattr(module, short): name for name in names
+                 for module, short in [_split(name)]}
     called = [originals[fn]] if fn in originals else []
     wires = {}
     for original, name in originals.items():
@@ -41,7 +51,8 @@ def watch(fn, names):
             called.append(_name)
             return _original(*args, **kwargs)
         wires[original] = wire
-    spaces = [vars(model), vars(handin), getattr(fn, "__globals__", {})]
+    spaces = [*(vars(m) for m in _MODULES.values()), vars(handin),
+              getattr(fn, "__globals__", {})]
     swapped = [(space, key, value) for space in spaces for key, value in list(space.items())
                if _is_original(value, originals)]
     try:

@@ -22,11 +22,15 @@ solution regions (:mod:`handin.edition`) become nbgrader cells:
 - a markdown region (a derivation) becomes a *Derive this yourself* prompt and a
   **manually graded answer cell** of :data:`ANSWER_POINTS` points, whose solution is
   the region's text;
-- every other cell is **read-only**.
+- every other cell is a plain cell, with no nbgrader metadata: nbgrader can put back a
+  deleted test or answer cell (``OverwriteCells.add_missing_cells``) only after a cell
+  that is a graded or solution cell, and fails the whole notebook when a locked
+  read-only cell comes before it.
 
-Every nbgrader cell has a stable ``grade_id``: the function's name for solution and test
-cells (``my_backward``, ``test_my_backward``), ``answer_1``, ``answer_2``, ... in order,
-and ``cell_<hash of the source>`` for read-only cells.
+Every nbgrader cell has a stable ``grade_id``, which is also its cell id: the function's
+name for solution and test cells (``my_backward``, ``test_my_backward``) and
+``answer_1``, ``answer_2``, ... in order for the answers. A plain cell's id is
+``cell_<hash of its source>``.
 """
 
 from __future__ import annotations
@@ -41,7 +45,8 @@ __all__ = ["course_notebook", "write_course", "POINTS", "ANSWER_POINTS", "HIDDEN
            "NBGRADER_CONFIG"]
 
 #: points of each self-check's test cell
-POINTS = {"check_softmax_loss": 3, "check_forward": 2, "check_cost": 2, "check_backward": 4}
+POINTS = {"check_softmax_loss": 3, "check_forward": 2, "check_cost": 2, "check_backward": 4,
+          "check_confusion_matrix": 2, "check_confident_mistakes": 2}
 #: points of each manually graded answer (a derivation)
 ANSWER_POINTS = 1
 #: the seeds of the hidden tests' problems (the visible self-check uses seed 0)
@@ -72,9 +77,20 @@ def _meta(grade_id, *, grade=False, solution=False, locked=False, points=None):
     return {"nbgrader": meta}
 
 
+def _check_module(check):
+    """The module that defines the self-check ``check``."""
+    from . import selfcheck, selfcheck_metrics
+
+    for module in (selfcheck, selfcheck_metrics):
+        if check in module.__all__:
+            return module.__name__
+    raise ValueError(f"no self-check named {check!r} in handin.selfcheck or "
+                     "handin.selfcheck_metrics.")
+
+
 def _test_source(check, fn):
     seeds = ", ".join(map(str, HIDDEN_SEEDS))
-    return (f"from handin.selfcheck import {check}   # the original, not one redefined above\n"
+    return (f"from {_check_module(check)} import {check}   # the original, not one redefined\n"
             f"{check}({fn}).assert_passes()\n"
             "### BEGIN HIDDEN TESTS\n"
             f"for seed in ({seeds}):   # other problems than the visible ones\n"
@@ -163,14 +179,15 @@ def course_notebook(text, source="<text>"):
     nb = nbformat.v4.new_notebook()
     seen = {}
     for cell_type, src, meta in _cells(jupytext.reads(text, fmt="py:percent")):
-        if meta is None:   # read-only, named by its text
-            meta = _meta("cell_" + hashlib.sha1(src.encode()).hexdigest()[:8], locked=True)
-        grade_id = meta["nbgrader"]["grade_id"]
-        seen[grade_id] = seen.get(grade_id, 0) + 1
-        if seen[grade_id] > 1:
-            meta["nbgrader"]["grade_id"] = f"{grade_id}_{seen[grade_id]}"
+        cell_id = (meta["nbgrader"]["grade_id"] if meta else
+                   "cell_" + hashlib.sha1(src.encode()).hexdigest()[:8])
+        seen[cell_id] = seen.get(cell_id, 0) + 1
+        if seen[cell_id] > 1:
+            cell_id = f"{cell_id}_{seen[cell_id]}"
+        if meta:
+            meta["nbgrader"]["grade_id"] = cell_id
         new = nbformat.v4.new_code_cell if cell_type == "code" else nbformat.v4.new_markdown_cell
-        nb.cells.append(new(src, metadata=meta, id=meta["nbgrader"]["grade_id"]))
+        nb.cells.append(new(src, metadata=meta or {}, id=cell_id))
     nb.metadata = {"kernelspec": dict(_KERNELSPEC), "language_info": {"name": "python"}}
     return nb
 
@@ -206,5 +223,5 @@ def write_course(src, out, *, timeout=120):
     for stem, nb in notebooks.items():
         (out / "source" / stem).mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, out / "source" / stem / f"{stem}.ipynb")
-        points[stem] = sum(c.metadata["nbgrader"].get("points") or 0 for c in nb.cells)
+        points[stem] = sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in nb.cells)
     return points

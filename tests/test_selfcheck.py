@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import handin
-from handin import model, selfcheck
+from handin import model, selfcheck, selfcheck_metrics
 from handin.model import log_softmax, one_hot, relu, softmax
 from handin.selfcheck import check_backward, check_cost, check_forward
 
@@ -285,3 +285,57 @@ def test_each_softmax_loss_bug_fails_with_its_hint_and_no_other(bug):
 def test_the_softmax_loss_check_wants_a_pair():
     result = selfcheck.check_softmax_loss(lambda Z, y: float(Z.sum()))
     assert not result.ok and "must return a pair (loss, dZ)" in str(result)
+
+
+# ---- chapter 4: the confusion matrix and the most confident mistakes ----
+
+def make_confusion_matrix(bug=None):
+    def my_confusion_matrix(y_true, y_pred, n_classes):
+        k = int(max(y_true.max(), y_pred.max())) + 1 if bug == "labels seen" else n_classes
+        C = np.zeros((k, k), dtype=int)
+        rows, cols = (y_pred, y_true) if bug == "transposed" else (y_true, y_pred)
+        if bug == "no repeats":
+            C[rows, cols] = 1           # fancy assignment adds each pair once only
+        else:
+            np.add.at(C, (rows, cols), 1)
+        return C
+    return my_confusion_matrix
+
+
+def make_confident_mistakes(bug=None):
+    def my_confident_mistakes(P, y, n=None):
+        pred = P.argmax(axis=1)
+        wrong = np.arange(len(y)) if bug == "all samples" else np.flatnonzero(pred != y)
+        conf = P[wrong, y[wrong]] if bug == "true class" else P[wrong, pred[wrong]]
+        order = np.argsort(conf if bug == "ascending" else -conf, kind="stable")
+        return wrong[order] if bug == "n ignored" else wrong[order][:n]
+    return my_confident_mistakes
+
+
+METRICS_BUGS = [
+    (selfcheck_metrics.check_confusion_matrix, make_confusion_matrix, {
+        "transposed": "C is transposed", "labels seen": "Size it by n_classes",
+        "no repeats": "samples in all"}),
+    (selfcheck_metrics.check_confident_mistakes, make_confident_mistakes, {
+        "all samples": "samples the network got right", "true class": "probability of the true class",
+        "ascending": "least confident mistakes come first", "n ignored": "with n = 3 it returns"}),
+]
+
+
+@pytest.mark.parametrize("check, make, bug, words", [
+    (check, make, bug, words) for check, make, bugs in METRICS_BUGS for bug, words in bugs.items()])
+@pytest.mark.parametrize("seed", [0, 11])
+def test_each_metrics_bug_fails_with_its_hint(check, make, bug, words, seed):
+    assert check(make(), seed=seed).ok
+    result = check(make(bug), seed=seed)
+    assert not result.ok and words in str(result), str(result)
+
+
+def test_the_metrics_checks_refuse_handins_own():
+    from handin import metrics
+
+    result = selfcheck_metrics.check_confusion_matrix(
+        lambda y_true, y_pred, k: metrics.confusion_matrix(y_true, y_pred, k))
+    assert "calls handin.metrics.confusion_matrix: write it yourself" in str(result)
+    result = selfcheck_metrics.check_confident_mistakes(metrics.confident_mistakes)
+    assert "calls handin.metrics.confident_mistakes: write it yourself" in str(result)
