@@ -153,8 +153,10 @@ def submission(case, source, release):
 
 
 def nbgrader_env():
-    """The environment for nbgrader: this Python's bin first on PATH (nbgrader runs alembic)."""
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    """The environment for nbgrader: this Python's bin first on PATH (nbgrader runs alembic),
+    one BLAS thread per kernel, and no figures drawn (matplotlib's Agg backend: ``plt.show``
+    does nothing), which saves a second per chapter."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg")
     env["PATH"] = os.pathsep.join([str(pathlib.Path(sys.executable).parent), env.get("PATH", "")])
     return env
 
