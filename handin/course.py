@@ -46,7 +46,7 @@ __all__ = ["course_notebook", "write_course", "POINTS", "ANSWER_POINTS", "HIDDEN
 
 #: points of each self-check's test cell
 POINTS = {"check_softmax_loss": 3, "check_forward": 2, "check_cost": 2, "check_backward": 4,
-          "check_confusion_matrix": 2, "check_confident_mistakes": 2}
+          "check_epoch": 3, "check_confusion_matrix": 2, "check_confident_mistakes": 2}
 #: points of each manually graded answer (a derivation)
 ANSWER_POINTS = 1
 #: the seeds of the hidden tests' problems (the visible self-check uses seed 0)
@@ -79,13 +79,12 @@ def _meta(grade_id, *, grade=False, solution=False, locked=False, points=None):
 
 def _check_module(check):
     """The module that defines the self-check ``check``."""
-    from . import selfcheck, selfcheck_metrics
+    from . import selfcheck, selfcheck_metrics, selfcheck_training
 
-    for module in (selfcheck, selfcheck_metrics):
+    for module in (selfcheck, selfcheck_training, selfcheck_metrics):
         if check in module.__all__:
             return module.__name__
-    raise ValueError(f"no self-check named {check!r} in handin.selfcheck or "
-                     "handin.selfcheck_metrics.")
+    raise ValueError(f"no self-check named {check!r} in handin.selfcheck*.")
 
 
 def _test_source(check, fn):

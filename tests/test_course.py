@@ -54,6 +54,8 @@ def test_every_chapter_is_generated_with_nbgrader_cells(generated):
                         as_version=4)
     assert _grade_ids(ch4, grade=True) == ["test_my_confusion_matrix", "test_my_confident_mistakes"]
     assert "from handin.selfcheck_metrics import check_confusion_matrix" in nbformat.writes(ch4)
+    ch3 = nbformat.read(generated / "source" / "03_training" / "03_training.ipynb", as_version=4)
+    assert _grade_ids(ch3, grade=True) == ["test_my_epoch"]
 
 
 def test_the_course_is_the_same_every_time(tmp_path):
@@ -70,6 +72,7 @@ def test_the_command_line(tmp_path, capsys):
     assert cli.main(["course", str(tmp_path / "c"), "--timeout", "30"]) == 0
     out = capsys.readouterr().out
     assert f"{cc.CH2}.ipynb: 15 points" in out and f"{cc.CH1}.ipynb: 8 points" in out
+    assert "03_training.ipynb: 3 points" in out and "04_what_it_learned.ipynb: 4 points" in out
     assert "timeout = 30" in (tmp_path / "c" / "nbgrader_config.py").read_text()
     assert cli.main(["course", str(tmp_path / "d"), "--src", str(tmp_path)]) == 1
     (tmp_path / "file").write_text("")

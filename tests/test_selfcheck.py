@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import handin
-from handin import model, selfcheck, selfcheck_metrics
+from handin import model, selfcheck, selfcheck_metrics, selfcheck_training
 from handin.model import log_softmax, one_hot, relu, softmax
 from handin.selfcheck import check_backward, check_cost, check_forward
 
@@ -339,3 +339,42 @@ def test_the_metrics_checks_refuse_handins_own():
     assert "calls handin.metrics.confusion_matrix: write it yourself" in str(result)
     result = selfcheck_metrics.check_confident_mistakes(metrics.confident_mistakes)
     assert "calls handin.metrics.confident_mistakes: write it yourself" in str(result)
+
+
+# ---- chapter 3: one epoch of mini-batch SGD ----
+
+def make_epoch(bug=None):
+    def my_epoch(params, X, y, lr, c, batch_size, rng):
+        perm = np.arange(len(X)) if bug == "no shuffle" else rng.permutation(len(X))
+        stop = len(X) - len(X) % batch_size if bug == "drop last" else len(X)
+        for start in range(0, stop, batch_size):
+            idx = perm if bug == "full batch" else perm[start:start + batch_size]
+            _, grads = model.cost_grad(X[idx], y[idx], params, 0.0 if bug == "no decay" else c)
+            step = -lr if bug == "uphill" else lr
+            if bug != "unchanged":
+                params = {k: params[k] - step * grads[k] for k in params}
+        return params
+    return my_epoch
+
+
+EPOCH_BUGS = {"no shuffle": "not shuffled", "drop last": "short last batch is dropped",
+              "uphill": "goes uphill", "no decay": "weight decay is missing",
+              "full batch": "whole training set", "unchanged": "parameters unchanged"}
+
+
+@pytest.mark.parametrize("bug", sorted(EPOCH_BUGS))
+@pytest.mark.parametrize("seed", [0, 11])
+def test_each_epoch_bug_fails_with_its_hint_and_no_other(bug, seed):
+    assert selfcheck_training.check_epoch(make_epoch(), seed=seed).ok
+    text = str(selfcheck_training.check_epoch(make_epoch(bug), seed=seed))
+    assert text.startswith("✗") and EPOCH_BUGS[bug] in text, text
+    assert not [w for b, w in EPOCH_BUGS.items() if b != bug and w in text], text
+
+
+def test_the_epoch_check_refuses_handins_fit():
+    def my_epoch(params, X, y, lr, c, batch_size, rng):
+        return handin.fit(X, y, X, y, hidden=4, lr=lr, c=c, batch_size=batch_size, epochs=1,
+                          init=params, dtype=np.float64)[0]
+
+    assert "my_epoch calls handin.fit: write it yourself" in str(
+        selfcheck_training.check_epoch(my_epoch))
