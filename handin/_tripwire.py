@@ -1,7 +1,8 @@
 """While a self-check runs a student's function, handin's own version of it is off limits.
 
 :func:`watch` swaps the named functions of :mod:`handin.model` (``"backward"``) or of
-:mod:`handin.metrics` and :mod:`handin.train` (``"metrics.confusion_matrix"``), wherever the student's code can
+:mod:`handin.metrics`, :mod:`handin.train` and :mod:`handin.linear`
+(``"metrics.confusion_matrix"``), wherever the student's code can
 reach them (``handin.X``, ``handin.model.X`` and the student's own globals, e.g. after
 ``from handin import backward``), for wrappers that note the call and then do the work.
 The check then fails the part with "my_backward calls handin.backward: write it
@@ -14,9 +15,9 @@ from __future__ import annotations
 import contextlib
 import functools
 
-from . import metrics, model, train
+from . import linear, metrics, model, train
 
-_MODULES = {"model": model, "metrics": metrics, "train": train}
+_MODULES = {"model": model, "metrics": metrics, "train": train, "linear": linear}
 _TOP_LEVEL = {"forward", "backward", "cost", "cost_grad", "softmax", "predict_proba", "fit",
               "train_iter"}
 
@@ -30,7 +31,7 @@ def public_name(name):
     """How a student reaches ``name``: ``handin.backward``, ``handin.fit``,
     ``handin.model.log_softmax`` or ``handin.metrics.confusion_matrix``."""
     module, _, short = name.rpartition(".")
-    if short in _TOP_LEVEL:
+    if short in _TOP_LEVEL and module in ("", "model", "train"):
         return f"handin.{short}"
     return f"handin.{module or 'model'}.{short}"
 

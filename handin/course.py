@@ -46,7 +46,8 @@ __all__ = ["course_notebook", "write_course", "POINTS", "ANSWER_POINTS", "HIDDEN
 
 #: points of each self-check's test cell
 POINTS = {"check_softmax_loss": 3, "check_forward": 2, "check_cost": 2, "check_backward": 4,
-          "check_epoch": 3, "check_confusion_matrix": 2, "check_confident_mistakes": 2}
+          "check_epoch": 3, "check_confusion_matrix": 2, "check_confident_mistakes": 2,
+          "check_linear_cost_grad": 3}
 #: points of each manually graded answer (a derivation)
 ANSWER_POINTS = 1
 #: the seeds of the hidden tests' problems (the visible self-check uses seed 0)

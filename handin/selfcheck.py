@@ -38,13 +38,14 @@ from ._hints import C, D, H, K, N, Failed
 from .gradcheck import gradient_check
 
 __all__ = ["CheckResult", "CheckFailed", "check_forward", "check_cost", "check_backward",
-           "check_softmax_loss", "problem"]
+           "check_softmax_loss", "check_linear_cost_grad", "problem"]
 
 # handin's own versions of each checked function: a student's function must not call them
 _FORBID = {"forward": ("forward", "predict_proba"),
            "cost": ("cost", "cost_grad", "cross_entropy", "weight_decay"),
            "backward": ("backward", "cost_grad"),
-           "softmax_loss": ("cross_entropy", "log_softmax")}
+           "softmax_loss": ("cross_entropy", "log_softmax"),
+           "linear": ("linear.cost_grad", "linear.cost", "linear._ce_grad")}
 _SHAPES = {"Z1": "(n, h)", "A1": "(n, h)", "Z2": "(n, k)", "P": "(n, k)"}
 
 
@@ -275,3 +276,52 @@ def check_softmax_loss(fn, *, seed=0):
             _hints.softmax_loss_values(loss, dZ, Z, y)
         return "matches handin (n = 1 and 5, and logits in the thousands)."
     return _check(fn, "softmax_loss", body)
+
+
+def check_linear_cost_grad(fn, *, seed=0):
+    """Check ``fn(X, y, params, c) -> (J, grads)`` of the linear softmax classifier (W of
+    shape (d, k), b of shape (k,)) against :func:`handin.linear.cost_grad` (Chapter 7).
+
+    Returns
+    -------
+    CheckResult
+        Not ok with a hint for: transposed shapes, a bias gradient summed over the wrong
+        axis, a missing 1/n, a decay term other than 2cW, and a decayed bias.
+    """
+    from . import linear
+
+    forbid = _FORBID["linear"]
+
+    def call(X, y, params, c):
+        out = _call(fn, X, y, params, c, forbid=forbid)
+        if not isinstance(out, tuple) or len(out) != 2:
+            raise Failed("must return a pair (J, grads).", "return J, {'W': dW, 'b': db}")
+        J, g = out
+        _hints.need_keys(g, ("W", "b"), "the gradients, named as the parameters")
+        _hints.shape("dW", g["W"], params["W"].shape, "the shape of W, (d, k)")
+        _hints.shape("db", g["b"], params["b"].shape, "the shape of b, (k,)")
+        return float(np.squeeze(J)), {k: np.asarray(g[k], dtype=float) for k in ("W", "b")}
+
+    def body():
+        X, y, p = problem(seed=seed)
+        rng = np.random.default_rng(seed)
+        params = {"W": rng.normal(scale=0.5, size=(D, K)), "b": rng.normal(scale=0.5, size=K)}
+        J0, g0 = call(X, y, params, 0.0)
+        ref_J, ref = linear.cost_grad(X, y, params, 0.0)
+        if not _hints.close(J0, ref_J):
+            _hints.cost_data(J0, ref_J, N)
+        if all(_hints.close(g0[k], N * ref[k]) for k in g0):
+            raise Failed(f"every gradient is n = {N} times too big: the 1/n is missing.",
+                         "dZ = (P - Y) / n, because the cost is a mean over the samples.")
+        for k in ("W", "b"):
+            if not _hints.close(g0[k], ref[k]):
+                raise Failed(f"d{k} is wrong with c = 0.", f"d{k} = {_hints.FORMULAS[k]}, "
+                             "with dZ = (P - Y) / n.")
+        Jc, gc = call(X, y, params, C)
+        if not _hints.close(Jc - J0, C * np.sum(params["W"] ** 2)):
+            raise Failed("the cost's decay term is wrong.",
+                         "It is c * np.sum(W**2): the weights only, not b.")
+        for k in ("W", "b"):
+            _hints.grad_decay(k, gc[k] - g0[k], C, params[k])
+        return "matches handin.linear.cost_grad (c = 0 and 0.1)."
+    return _check(fn, "linear_cost_grad", body)

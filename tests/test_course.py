@@ -56,6 +56,9 @@ def test_every_chapter_is_generated_with_nbgrader_cells(generated):
     assert "from handin.selfcheck_metrics import check_confusion_matrix" in nbformat.writes(ch4)
     ch3 = nbformat.read(generated / "source" / "03_training" / "03_training.ipynb", as_version=4)
     assert _grade_ids(ch3, grade=True) == ["test_my_epoch"]
+    ch7 = nbformat.read(generated / "source" / "07_when_it_goes_wrong" / "07_when_it_goes_wrong.ipynb",
+                        as_version=4)
+    assert _grade_ids(ch7, grade=True) == ["test_my_linear_cost_grad"]
 
 
 def test_the_course_is_the_same_every_time(tmp_path):
@@ -73,6 +76,7 @@ def test_the_command_line(tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"{cc.CH2}.ipynb: 15 points" in out and f"{cc.CH1}.ipynb: 8 points" in out
     assert "03_training.ipynb: 3 points" in out and "04_what_it_learned.ipynb: 4 points" in out
+    assert "07_when_it_goes_wrong.ipynb: 3 points" in out
     assert "timeout = 30" in (tmp_path / "c" / "nbgrader_config.py").read_text()
     assert cli.main(["course", str(tmp_path / "d"), "--src", str(tmp_path)]) == 1
     (tmp_path / "file").write_text("")

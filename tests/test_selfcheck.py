@@ -378,3 +378,39 @@ def test_the_epoch_check_refuses_handins_fit():
 
     assert "my_epoch calls handin.fit: write it yourself" in str(
         selfcheck_training.check_epoch(my_epoch))
+
+
+# ---- chapter 7: the linear classifier's cost and gradient ----
+
+def make_linear(bug=None):
+    def my_linear_cost_grad(X, y, params, c):
+        W, b = params["W"], params["b"]
+        n, k = len(X), W.shape[1]
+        Z = X @ W + b
+        J = -log_softmax(Z)[np.arange(n), y].mean() + c * np.sum(W ** 2)
+        J = J + (c * np.sum(b ** 2) if bug == "decay in J" else 0)
+        dZ = (softmax(Z) - one_hot(y, k)) / (1 if bug == "no 1/n" else n)
+        dW = X.T @ dZ + {"cW": 1, "no decay": 0}.get(bug, 2) * c * W
+        db = dZ.sum(axis=1) if bug == "b axis 1" else dZ.sum(axis=0)
+        db = db + 2 * c * b if bug == "decay b" else db
+        return J, {"W": dW.T if bug == "transposed" else dW, "b": db}
+    return my_linear_cost_grad
+
+
+LINEAR_BUGS = {"no 1/n": "the 1/n is missing", "cW": "the decay term of dW is c W, not 2 c W",
+               "no decay": "dW has no decay term", "decay b": "the bias is decayed",
+               "b axis 1": "summed over the wrong axis", "transposed": "it is transposed",
+               "decay in J": "the cost's decay term is wrong"}
+
+
+@pytest.mark.parametrize("bug", sorted(LINEAR_BUGS))
+def test_each_linear_gradient_bug_fails_with_its_hint(bug):
+    assert selfcheck.check_linear_cost_grad(make_linear(), seed=11).ok
+    text = str(selfcheck.check_linear_cost_grad(make_linear(bug)))
+    assert text.startswith("✗") and LINEAR_BUGS[bug] in text, text
+    assert not [w for b, w in LINEAR_BUGS.items() if b != bug and w in text], text
+
+
+def test_the_linear_check_refuses_handins_own():
+    text = str(selfcheck.check_linear_cost_grad(handin.linear.cost_grad))
+    assert "calls handin.linear.cost_grad: write it yourself" in text
