@@ -9,6 +9,9 @@ once into a folder that a class can share read-only (``HANDIN_DATA=DIR``).
 ``python -m handin student-edition [--src notebooks/] [--out student/]`` writes the
 student edition of the chapters (see :mod:`handin.edition`).
 
+``python -m handin course DIR [--src notebooks/]`` writes an nbgrader course, one
+assignment per chapter (see :mod:`handin.course`).
+
 No mistake ends in a traceback: a bad argument prints one line and exits with status 2;
 a problem met while running (a missing or damaged data set, an ``--out`` that cannot be
 written, a diverged run) prints what went wrong and exits with 1; Ctrl-C exits with 130
@@ -118,6 +121,16 @@ def build_parser():
                    help="folder of the student edition (default student/)")
     s.add_argument("--ipynb", action="store_true",
                    help="also write an output-free OUT/NN_name.ipynb beside each .py")
+    k = sub.add_parser("course", help="write an nbgrader course: one assignment per chapter",
+                       description="Write DIR/nbgrader_config.py and DIR/source/<chapter>/"
+                                   "<chapter>.ipynb for every chapter in SRC, with nbgrader's "
+                                   "cell metadata; then, in DIR: nbgrader generate_assignment "
+                                   "<chapter>.")
+    k.add_argument("dir", type=pathlib.Path, metavar="DIR", help="the course folder")
+    k.add_argument("--src", type=pathlib.Path, default=pathlib.Path("notebooks"),
+                   help="folder of the solution chapters (default notebooks/)")
+    k.add_argument("--timeout", type=int, default=120,
+                   help="seconds a cell may run when autograding (default 120)")
     return parser
 
 
@@ -216,6 +229,21 @@ def edition_command(args):
     return 0
 
 
+def course_command(args):
+    from .course import write_course
+
+    if args.timeout < 1:
+        raise _Failed(f"--timeout must be at least 1 second, got {args.timeout}")
+    try:
+        points = write_course(args.src, args.dir, timeout=args.timeout)
+    except (ValueError, OSError) as exc:   # no chapters, bad markers, a folder not writable
+        raise _Failed(str(exc)) from None
+    for stem, total in points.items():
+        print(f"{args.dir / 'source' / stem / stem}.ipynb: {total:g} points")
+    print(f"Next, in {args.dir}: nbgrader generate_assignment <chapter>")
+    return 0
+
+
 def main(argv=None):
     """Run the command line; returns the exit status (0, 1 error, 2 usage, 130 interrupted)."""
     parser = build_parser()
@@ -227,6 +255,8 @@ def main(argv=None):
             return fetch_command(args)
         if args.command == "student-edition":
             return edition_command(args)
+        if args.command == "course":
+            return course_command(args)
     except _Failed as exc:
         print(f"handin {args.command}: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -9,7 +9,7 @@
 #    ships with `handin`, scaling the pixels to $[0, 1]$ and holding out 15% for validation;
 # 2. **mini-batch stochastic gradient descent** (SGD): the update
 #    $W \leftarrow W - \eta \cdot \nabla J$ over shuffled batches, and what an
-#    *epoch* is — one epoch written out in a few lines with `handin.cost_grad`;
+#    *epoch* is — one epoch written by you, `my_epoch`, with `handin.cost_grad`;
 # 3. ten epochs with `handin.fit` and the exercise's two-panel figure, "Loss Per Epoch" and
 #    "Accuracy Per Epoch";
 # 4. the sanity checks every practitioner runs: the initial cost against $\ln 10$, a
@@ -28,6 +28,7 @@ import handin
 from handin.experiment import prepare
 from handin.metrics import dead_units
 from handin.plotting import cost_acc_axes, plot_batch_costs, plot_history, show_digits
+from handin.selfcheck_training import check_epoch
 
 # %% [markdown]
 # ## 1. The data
@@ -160,8 +161,33 @@ for part in ("train", "val", "test"):
 # batch. With 3,400 images that is $\lceil 3400 / 32 \rceil = 107$ steps; the last batch
 # holds the 8 rows left over.
 #
-# Here is one epoch, written with `handin.cost_grad` from Chapter 2, starting from the
-# weights `init` drawn above; a generator seeded with 0 shuffles.
+# ### Your turn: one epoch, `my_epoch`
+#
+# Write one epoch: shuffle the rows with `rng.permutation`, then for each batch of
+# `batch_size` rows compute the gradient with `handin.cost_grad` from Chapter 2 and step
+# every parameter by `- lr * gradient`. Return the new parameters (a new dict; don't
+# change the one you are given). The self-check compares it with one epoch of
+# `handin.fit` on a small problem whose last batch is short, and names the mistake if
+# they differ.
+
+# %%
+def my_epoch(params, X, y, lr, c, batch_size, rng):
+    """One epoch of mini-batch SGD from params; the rows shuffled by rng. Returns new params."""
+    # BEGIN SOLUTION
+    perm = rng.permutation(len(X))                       # a fresh order for this epoch
+    for start in range(0, len(X), batch_size):
+        idx = perm[start:start + batch_size]             # the rows of this batch
+        J, grads = handin.cost_grad(X[idx], y[idx], params, c)
+        params = {k: params[k] - lr * grads[k] for k in params}
+    # END SOLUTION
+    return params
+
+
+# %%
+check_epoch(my_epoch)
+
+# %% [markdown]
+# On the sample, from the weights `init` drawn above; a generator seeded with 0 shuffles.
 
 # %%
 X, y = split.X_train, split.y_train
@@ -172,11 +198,7 @@ print(f"before:          cost J = {handin.cost(X, y, params, c):.2f}, "
       f"validation accuracy {handin.accuracy(split.X_val, split.y_val, params):.2f}")
 
 # %%
-perm = rng.permutation(len(X))                       # a fresh order for this epoch
-for start in range(0, len(X), batch_size):
-    idx = perm[start:start + batch_size]             # the rows of this batch
-    J, grads = handin.cost_grad(X[idx], y[idx], params, c)
-    params = {k: params[k] - lr * grads[k] for k in params}
+params = my_epoch(params, X, y, lr, c, batch_size, rng)
 print(f"after one epoch: cost J = {handin.cost(X, y, params, c):.2f}, "
       f"validation accuracy {handin.accuracy(split.X_val, split.y_val, params):.2f}")
 

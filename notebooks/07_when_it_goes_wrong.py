@@ -12,8 +12,9 @@
 #    **too small** and **too large**;
 # 3. **dead ReLUs**: hidden units that a high learning rate switches off for good, counted
 #    epoch by epoch;
-# 4. a **linear softmax classifier**, trained with Chapter 1's gradient $(P - Y)/n$, side by
-#    side with the two-layer network on the same images: accuracy, and weights as pictures.
+# 4. a **linear softmax classifier**, its cost and gradient written by you from Chapter 1's
+#    $(P - Y)/n$, trained side by side with the two-layer network on the same images:
+#    accuracy, and weights as pictures.
 #
 # The notation is Chapter 1's: $n$ samples, $d = 784$ pixels, $h$ hidden units, $k = 10$
 # classes; $s$ a sample, $f$ a pixel, $u$ a hidden unit.
@@ -29,7 +30,9 @@ from handin import inits, linear
 from handin.experiment import prepare
 from handin.gradcheck import numerical_gradient
 from handin.metrics import dead_units
+from handin.model import log_softmax, one_hot
 from handin.plotting import show_weights
+from handin.selfcheck import check_linear_cost_grad
 
 # %% [markdown]
 # The data of Chapters 3 and 4: the shipped sample, pixels in $[0, 1]$, 3,400 training and
@@ -322,10 +325,35 @@ for lr, (counts, p) in dead.items():
 #   J = \frac1n \sum_{s=1}^{n} -\log P_{s, y_s} + c\,\lVert W \rVert^2 ,$$
 #
 # with $W$ of shape $(d, k)$ and $b$ of shape $(k,)$. Its gradient is Chapter 1's, one
-# matrix product away: $dZ = (P - Y)/n$, then $dW = X^\top dZ + 2cW$ and
-# $db = \sum_s dZ[s, :]$. `handin.linear` holds it: `init_params`, `cost_grad`, `fit`,
-# `predict`, `accuracy`. First the gradient check of Chapter 1, on a few entries of $W$
-# at random weights:
+# matrix product away.
+#
+# ### Your turn: `my_linear_cost_grad`
+#
+# Write the cost and its gradient: $dZ$ from Chapter 1, then $dW$ and $db$ as in
+# Chapter 2's last layer, with the decay term on $W$ only. The self-check compares it with
+# `handin.linear.cost_grad`.
+
+# %%
+def my_linear_cost_grad(X, y, params, c):
+    """The cost J of the linear classifier and its gradient {"W": dW (d, k), "b": db (k,)}."""
+    W, b = params["W"], params["b"]
+    n, k = len(X), W.shape[1]
+    # BEGIN SOLUTION
+    Z = X @ W + b                                                # (n, k)
+    J = -log_softmax(Z)[np.arange(n), y].mean() + c * np.sum(W ** 2)
+    dZ = (handin.softmax(Z) - one_hot(y, k)) / n                 # (n, k), Chapter 1
+    dW = X.T @ dZ + 2 * c * W                                    # (d, k)
+    db = dZ.sum(axis=0)                                          # (k,)
+    # END SOLUTION
+    return J, {"W": dW, "b": db}
+
+
+# %%
+check_linear_cost_grad(my_linear_cost_grad)
+
+# %% [markdown]
+# `handin.linear` holds it: `init_params`, `cost_grad`, `fit`, `predict`, `accuracy`. First
+# the gradient check of Chapter 1, on a few entries of $W$ at random weights:
 
 # %%
 p_lin = linear.init_params(784, 10, std=0.01, seed=0)

@@ -6,9 +6,10 @@
 #
 # 1. the first layer: each column of `W1` drawn as a 28 × 28 image, the template its hidden
 #    unit matches against the input — and what training changed in it;
-# 2. the **confusion matrix** on the test set: which digits are mistaken for which;
-# 3. the network's **most confident mistakes**, and how sure it is when it is right and when
-#    it is wrong;
+# 2. the **confusion matrix** on the test set: which digits are mistaken for which (you
+#    write it, `my_confusion_matrix`);
+# 3. the network's **most confident mistakes** (you find them, `my_confident_mistakes`), and
+#    how sure it is when it is right and when it is wrong;
 # 4. what the weight decay `c` does to the weights: the same run with `c = 0` and with
 #    `c = 1e-2`, their weight images side by side, their norms $\lVert W_1 \rVert$ and test
 #    accuracies — and an exact prediction for the pixels that are never inked.
@@ -21,6 +22,7 @@ import handin
 from handin.experiment import prepare
 from handin.metrics import confident_mistakes, confusion_matrix
 from handin.plotting import plot_confidence, plot_confusion, show_digits, show_weights
+from handin.selfcheck_metrics import check_confident_mistakes, check_confusion_matrix
 
 # %% [markdown]
 # The run of Chapter 3: the sample, 15% held out, `fit`'s defaults (256 hidden units,
@@ -90,8 +92,30 @@ print(f"{blank.sum()} of 784 pixels are 0 in all {len(split.X_train)} training i
 # Entry `C[i, j]` of the confusion matrix counts the test images of digit `i` that the
 # network labels `j`. The diagonal holds the correct answers; each row sums to the 100
 # test images of its digit; everything off the diagonal is a mistake, and *where* it is
-# tells which digits are confused with which. `handin.metrics.confusion_matrix` computes it
-# from the labels and the predictions (`handin.predict`, the arg-max of `Z2`):
+# tells which digits are confused with which.
+#
+# ### Your turn: `my_confusion_matrix`
+#
+# Write it: an `(n_classes, n_classes)` array of counts, one added per sample at row
+# `y_true[s]`, column `y_pred[s]` (a loop over the samples is fine; `np.add.at` does it in
+# one call). The self-check runs it on small problems with a class that is never predicted
+# and one that never occurs, and names the mistake if it finds one.
+
+# %%
+def my_confusion_matrix(y_true, y_pred, n_classes):
+    """C (n_classes, n_classes): C[i, j] counts the samples of true label i predicted as j."""
+    C = np.zeros((n_classes, n_classes), dtype=np.int64)
+    # YOUR CODE HERE
+    raise NotImplementedError("write the body of my_confusion_matrix(y_true, y_pred, n_classes)")
+    return C
+
+
+# %%
+check_confusion_matrix(my_confusion_matrix)
+
+# %% [markdown]
+# `handin.metrics.confusion_matrix` computes the same, from the labels and the predictions
+# (`handin.predict`, the arg-max of `Z2`):
 
 # %%
 P = handin.predict_proba(split.X_test, params)        # (1000, 10): a row of P per image
@@ -134,8 +158,27 @@ print("9 read as 4 at least 5 times:", C[9, 4] >= 5, "  2 read as 3 or 7 at leas
 #
 # For every test image the network gives a probability to each digit, a row of `P`. A
 # mistake made with probability 0.5 is a hesitation; one made with 0.95 is a confident
-# mistake. `handin.metrics.confident_mistakes` returns the indices of the wrong predictions,
-# sorted by the probability given to the wrong digit:
+# mistake.
+#
+# ### Your turn: `my_confident_mistakes`
+#
+# Return the indices of the wrong predictions (the arg-max of a row of `P` is not its
+# label), sorted by the probability given to the wrong digit, highest first, and at most
+# `n` of them (all if `n` is None).
+
+# %%
+def my_confident_mistakes(P, y, n=None):
+    """Indices of the mistakes in P (n_samples, k) with labels y, most confident first."""
+    # YOUR CODE HERE
+    raise NotImplementedError("write the body of my_confident_mistakes(P, y, n=None)")
+
+
+# %%
+check_confident_mistakes(my_confident_mistakes)
+
+# %% [markdown]
+# `handin.metrics.confident_mistakes` does the same. The twelve most confident mistakes of
+# the test set:
 
 # %%
 idx = confident_mistakes(P, split.y_test, n=12)
