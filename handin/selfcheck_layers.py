@@ -5,11 +5,16 @@ As in :mod:`handin.selfcheck`: each check runs your code on small seeded problem
 compares it with :mod:`handin.layers` and, when they differ, names the usual mistake.
 
 >>> from handin import layers
->>> print(check_linear(layers.Linear))
-✓ Linear: matches handin.layers.Linear (c = 0 and 0.1) and the numerical check of every array.
+>>> print(check_delta(lambda delta_next, W_next, Z: (delta_next @ W_next.T) * (Z > 0)))
+✓ <lambda>: matches (δ_{l+1} W_{l+1}ᵀ) ⊙ 1[Z_l > 0] on a problem with both signs in Z_l.
+>>> print(check_linear(layers.Linear))       # handin's own layer is not your answer
+✗ Linear: Linear.backward calls handin.layers.Linear.backward: write it yourself.
+  The check compares your layer with handin's; handin's own backward proves nothing.
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 
@@ -67,9 +72,29 @@ _FORMULAS = {"dA": "dZ @ W.T, shape (n, n_out) @ (n_out, n_in)",
              "delta": "(delta_next @ W_next.T) * (Z > 0)"}
 
 
-def check_linear(cls):
+@contextlib.contextmanager
+def _watch_linear_backward():
+    """Within the block, calls to ``handin.layers.Linear.backward`` are noted."""
+    original, called = layers.Linear.backward, []
+
+    def wire(self, *args, **kwargs):
+        called.append(True)
+        return original(self, *args, **kwargs)
+
+    layers.Linear.backward = wire
+    try:
+        yield called
+    finally:
+        layers.Linear.backward = original
+
+
+def check_linear(cls, *, seed=0):
     """Check a class ``cls(W, b, c)`` with ``forward(A)`` and ``backward(dZ) -> dA`` that
     fills ``grads['W']`` and ``grads['b']``, against :class:`handin.layers.Linear`.
+
+    ``seed`` draws other problems (the course's hidden tests). ``cls`` may inherit
+    ``forward`` from ``handin.layers.Linear``, but a ``backward`` that is, or calls,
+    ``handin.layers.Linear.backward`` fails: it must be written, not borrowed.
 
     Returns
     -------
@@ -79,10 +104,16 @@ def check_linear(cls):
     """
     def body():
         for c in (0.0, C):
-            A, W, b, dZ = _problem()
+            A, W, b, dZ = _problem(seed)
             layer = _call(lambda: cls(W.copy(), b.copy(), c))
             _call(layer.forward, A)
-            dA = _call(layer.backward, dZ)
+            with _watch_linear_backward() as called:
+                dA = _call(layer.backward, dZ)
+            if called:
+                raise Failed(f"{getattr(cls, '__name__', 'your layer')}.backward calls "
+                             "handin.layers.Linear.backward: write it yourself.",
+                             "The check compares your layer with handin's; handin's own "
+                             "backward proves nothing.")
             got = {"dA": dA, **{"d" + k: layer.grads.get(k) for k in ("W", "b")}}
             for name, want in (("dA", A.shape), ("dW", W.shape), ("db", b.shape)):
                 _shape(name, got[name], want, _FORMULAS[name])
@@ -96,9 +127,9 @@ def check_linear(cls):
     return _check(cls, "Linear", body)
 
 
-def check_delta(fn):
+def check_delta(fn, *, seed=0):
     """Check ``fn(delta_next, W_next, Z) -> delta``, one step of the δ recursion:
-    ``δ_l = (δ_{l+1} @ W_{l+1}.T) * (Z_l > 0)``.
+    ``δ_l = (δ_{l+1} @ W_{l+1}.T) * (Z_l > 0)``. ``seed`` draws other problems.
 
     Returns
     -------
@@ -107,7 +138,7 @@ def check_delta(fn):
         with the wrong sign, and multiplying by ``Z`` instead of its 0/1 derivative.
     """
     def body():
-        rng = np.random.default_rng(1)
+        rng = np.random.default_rng(seed + 1)
         Z, W_next = rng.normal(size=(N, N_IN)), rng.normal(size=(N_IN, N_OUT))
         delta_next = rng.normal(size=(N, N_OUT))
         got = _call(fn, delta_next, W_next, Z)

@@ -257,9 +257,13 @@ def test_ctrl_c_exits_130_and_leaves_the_last_figure_whole(tmp_path):
     import termios
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns:
     # a terminal of 0 columns (a new pty's) would get an empty progress bar
+    # A shell without job control starts background commands with SIGINT ignored, and the
+    # child would inherit that (Python then never raises KeyboardInterrupt): give it back
+    # the default, as an interactive terminal does.
     proc = subprocess.Popen([sys.executable, "-m", "handin", "train", "-epochs", "500",
                              "--out", str(out)], cwd=tmp_path, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=slave)
+                            stdout=subprocess.PIPE, stderr=slave,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     os.close(slave)
     try:
         seen = read_until(master, proc, b"training")

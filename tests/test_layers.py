@@ -159,16 +159,14 @@ from handin.selfcheck_layers import check_delta, check_linear  # noqa: E402
 
 
 def linear_with(dW=None, db=None, dA=None):
-    class Wrong(layers.Linear):
+    """A linear layer written out (not borrowing handin's backward), with one part swapped."""
+    class Written(layers.Linear):
         def backward(self, dZ):
-            out = super().backward(dZ)
             A, W, c = self.A, self.params["W"], self.c
-            if dW:
-                self.grads["W"] = dW(A, W, c, dZ)
-            if db:
-                self.grads["b"] = db(dZ)
-            return dA(A, W, c, dZ) if dA else out
-    return Wrong
+            self.grads["W"] = (dW or (lambda A, W, c, dZ: A.T @ dZ + 2 * c * W))(A, W, c, dZ)
+            self.grads["b"] = (db or (lambda dZ: dZ.sum(axis=0)))(dZ)
+            return (dA or (lambda A, W, c, dZ: dZ @ W.T))(A, W, c, dZ)
+    return Written
 
 
 @pytest.mark.parametrize("cls, words", [
@@ -195,9 +193,21 @@ def test_check_delta_names_the_mistake(fn, words):
 
 
 def test_the_checks_pass_right_code_and_ask_for_a_stub_to_be_written():
-    assert check_linear(layers.Linear).ok
+    assert check_linear(linear_with()).ok and check_linear(linear_with(), seed=11).ok
     assert check_delta(lambda d, W, Z: (d @ W.T) * (Z > 0)).ok
 
     def my_delta(delta_next, W_next, Z):
         raise NotImplementedError("write the body of my_delta")
     assert "write my_delta first" in str(check_delta(my_delta))
+
+
+def test_check_linear_refuses_handins_own_backward():
+    class Borrowed(layers.Linear):
+        def backward(self, dZ):
+            return super().backward(dZ)
+
+    for cls in (layers.Linear, Borrowed):
+        result = check_linear(cls)
+        assert not result.ok
+        assert "calls handin.layers.Linear.backward: write it yourself" in str(result)
+    assert layers.Linear.backward.__name__ == "backward"      # put back after the check
