@@ -123,8 +123,11 @@ class LiveChart(anywidget.AnyWidget):
 
     # ------------------------------------------------------------------- runs
     def start(self, label, epochs, *, status=None):
-        """Show a new, empty run (a run still shown is dropped: :meth:`retire` it first)."""
+        """Show a new, empty run (a run still shown is dropped: :meth:`retire` it first; an
+        earlier run with the same label is dropped too: the new one takes its place)."""
         with self.hold_sync():
+            if any(r["label"] == label for r in self.faded):
+                self.faded = [r for r in self.faded if r["label"] != label]
             self.current = {"label": label, "epochs": max(1, int(epochs)), "outcome": "running",
                             "note": "", "color": CURRENT_COLOR,
                             "points": {c: [] for c in CURVES}}

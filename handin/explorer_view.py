@@ -12,12 +12,22 @@ import math
 import traceback
 
 import ipywidgets as widgets
+import traitlets
 
 from .explorer_chart import LiveChart
 from .explorer_runs import (BATCH_OPTIONS, C_OPTIONS, EPOCHS_RANGE, HIDDEN_OPTIONS, LR_RANGE,
-                            check_values, fmt_c, n_train_options)
+                            check_values, n_train_options)
+from .hyperparameters import fmt_c
 
 __all__ = ["ExplorerView"]
+
+
+class _LogSlider(widgets.FloatLogSlider):
+    """A FloatLogSlider whose readout drops trailing zeros (d3's ``~``: 7.94, 0.002, 10), as
+    :func:`handin.hyperparameters.fmt_lr` writes every label. ipywidgets' own check of the
+    format predates ``~``, which the front end's d3-format understands."""
+
+    readout_format = traitlets.Unicode(".3~g").tag(sync=True)
 
 
 class ExplorerView:
@@ -45,9 +55,8 @@ class ExplorerView:
         n_options.append((f"all ({n_all})", n_all))
         lo, hi = (math.log10(x) for x in LR_RANGE)
         self.controls = {
-            "lr": widgets.FloatLogSlider(value=values["lr"], base=10, min=lo, max=hi, step=0.1,
-                                         readout_format=".3g", description="learning rate",
-                                         **common),
+            "lr": _LogSlider(value=values["lr"], base=10, min=lo, max=hi, step=0.1,
+                             description="learning rate", **common),
             "hidden": widgets.SelectionSlider(options=HIDDEN_OPTIONS, value=values["hidden"],
                                               description="hidden units", **common),
             "c": widgets.SelectionSlider(options=[(fmt_c(c), c) for c in C_OPTIONS],
