@@ -152,6 +152,11 @@ def mnist_preprocess(image):
     h, w = (int(np.ceil(n * BOX / side - 1e-9)) for n in crop.shape)
     mass = small.sum()
     com = ((np.arange(BOX) @ small.sum(axis=1)) / mass, (np.arange(BOX) @ small.sum(axis=0)) / mass)
+    # A symmetric digit has its centre of mass exactly between two pixels: the rounding
+    # below is then a tie, which the last bits of the products above (they differ from
+    # one BLAS kernel to another) would break either way. Rounded to 1e-9 first, every
+    # machine breaks it the same way.
+    com = tuple(round(float(c), 9) for c in com)
     top, left = (int(np.clip(np.floor(FIELD / 2 - c + 0.5), 0, FIELD - n))   # whole pixels
                  for c, n in zip(com, (h, w)))
     field = np.zeros((FIELD, FIELD))

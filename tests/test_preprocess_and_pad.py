@@ -96,6 +96,19 @@ def test_mnist_box_and_centre_of_mass(strokes):
     assert 0 <= digit.min() and digit.max() <= 1
 
 
+def test_a_centre_of_mass_between_two_pixels_is_placed_the_same_whatever_the_round_off():
+    # A symmetric bar has its centre of mass exactly between two pixels, so whole-pixel
+    # centring is a tie. Round-off (a BLAS kernel's summation order) must not break it:
+    # nudging the ink by 1e-13 on either side gives the same digit.
+    image = np.zeros((300, 100))
+    image[50:250, 40:60] = 1.0                    # bar of even width: a tie in x
+    digit = mnist_preprocess(image)
+    for col in (40, 59):                          # the leftmost and the rightmost column
+        nudged = image.copy()
+        nudged[100:200, col] -= 1e-13
+        np.testing.assert_array_equal(mnist_preprocess(nudged) > 0.5, digit > 0.5)
+
+
 @pytest.mark.parametrize("strokes", [ONE, SEVEN, FOUR], ids=["one", "seven", "four"])
 def test_invariant_to_where_and_how_big_the_digit_is_drawn(strokes):
     digit = prep(strokes)
