@@ -70,12 +70,12 @@ class ExplorerView:
             "n_train": widgets.SelectionSlider(options=n_options, description="training rows",
                                                value=self.rows(values["n_train"]), **common),
         }
-        self.train_button = widgets.Button(description="Train", icon="play",
+        # no icons: an icon-font glyph would be read as part of the button's name
+        self.train_button = widgets.Button(description="Train",
                                            tooltip="train with the current values")
-        self.stop_button = widgets.Button(description="Stop", icon="stop",
-                                          tooltip="stop the run in progress")
-        self.clear_button = widgets.Button(description="Clear runs", icon="trash",
-                                           tooltip="remove the faded curves of earlier runs")
+        self.stop_button = widgets.Button(description="Stop", tooltip="stop the run in progress")
+        self.clear_button = widgets.Button(description="Clear runs",
+                                           tooltip="remove the curves of earlier runs")
         self.alert = widgets.HTML()
         self.chart = LiveChart()
         self.alert_text = ""
@@ -128,7 +128,8 @@ class ExplorerView:
         if details:
             body += (f"<details><summary>traceback</summary><pre style='white-space:pre-wrap;"
                      f"font-size:smaller'>{html.escape(details)}</pre></details>")
-        self.alert.value = (f"<div style='border-left:4px solid {colour[0]};background:{colour[1]};"
+        self.alert.value = (f"<div role='alert' style='border-left:4px solid {colour[0]};"
+                            f"background:{colour[1]};"
                             f"color:#1f2937;padding:4px 8px;margin:2px 0'>{body}</div>")
 
     def show_start(self, record, status, retire=False, keep=False):

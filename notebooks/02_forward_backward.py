@@ -394,12 +394,12 @@ for row in kink:
 #   $P = \mathrm{softmax}(Z_2)$; the cost is the mean cross-entropy plus
 #   $c(\|W_1\|^2 + \|W_2\|^2)$.
 # * Backward, from the top:
-# <!-- BEGIN SOLUTION: list the seven lines of the backward pass, from `dZ2` to `db1`. -->
+#   <!-- BEGIN SOLUTION: list the seven lines of the backward pass, from `dZ2` to `db1`. -->
 #   `dZ2 = (P - Y) / n`,
 #   `dW2 = A1.T @ dZ2 + 2c W2`, `db2 = dZ2.sum(axis=0)`,
 #   `dA1 = dZ2 @ W2.T`, `dZ1 = dA1 * (Z1 > 0)`,
 #   `dW1 = X.T @ dZ1 + 2c W1`, `db1 = dZ1.sum(axis=0)`.
-# <!-- END SOLUTION -->
+#   <!-- END SOLUTION -->
 # * A weight is used by every sample, so its gradient sums over the batch (the matrix
 #   product does it; for the biases, a sum over the samples). Every gradient has the shape
 #   of its array; with $n, d, h, k$ all different, that leaves one way to write each product.

@@ -2,17 +2,11 @@
 # # Chapter 5 — The hyperparameter explorer
 #
 # Chapter 3 trained the network with the exercise's values: learning rate 0.1, 256 hidden
-# units, weight decay $c = 10^{-4}$, batches of 32, ten epochs. Why these? This chapter
-# lets you move them and watch the learning curves change while the network trains. It
-# shows
-#
-# 1. the **explorer**: a slider per hyperparameter and the two panels of the exercise, the
-#    cost ("Loss Per Epoch") and the accuracy per epoch, drawn by the browser as each
-#    epoch ends;
-# 2. three lessons, run from code on a second explorer of their own and shown as pictures,
-#    so that you can read them without running anything and the explorer keeps your
-#    values: a learning rate that is too high **diverges**, one that is too small
-#    **crawls**, and a weight decay that is too large **underfits**.
+# units, weight decay $c = 10^{-4}$, batches of 32, ten epochs. Why these? Move a slider
+# below: the network trains again with the new value, and the chart draws its cost and
+# accuracy after every epoch, beside the runs before it. After the explorer come three
+# lessons, as pictures: a learning rate that is too high **diverges**, one that is too
+# small **crawls**, and a weight decay that is too large **underfits**.
 
 # %%
 import matplotlib.pyplot as plt
@@ -25,13 +19,20 @@ from handin.explorer import Explorer
 from handin.plotting import plot_batch_costs
 from handin.stability import batch_traces, edge_of_stability
 
+# %%
+ex = Explorer()
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+ex
+
 # %% [markdown]
 # ## 1. The explorer
 #
-# `Explorer()` loads the sample of Chapter 3 once (3,400 training images after holding
-# out 15% for validation, and 1,000 test images). Every run starts from the same initial
-# weights and sees the same batches (`seed=0`), so two runs differ only by the values you
-# changed. The controls:
+# It trains on the sample of Chapter 3 (3,400 training images after holding out 15% for
+# validation, and 1,000 test images). Every run starts from the same initial weights and
+# sees the same batches (`seed=0`), so two runs differ only by the values you changed.
+# The controls:
 #
 # | control | what it changes | what to look for |
 # |---|---|---|
@@ -46,25 +47,19 @@ from handin.stability import batch_traces, edge_of_stability
 # once; changes less than 0.15 s apart (a drag) start one run, after the last. The status
 # line shows the epoch, the time and the validation accuracy, and at the end the test
 # accuracy. Validation curves are solid, training curves dashed (measured on 1,000 of the
-# training images, to keep the run quick). Earlier runs stay on the chart as faded curves
-# labelled with their values, so you can compare; **Train** with unchanged values trains
-# that run again in its place. **Clear runs** removes the earlier runs, **Stop** stops the
-# run in progress. A run that diverges says so in a yellow box, with where it stopped and
-# a hint.
+# training images, to keep the run quick). Each run has its colour and its marker shape,
+# in the chart and in the legend below it; earlier runs stay, labelled with their values,
+# so you can compare. **Train** with unchanged values trains that run again in its place.
+# **Clear runs** removes the earlier runs, **Stop** stops the run in progress. A run that
+# diverges says so in a yellow box, with where it stopped and a hint. **Numbers**, under
+# the chart, opens a summary of each run and a table of every epoch.
 #
 # The chart needs a live kernel: on GitHub or in an HTML export you see the static
 # pictures further down instead.
 
-# %%
-ex = Explorer()
-
-# %%
-# NBVAL_IGNORE_OUTPUT
-ex
-
 # %% [markdown]
-# Training runs in the background of the kernel, in small slices of about 20 ms: you can
-# move a slider, or run other cells, while the network trains.
+# Training runs in the background of the kernel, in small slices of about 20 ms: in a
+# notebook you can run other cells while the network trains.
 #
 # ## 2. The exercise's values
 #
