@@ -28,11 +28,27 @@ data = (split.X_train, split.y_train, split.X_val, split.y_val)
 
 # %%
 runs = {}
-for bs, epochs in [(3400, 10), (32, 1), (1, 1)]:
+for bs, epochs in [(3400, 10), (32, 1)]:
     _, h = handin.fit(*data, batch_size=bs, epochs=epochs)
     runs[bs] = h
     print(f"batch {bs:4}: {epochs:2} epoch(s) = {h.batches_per_epoch * epochs:5} steps, "
           f"validation accuracy {h.val_acc[-1]:.2f}")
+
+# %% [markdown]
+# Batch 1 at `lr = 0.1` is so noisy that its accuracy after one epoch depends on the
+# last bits of the arithmetic: three BLAS kernels of one CPU (`OPENBLAS_CORETYPE`)
+# gave 0.59, 0.69 and 0.73. So the next cell's number differs from machine to machine
+# (nbval does not compare it), and the cell after it checks what holds on all of them.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+_, runs[1] = handin.fit(*data, batch_size=1, epochs=1)
+print(f"batch    1:  1 epoch(s) =  3400 steps, validation accuracy {runs[1].val_acc[-1]:.2f}")
+
+# %%
+print("batch 1 ends below batch 32:", runs[1].val_acc[-1] < runs[32].val_acc[-1])
+_, h = handin.fit(*data, batch_size=1, epochs=1, lr=0.01)
+print(f"batch 1 at lr = 0.01: validation accuracy {h.val_acc[-1]:.2f}")
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -45,10 +61,11 @@ for bs, h in runs.items():
 # epoch of 107 noisy steps, for ten times the computation. Progress is counted in steps,
 # and a gradient from 32 images points well enough downhill. Batch 1 takes 3,400 steps
 # per epoch, but each follows a single image: at `lr = 0.1` those steps are so noisy that
-# one epoch ends no better than the full batch (try `lr = 0.01` with it). The seconds
+# one epoch ends below the batch-32 run, and on some machines below the full batch. The seconds
 # above depend on the machine and its load (this cell's output is not checked); on the
 # same machine, compare the time per image: a step on one image cannot use the fast
-# matrix-matrix products that a step on 32 does.
+# matrix-matrix products that a step on 32 does. With ten times smaller steps
+# (`lr = 0.01`), batch 1 is no longer noise-bound: one epoch ends well above the others.
 #
 # ## Exercise 2 — Learning rate
 #
@@ -66,14 +83,20 @@ print(f"lr = {edge.trains:.2f} trains, lr = {edge.diverges:.2f} diverges "
       f"(epoch {edge.diverged_at[0]}, batch {edge.diverged_at[1]})")
 
 # %% [markdown]
-# Now ten epochs at 0.1 and at 0.9, just below the edge:
+# Now ten epochs at 0.1 and at 0.9, just below the edge. So close to the edge the run is
+# chaotic: its accuracy moves by up to 0.01 from one BLAS kernel to another (0.917 to
+# 0.925 measured), so the exact figures are not compared, and a check follows.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 val_acc, runs_lr = {}, {}
 for lr in [0.1, 0.9]:
     runs_lr[lr] = handin.fit(*data, lr=lr, epochs=10)
     val_acc[lr] = (h := runs_lr[lr][1]).val_acc[-1]
     print(f"lr = {lr}: validation accuracy after 10 epochs {h.val_acc[-1]:.3f}")
+
+# %%
+print(f"lr = 0.1: {val_acc[0.1]:.2f}; lr = 0.9 beats it: {val_acc[0.9] > val_acc[0.1]}")
 
 # %% [markdown]
 # So `fit` first raises `TrainingDiverged` between the two rates printed above (within a
@@ -125,6 +148,7 @@ print("validation cost per epoch:", np.round(h.val_cost, 3))
 # rough spread only; run all five for a better one.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 test_acc, final_val = {}, {}
 for seed in [0, 1, 2]:
     s = prepare("sample", seed=seed)
@@ -137,11 +161,23 @@ for seed in [0, 1, 2]:
     print(f"seed {seed}: validation {final_val[seed]:.3f}, test {test_acc[seed]:.3f}")
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 a = np.array(list(test_acc.values()))
 v = np.array(list(final_val.values()))
+se = np.sqrt(a.mean() * (1 - a.mean()) / 1000)
 print(f"test accuracy: {a.min():.3f} to {a.max():.3f}, std {a.std(ddof=1):.4f}")
-print(f"sqrt(a (1 - a) / 1000) at a = {a.mean():.3f}: {np.sqrt(a.mean() * (1 - a.mean()) / 1000):.4f}")
+print(f"sqrt(a (1 - a) / 1000) at a = {a.mean():.3f}: {se:.4f}")
 print(f"validation accuracy: {v.min():.3f} to {v.max():.3f} over these seeds")
+
+# %% [markdown]
+# The exact figures above move in the third decimal from one BLAS kernel to another
+# (seed 1: validation 0.915 or 0.917, test 0.942 or 0.943), which is itself the answer:
+# the third decimal is noise. What holds on every machine:
+
+# %%
+print("the spread over seeds is within a factor 2 of the binomial standard error:",
+      0.5 < a.std(ddof=1) / se < 2)
+print("seed 0 has the lowest validation accuracy:", final_val[0] == v.min())
 
 # %% [markdown]
 # The binomial formula is the standard error of an accuracy measured on 1,000 independent
