@@ -22,8 +22,7 @@ from handin.stability import batch_traces, edge_of_stability
 # %%
 ex = Explorer()
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 ex
 
 # %% [markdown]

@@ -203,8 +203,7 @@ params, history = handin.fit(split.X_train, split.y_train, split.X_val, split.y_
                              hidden=256, lr=0.1, c=1e-4, batch_size=32, epochs=10, seed=0)
 print(len(history), "epochs; keys:", list(history.as_dict()))
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 print(f"training took {sum(history.seconds):.1f} s ({np.mean(history.seconds):.2f} s per epoch)")
 
 # %% [markdown]
