@@ -245,7 +245,8 @@ function render({ model, el: host }) {
   html("div", { class: "handin-data-body" }, data);
   host.appendChild(root);
 
-  let queued = false, width = 0, lastRun = "";
+  let queued = false, width = 0, lastRun = "", lastState = null;
+  data.addEventListener("toggle", () => { if (data.open && lastState) drawData(data, lastState); });
   const draw = () => {
     queued = false;
     const state = {
@@ -261,7 +262,8 @@ function render({ model, el: host }) {
     svg.replaceChildren();
     PANELS.forEach((panel, i) => drawPanel(svg, panel, x0[i], pw, state));
     drawLegend(legend, state);
-    drawData(data, state);
+    if (data.open) drawData(data, state);      // the table is built only while it is open
+    lastState = state;
     const runs = [...(state.current ? [state.current] : []), ...[...state.faded].reverse()];
     svg.setAttribute("aria-label", "Learning curves, cost and accuracy per epoch. " +
       (runs.length ? runs.map(summary).join(". ") : "No runs yet") + ".");

@@ -94,8 +94,10 @@ def fmt_lr(lr):
 
     >>> fmt_lr(7.943282347242816), fmt_lr(0.002), fmt_lr(10.0), fmt_lr(0.7943282347)
     ('7.94', '0.002', '10', '0.794')
+    >>> fmt_lr(1000.0), fmt_lr(12345.0)                   # beyond the slider: no exponent
+    ('1000', '12300')
     """
-    return f"{lr:.3g}"
+    return f"{float(f'{lr:.3g}'):g}"
 
 
 def fmt_c(c):

@@ -53,10 +53,14 @@ and returns the batch's cross-entropy before the step. Each line of
   after a few hundred steps falls below ``np.finfo(dtype).tiny``: a *subnormal* number,
   on which the processor's arithmetic can run many times slower (in float32, ``lr=0.63,
   c=0.1`` used to make half of ``W1`` subnormal by the sixth epoch and its epochs several
-  times longer). Where decay shrinks a weight (``W2`` every step, ``W1`` when the scale is
-  folded in, :meth:`SGDStep.sync`), magnitudes below ``tiny`` are flushed to zero: what a
-  processor's flush-to-zero mode does, on the arrays that need it; ``W1``'s flush reuses
-  the ``dW1`` buffer, so it allocates nothing;
+  times longer). Whenever the pending scale is folded into ``W1``
+  (:meth:`SGDStep.sync`: each time the decay has halved the weights, and whenever the
+  training loop hands the parameters out), magnitudes below ``tiny`` in ``W1`` and ``W2``
+  are set to zero, what a processor's flush-to-zero mode does, on the arrays that need it.
+  Between two folds a weight can only halve, so few entries are ever subnormal, and none
+  when the loop hands the parameters out. The flush reuses the ``dW1`` buffer (it
+  allocates nothing) and costs three passes over the weights per fold (measured in
+  ``benchmarks/subnormals.py``);
 * **the ReLU as a 0/1 mask** in the parameters' dtype: ``A1 = Z1 * mask`` and
   ``dZ1 = dA1 * mask`` are plain multiplications; the bias gradients are the
   products ``1^T dZ``.
@@ -112,10 +116,11 @@ class SGDStep:
     def sync(self):
         """Fold the pending decay into ``params["W1"]``, which then holds ``W1`` itself
         (subnormal entries flushed to zero)."""
-        if self.scale != 1.0:
+        if self.scale != 1.0:           # decay since the last sync: W2 shrank by scale too
             self.p["W1"] *= self.scale
             self.scale = 1.0
             flush_subnormals(self.p["W1"], self.dW1, self.tiny)
+            flush_subnormals(self.p["W2"], self.W2_kept, self.tiny)
 
     def __call__(self, X, y, idx):
         """Update the parameters in place on rows ``idx`` of ``X``.
@@ -165,8 +170,6 @@ class SGDStep:
         if self.shrink != 1.0:
             p["W2"] *= self.shrink
         p["W2"] -= self.dW2
-        if self.shrink != 1.0:
-            flush_subnormals(p["W2"], self.W2_kept, self.tiny)
         p["b1"] -= self.db1
         p["b2"] -= self.db2
         # W1 = s V  ->  q s V - lr X^T dZ1 = s' (V - lr X^T dZ1 / s')  with s' = q s
