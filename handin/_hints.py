@@ -11,6 +11,7 @@ N, D, H, K = 5, 6, 4, 3   # all different, so that a wrong axis shows in a shape
 C = 0.1
 FORMULAS = {"W2": "A1.T @ dZ2 + 2 * c * W2", "b2": "dZ2.sum(axis=0)",
             "W1": "X.T @ dZ1 + 2 * c * W1", "b1": "dZ1.sum(axis=0)",
+            "W": "X.T @ dZ + 2 * c * W", "b": "dZ.sum(axis=0)",
             "Z1": "X @ W1 + b1", "Z": "(P - Y) / n", "A1": "relu(Z1)", "Z2": "A1 @ W2 + b2", "P": "softmax(Z2)"}
 
 

@@ -9,6 +9,9 @@ once into a folder that a class can share read-only (``HANDIN_DATA=DIR``).
 ``python -m handin student-edition [--src notebooks/] [--out student/]`` writes the
 student edition of the chapters (see :mod:`handin.edition`).
 
+``python -m handin course DIR [--src notebooks/]`` writes an nbgrader course, one
+assignment per chapter (see :mod:`handin.course`).
+
 No mistake ends in a traceback: a bad argument prints one line and exits with status 2;
 a problem met while running (a missing or damaged data set, an ``--out`` that cannot be
 written, a diverged run) prints what went wrong and exits with 1; Ctrl-C exits with 130
@@ -125,6 +128,16 @@ def build_parser():
     p.add_argument("notebook", nargs="?", default="notebooks/05_explorer.ipynb",
                    help="the chapter to serve (default notebooks/05_explorer.ipynb)")
     p.add_argument("voila_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    k = sub.add_parser("course", help="write an nbgrader course: one assignment per chapter",
+                       description="Write DIR/nbgrader_config.py and DIR/source/<chapter>/"
+                                   "<chapter>.ipynb for every chapter in SRC, with nbgrader's "
+                                   "cell metadata; then, in DIR: nbgrader generate_assignment "
+                                   "<chapter>.")
+    k.add_argument("dir", type=pathlib.Path, metavar="DIR", help="the course folder")
+    k.add_argument("--src", type=pathlib.Path, default=pathlib.Path("notebooks"),
+                   help="folder of the solution chapters (default notebooks/)")
+    k.add_argument("--timeout", type=int, default=120,
+                   help="seconds a cell may run when autograding (default 120)")
     return parser
 
 
@@ -241,6 +254,21 @@ def page_command(args):
         return EXIT_INTERRUPTED
 
 
+def course_command(args):
+    from .course import write_course
+
+    if args.timeout < 1:
+        raise _Failed(f"--timeout must be at least 1 second, got {args.timeout}")
+    try:
+        points = write_course(args.src, args.dir, timeout=args.timeout)
+    except (ValueError, OSError) as exc:   # no chapters, bad markers, a folder not writable
+        raise _Failed(str(exc)) from None
+    for stem, total in points.items():
+        print(f"{args.dir / 'source' / stem / stem}.ipynb: {total:g} points")
+    print(f"Next, in {args.dir}: nbgrader generate_assignment <chapter>")
+    return 0
+
+
 def main(argv=None):
     """Run the command line; returns the exit status (0, 1 error, 2 usage, 130 interrupted)."""
     parser = build_parser()
@@ -254,6 +282,8 @@ def main(argv=None):
             return edition_command(args)
         if args.command == "page":
             return page_command(args)
+        if args.command == "course":
+            return course_command(args)
     except _Failed as exc:
         print(f"handin {args.command}: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -61,7 +61,7 @@ class Dataset:
     source : str
         Where the data were read from.
     image_shape : tuple
-        ``(28, 28)``: ``X[i].reshape(image_shape)`` is image ``i``.
+        ``(28, 28)``: ``X[s].reshape(image_shape)`` is image ``s``.
     """
 
     name: str

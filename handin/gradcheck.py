@@ -17,9 +17,9 @@ from typing import NamedTuple
 import numpy as np
 
 from . import model
-from ._validation import check_params, check_scalar, check_X_y
+from ._validation import check_scalar, check_X_y
 
-__all__ = ["GradCheckRow", "GradCheck", "numerical_gradient", "gradient_check"]
+__all__ = ["GradCheckRow", "GradCheck", "numerical_gradient", "gradient_check", "compare"]
 
 
 class GradCheckRow(NamedTuple):
@@ -128,17 +128,36 @@ def gradient_check(X, y, params, c=0.0, *, eps=1e-5, n_entries=None, seed=0,
     if n_entries is not None:
         n_entries = check_scalar(n_entries, "n_entries", int, min_val=1)
     X = X.astype(np.float64)
-    params = {k: np.array(v, dtype=np.float64) for k, v in check_params(params).items()}
+    params = {k: np.array(params[k], dtype=np.float64) for k in model.PARAM_NAMES}
     grad_fn = grad_fn or model.cost_grad
     cost_fn = cost_fn or model.cost
     _, grads = grad_fn(X, y, params, c)
+    return compare(lambda p: cost_fn(X, y, p, c), params, grads, eps=eps,
+                   n_entries=n_entries, seed=seed)
+
+
+def compare(f, params, grads, *, eps=1e-5, n_entries=None, seed=0):
+    """The check itself: ``grads`` against central differences of ``f(params)``, key by key.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(params) -> float``, read again after each entry of ``params`` is moved by
+        ``eps`` in place (and put back exactly).
+    params : dict of float64 ndarray
+        Any keys (``W1, b1, ..., WL, bL`` for a deeper network); checked in this order.
+    grads : dict of ndarray
+        The analytic gradient, same keys and shapes.
+    eps, n_entries, seed
+        As in :func:`gradient_check`.
+
+    Returns
+    -------
+    GradCheck
+    """
     rng = np.random.default_rng(seed)
-
-    def f(p):
-        return cost_fn(X, y, p, c)
-
     rows = GradCheck()
-    for name in model.PARAM_NAMES:
+    for name in params:
         idx = _entries(params[name].shape, n_entries, rng)
         exact = np.asarray(grads[name], dtype=np.float64).reshape(-1)[idx]
         approx = np.array([numerical_gradient(f, params, name, i, eps) for i in idx])

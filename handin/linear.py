@@ -5,12 +5,12 @@ The model, with ``X`` a batch of ``n`` row vectors and ``y`` their integer label
     Z = X @ W + b             (n, k)   logits
     P = softmax(Z)            (n, k)   class probabilities (row-wise)
 
-    cost = mean_i( -log P[i, y_i] ) + c * sum(W**2)
+    cost = mean_s( -log P[s, y_s] ) + c * sum(W**2)
 
 and its gradient is chapter 1's ``(P - Y) / n`` pushed through one matrix product::
 
     dZ = (P - Y) / n          Y is the one-hot matrix of y
-    dW = X.T @ dZ + 2 c W     db = sum_i dZ[i]
+    dW = X.T @ dZ + 2 c W     db = sum_s dZ[s]
 
 Parameters and gradients are dicts with the keys ``W`` (n_features, n_classes) and
 ``b`` (n_classes,). Chapter 7 trains it beside the two-layer network of
@@ -134,7 +134,7 @@ def _ce_grad(X, y, params, c):
 
 
 def cost(X, y, params, c=0.0):
-    """The cost ``mean_i(-log P[i, y_i]) + c * ||W||^2`` (cross-entropy by log-sum-exp), a
+    """The cost ``mean_s(-log P[s, y_s]) + c * ||W||^2`` (cross-entropy by log-sum-exp), a
     float. The parameters are those of :func:`cost_grad`; the bias is not decayed."""
     X, y = _check_data(X, y, params)
     c = check_scalar(c, "c", float, min_val=0.0)
@@ -142,7 +142,7 @@ def cost(X, y, params, c=0.0):
 
 
 def cost_grad(X, y, params, c=0.0):
-    """Cost and gradient: ``dW = X.T @ (P - Y) / n + 2 c W``, ``db = sum_i (P - Y)[i] / n``.
+    """Cost and gradient: ``dW = X.T @ (P - Y) / n + 2 c W``, ``db = sum_s (P - Y)[s] / n``.
 
     Parameters
     ----------

@@ -70,7 +70,7 @@ def confident_mistakes(P, y, n=None):
     """The misclassified samples, the most confidently wrong first.
 
     A sample is a mistake when the class of highest probability is not its label;
-    its confidence is the probability ``P[i, pred_i]`` given to that wrong class.
+    its confidence is the probability ``P[s, pred_s]`` given to that wrong class.
 
     Parameters
     ----------
@@ -112,9 +112,9 @@ def confident_mistakes(P, y, n=None):
 def dead_units(X, params):
     """Which hidden units are dead on ``X``: their ReLU output is 0 on every row.
 
-    A unit ``j`` is dead when ``Z1[i, j] = X[i] @ W1[:, j] + b1[j] <= 0`` for every
-    row ``i``: it then passes no gradient (``dZ1[:, j] = 0``), so SGD on these rows
-    never changes its incoming weights ``W1[:, j]`` and ``b1[j]`` again, apart
+    A unit ``u`` is dead when ``Z1[s, u] = X[s] @ W1[:, u] + b1[u] <= 0`` for every
+    row ``s``: it then passes no gradient (``dZ1[:, u] = 0``), so SGD on these rows
+    never changes its incoming weights ``W1[:, u]`` and ``b1[u]`` again, apart
     from weight decay shrinking them.
 
     Parameters

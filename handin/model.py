@@ -7,15 +7,15 @@ The model, with ``X`` a batch of ``n`` row vectors and ``y`` their integer label
     Z2 = A1 @ W2 + b2         (n, k)   logits
     P  = softmax(Z2)          (n, k)   class probabilities (row-wise)
 
-    cost = mean_i( -log P[i, y_i] ) + c * (sum(W1**2) + sum(W2**2))
+    cost = mean_s( -log P[s, y_s] ) + c * (sum(W1**2) + sum(W2**2))
 
 and its gradient (the chain rule, read from the bottom up)::
 
     dZ2 = (P - Y) / n         Y is the one-hot matrix of y
-    dW2 = A1.T @ dZ2 + 2 c W2       db2 = sum_i dZ2[i]
+    dW2 = A1.T @ dZ2 + 2 c W2       db2 = sum_s dZ2[s]
     dA1 = dZ2 @ W2.T
     dZ1 = dA1 * (Z1 > 0)
-    dW1 = X.T @ dZ1 + 2 c W1        db1 = sum_i dZ1[i]
+    dW1 = X.T @ dZ1 + 2 c W1        db1 = sum_s dZ1[s]
 
 Every function is pure: parameters and gradients are dicts with the keys
 ``W1, b1, W2, b2``, nothing is modified in place.
@@ -126,14 +126,14 @@ def log_softmax(Z):
 
 
 def one_hot(y, n_classes, dtype=np.float64):
-    """The matrix ``Y`` with ``Y[i, y[i]] = 1`` and zeros elsewhere, shape (n, n_classes)."""
+    """The matrix ``Y`` with ``Y[s, y[s]] = 1`` and zeros elsewhere, shape (n, n_classes)."""
     Y = np.zeros((len(y), n_classes), dtype=dtype)
     Y[np.arange(len(y)), y] = 1.0
     return Y
 
 
 def cross_entropy(Z, y):
-    """Mean cross-entropy ``mean_i(-log softmax(Z)[i, y_i])`` of logits ``Z``, by log-sum-exp.
+    """Mean cross-entropy ``mean_s(-log softmax(Z)[s, y_s])`` of logits ``Z``, by log-sum-exp.
 
     Parameters
     ----------
@@ -194,7 +194,7 @@ def _cost_from(cache, y, params, c):
 
 
 def cost(X, y, params, c=0.0):
-    """The cost ``mean_i(-log P[i, y_i]) + c * (||W1||^2 + ||W2||^2)``, a float.
+    """The cost ``mean_s(-log P[s, y_s]) + c * (||W1||^2 + ||W2||^2)``, a float.
 
     The parameters are those of :func:`cost_grad`; biases are not decayed.
     """

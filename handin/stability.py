@@ -1,10 +1,14 @@
-"""The edge of stability: the largest learning rate that trains, found by bisection.
+"""The largest learning rate that survives a few epochs under our divergence rule, by bisection.
 
 Too high a learning rate makes SGD diverge (the definition is in
 :mod:`handin.divergence`: a non-finite cost, or the cross-entropy of the recent
 batches ten times its start). Between a rate that trains and one that diverges lies an edge;
-:func:`edge_of_stability` brackets it by running :func:`handin.fit` for a small,
+:func:`largest_surviving_rate` brackets it by running :func:`handin.fit` for a small,
 fixed budget of epochs at rates halfway (geometrically) between the two.
+
+This is not the "edge of stability" of the optimisation literature (Cohen et al., 2021:
+full-batch training where the sharpness of the cost hovers at 2 / lr): the bracket
+depends on the rule, the number of epochs, the seed and the data.
 """
 
 from __future__ import annotations
@@ -16,12 +20,12 @@ import numpy as np
 from ._validation import check_scalar
 from .train import TrainingDiverged, fit
 
-__all__ = ["Edge", "edge_of_stability", "batch_traces"]
+__all__ = ["Edge", "largest_surviving_rate", "batch_traces"]
 
 
 @dataclass(frozen=True)
 class Edge:
-    """A bracket around the edge of stability.
+    """A bracket around the largest learning rate that survives ``epochs`` epochs.
 
     ``trains`` ran ``epochs`` epochs without :class:`~handin.TrainingDiverged`;
     ``diverges`` raised it, in ``diverged_at`` = (epoch, batch); ``trains <
@@ -43,7 +47,7 @@ def _diverges(X, y, X_val, y_val, lr, epochs, fit_kw):
     return None
 
 
-def edge_of_stability(X, y, X_val, y_val, *, lo=0.1, hi=10.0, ratio=1.05, epochs=1, **fit_kw):
+def largest_surviving_rate(X, y, X_val, y_val, *, lo=0.1, hi=10.0, ratio=1.05, epochs=1, **fit_kw):
     """Bracket the learning rate at which :func:`handin.fit` starts to diverge.
 
     Bisection on ``log lr``: ``lo`` must train and ``hi`` must diverge (checked,
@@ -86,7 +90,7 @@ def edge_of_stability(X, y, X_val, y_val, *, lo=0.1, hi=10.0, ratio=1.05, epochs
     epochs = check_scalar(epochs, "epochs", int, min_val=1, max_val=100)
     for key in ("lr", "epochs", "callback", "callback_every", "progress"):
         if key in fit_kw:
-            raise TypeError(f"edge_of_stability() sets {key} itself; do not pass it.")
+            raise TypeError(f"largest_surviving_rate() sets {key} itself; do not pass it.")
     if _diverges(X, y, X_val, y_val, lo, epochs, fit_kw) is not None:
         raise ValueError(f"lo={lo:g} must train, but it diverged within {epochs} epoch(s); "
                          "give a lower lo.")

@@ -194,9 +194,9 @@ print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].
 #   = \frac{e^{z_i}}{\sum_{j=1}^{k} e^{z_j}} = p_i .$$
 #
 # **Step 4 — add them up:**
-# <!-- END SOLUTION -->
 #
 # $$\boxed{\;\frac{\partial L}{\partial z_i} = p_i - \delta_{i,y} = \mathrm{softmax}(z)_i - \delta_{i,y}\;}$$
+# <!-- END SOLUTION -->
 #
 # For $i \ne y$ the derivative is $p_i > 0$: raising a wrong logit raises the loss. For
 # $i = y$ it is $p_y - 1 \le 0$: raising the true logit lowers it. Stacked over

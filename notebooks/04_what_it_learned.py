@@ -6,11 +6,12 @@
 #
 # 1. the first layer: each column of `W1` drawn as a 28 × 28 image, the template its hidden
 #    unit matches against the input — and what training changed in it;
-# 2. the **confusion matrix** on the test set: which digits are mistaken for which;
-# 3. the network's **most confident mistakes**, and how sure it is when it is right and when
-#    it is wrong;
+# 2. the **confusion matrix** on the test set: which digits are mistaken for which (you
+#    write it, `my_confusion_matrix`);
+# 3. the network's **most confident mistakes** (you find them, `my_confident_mistakes`), and
+#    how sure it is when it is right and when it is wrong;
 # 4. what the weight decay `c` does to the weights: the same run with `c = 0` and with
-#    `c = 1e-2`, their weight images side by side, their norms $\lVert W1 \rVert$ and test
+#    `c = 1e-2`, their weight images side by side, their norms $\lVert W_1 \rVert$ and test
 #    accuracies — and an exact prediction for the pixels that are never inked.
 
 # %%
@@ -21,6 +22,7 @@ import handin
 from handin.experiment import prepare
 from handin.metrics import confident_mistakes, confusion_matrix
 from handin.plotting import plot_confidence, plot_confusion, show_digits, show_weights
+from handin.selfcheck_metrics import check_confident_mistakes, check_confusion_matrix
 
 # %% [markdown]
 # The run of Chapter 3: the sample, 15% held out, `fit`'s defaults (256 hidden units,
@@ -74,7 +76,7 @@ plt.show()
 # %% [markdown]
 # Notice the white frame: training never touched the pixels near the border. The gradient
 # of the data term is `dW1 = X.T @ dZ1`, and row `f` of it is
-# $\sum_s X[s, f]\, dZ1[s, :]$: zero if pixel `f` is 0 in every training image. Those
+# $\sum_s X[s, f]\, \texttt{dZ1}[s, :]$: zero if pixel `f` is 0 in every training image. Those
 # *blank* pixels get no signal at all:
 
 # %%
@@ -82,7 +84,7 @@ blank = (split.X_train == 0).all(axis=0)        # (784,): pixels never inked in 
 print(f"{blank.sum()} of 784 pixels are 0 in all {len(split.X_train)} training images")
 
 # %% [markdown]
-# Their weights only feel the decay term $c\,\lVert W1 \rVert^2$. We come back to them in
+# Their weights only feel the decay term $c\,\lVert W_1 \rVert^2$. We come back to them in
 # section 4.
 #
 # ## 2. The confusion matrix
@@ -90,8 +92,31 @@ print(f"{blank.sum()} of 784 pixels are 0 in all {len(split.X_train)} training i
 # Entry `C[i, j]` of the confusion matrix counts the test images of digit `i` that the
 # network labels `j`. The diagonal holds the correct answers; each row sums to the 100
 # test images of its digit; everything off the diagonal is a mistake, and *where* it is
-# tells which digits are confused with which. `handin.metrics.confusion_matrix` computes it
-# from the labels and the predictions (`handin.predict`, the arg-max of `Z2`):
+# tells which digits are confused with which.
+#
+# ### Your turn: `my_confusion_matrix`
+#
+# Write it: an `(n_classes, n_classes)` array of counts, one added per sample at row
+# `y_true[s]`, column `y_pred[s]` (a loop over the samples is fine; `np.add.at` does it in
+# one call). The self-check runs it on small problems with a class that is never predicted
+# and one that never occurs, and names the mistake if it finds one.
+
+# %%
+def my_confusion_matrix(y_true, y_pred, n_classes):
+    """C (n_classes, n_classes): C[i, j] counts the samples of true label i predicted as j."""
+    C = np.zeros((n_classes, n_classes), dtype=np.int64)
+    # BEGIN SOLUTION
+    np.add.at(C, (y_true, y_pred), 1)
+    # END SOLUTION
+    return C
+
+
+# %%
+check_confusion_matrix(my_confusion_matrix)
+
+# %% [markdown]
+# `handin.metrics.confusion_matrix` computes the same, from the labels and the predictions
+# (`handin.predict`, the arg-max of `Z2`):
 
 # %%
 P = handin.predict_proba(split.X_test, params)        # (1000, 10): a row of P per image
@@ -107,17 +132,57 @@ plt.show()
 
 # %% [markdown]
 # The colour follows the square root of the count, so that single mistakes are visible
-# next to the diagonal's hundreds. The mistakes are not spread evenly: they gather in a few
-# cells, between digits that are written alike — a 9 with an open loop reads as a 4, a 2
-# with a flat bottom as a 7, and 8 attracts 3s and 5s. On this run 2 is the hardest digit,
-# 0 the easiest.
+# next to the diagonal's hundreds. The largest cells off the diagonal, and the digits
+# recognised least and most often (a count can move by one from one processor's
+# arithmetic to another's, so the tests compare the checks after it, not the table):
+
+# %% tags=["nbval-ignore-output"]
+off = C - np.diag(np.diag(C))
+for flat in np.argsort(-off, axis=None, kind="stable")[:6]:
+    i, j = divmod(int(flat), 10)
+    print(f"{i} read as {j}: {off[i, j]} times")
+print("right answers per digit:", np.diag(C))
+
+# %%
+print("2 is the hardest digit:", np.argmin(np.diag(C)) == 2,
+      "  0 and 3 are missed at most twice each:", min(C[0, 0], C[3, 3]) >= 98)
+print("9 read as 4 at least 5 times:", C[9, 4] >= 5, "  2 read as 3 or 7 at least 5 times:",
+      C[2, 3] + C[2, 7] >= 5)
+
+# %% [markdown]
+# The mistakes are not spread evenly: they gather in a few cells, between digits that are
+# written alike. The largest is a 9 read as a 4; then 2s, read as 3s or 7s. On this run
+# 2 is the hardest digit, and 0 and 3 are nearly always right.
 #
 # ## 3. The most confident mistakes
 #
 # For every test image the network gives a probability to each digit, a row of `P`. A
 # mistake made with probability 0.5 is a hesitation; one made with 0.95 is a confident
-# mistake. `handin.metrics.confident_mistakes` returns the indices of the wrong predictions,
-# sorted by the probability given to the wrong digit:
+# mistake.
+#
+# ### Your turn: `my_confident_mistakes`
+#
+# Return the indices of the wrong predictions (the arg-max of a row of `P` is not its
+# label), sorted by the probability given to the wrong digit, highest first, and at most
+# `n` of them (all if `n` is None).
+
+# %%
+def my_confident_mistakes(P, y, n=None):
+    """Indices of the mistakes in P (n_samples, k) with labels y, most confident first."""
+    # BEGIN SOLUTION
+    pred = P.argmax(axis=1)
+    wrong = np.flatnonzero(pred != y)
+    order = np.argsort(-P[wrong, pred[wrong]], kind="stable")   # highest first, ties in order
+    return wrong[order][:n]
+    # END SOLUTION
+
+
+# %%
+check_confident_mistakes(my_confident_mistakes)
+
+# %% [markdown]
+# `handin.metrics.confident_mistakes` does the same. The twelve most confident mistakes of
+# the test set:
 
 # %%
 idx = confident_mistakes(P, split.y_test, n=12)
@@ -140,20 +205,26 @@ fig, ax = plt.subplots(figsize=(6, 3.4), layout="constrained")
 plot_confidence(P, split.y_test, ax=ax)
 plt.show()
 
+# %%
+conf, wrong = P.max(axis=1), pred != split.y_test
+print(f"share of the mistakes made with a confidence above 0.8: {np.mean(conf[wrong] > 0.8):.1f}")
+print("median confidence above 0.95 when right:", np.median(conf[~wrong]) > 0.95,
+      "  below 0.8 when wrong:", np.median(conf[wrong]) < 0.8)
+
 # %% [markdown]
 # (The count axis is logarithmic.) Right answers pile up near confidence 1; wrong answers
 # are spread out and mostly less confident. Confidence is informative — a low one is worth a
-# second look — but a good share of the mistakes are made with a confidence above 0.8.
+# second look — but about one mistake in five is made with a confidence above 0.8.
 #
 # ## 4. What the weight decay `c` does
 #
-# The cost adds $c\,(\lVert W1 \rVert^2 + \lVert W2 \rVert^2)$ to the cross-entropy, so its
-# gradient with respect to `W1` gets an extra $2c \cdot W1$ and one SGD step reads
+# The cost adds $c\,(\lVert W_1 \rVert^2 + \lVert W_2 \rVert^2)$ to the cross-entropy, so its
+# gradient with respect to `W1` gets an extra $2c \cdot W_1$ and one SGD step reads
 #
-# $$W1 \leftarrow W1 - \mathrm{lr}\,\Big(\frac{\partial J_{\text{data}}}{\partial W1} + 2c\,W1\Big)
-#   = (1 - 2\,\mathrm{lr}\,c)\,W1 - \mathrm{lr}\,\frac{\partial J_{\text{data}}}{\partial W1}.$$
+# $$W_1 \leftarrow W_1 - \eta\,\Big(\frac{\partial J_{\text{data}}}{\partial W_1} + 2c\,W_1\Big)
+#   = (1 - 2\,\eta\,c)\,W_1 - \eta\,\frac{\partial J_{\text{data}}}{\partial W_1}.$$
 #
-# Every step shrinks every weight by the factor $1 - 2\,\mathrm{lr}\,c$ (hence the name
+# Every step shrinks every weight by the factor $1 - 2\,\eta\,c$ (hence the name
 # *weight decay*); the data gradient pushes back only where the weights help to classify.
 # We train the same network with `c = 0` and with a hundred times the default, `c = 1e-2`.
 # All three runs start from the same `init` and, with the same seed, see the same batches:
@@ -187,29 +258,30 @@ print(f"c = 0 against c = 1e-2: {m[0.0] / m[1e-2]:.1f} times")
 
 # %% [markdown]
 # The colour scales differ by about a factor of 2, not more: the largest weights are the
-# ones the data hold up against the decay. The norm $\lVert W1 \rVert$, which adds up
+# ones the data hold up against the decay. The norm $\lVert W_1 \rVert$, which adds up
 # every weight, shrinks far more (below). With `c = 0` the first layer keeps all its initial noise.
 # With `c = 1e-2` the noise has faded and what is left is the learned structure: the
 # images look like the *changes* of section 1. The numbers:
 
 # %%
-print("      c   ||W1||   test accuracy")
+print("      c   ||W1||   training accuracy   test accuracy")
 for c, run in runs.items():
+    train_acc = handin.accuracy(split.X_train, split.y_train, run)
     acc = handin.accuracy(split.X_test, split.y_test, run)
-    print(f"{c:7g}   {np.linalg.norm(run['W1']):6.2g}   {acc:.2f}")
+    print(f"{c:7g}   {np.linalg.norm(run['W1']):6.2g}   {train_acc:17.2f}   {acc:13.2f}")
 
 # %% [markdown]
 # A stronger decay gives much smaller weights, but here it also costs accuracy: with
 # `c = 1e-2` the decay pulls so hard that the network cannot fit even its training images
-# as well (exercise 2). `c = 1e-4` is too weak to change much in ten epochs; what `c` is
+# as well (the training column; exercise 2 asks for the curves). `c = 1e-4` is too weak to change much in ten epochs; what `c` is
 # best is a question for the validation set.
 #
 # ### An exact prediction: the blank pixels
 #
 # For the blank pixels of section 1 the data gradient is exactly zero, so each of the
-# $S$ steps only multiplies their weights by $1 - 2\,\mathrm{lr}\,c$:
+# $S$ steps only multiplies their weights by $1 - 2\,\eta\,c$:
 #
-# $$W1[\text{blank}] = (1 - 2\,\mathrm{lr}\,c)^{S}\; W1_{\text{init}}[\text{blank}],
+# $$W_1[\text{blank}] = (1 - 2\,\eta\,c)^{S}\; W_{1,\text{init}}[\text{blank}],
 # \qquad S = 10 \cdot \lceil 3400 / 32 \rceil = 1070 .$$
 
 # %%
@@ -236,8 +308,8 @@ for c, run in runs.items():
 #   between digits that are written alike.
 # - `confident_mistakes` sorts the wrong predictions by the probability given to the wrong
 #   digit; the network is wrong with high confidence more often than one would like.
-# - Weight decay multiplies the weights by $1 - 2\,\mathrm{lr}\,c$ at every step. `c = 1e-2`
-#   wipes out the initial noise and shrinks $\lVert W1 \rVert$ four-fold, but costs accuracy;
+# - Weight decay multiplies the weights by $1 - 2\,\eta\,c$ at every step. `c = 1e-2`
+#   wipes out the initial noise and shrinks $\lVert W_1 \rVert$ four-fold, but costs accuracy;
 #   pixels that never see ink are shaped by the decay alone, exactly as predicted.
 #
 # ## Exercises

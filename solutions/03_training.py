@@ -10,7 +10,7 @@ import numpy as np
 
 import handin
 from handin.experiment import prepare
-from handin.stability import edge_of_stability
+from handin.stability import largest_surviving_rate
 
 split = prepare("sample", seed=0)
 data = (split.X_train, split.y_train, split.X_val, split.y_val)
@@ -71,12 +71,12 @@ for bs, h in runs.items():
 # `TrainingDiverged`, and the largest at which 10 epochs still beat `lr = 0.1` on
 # validation accuracy.*
 #
-# Bisection on $\log \mathrm{lr}$ between 0.1 and 10 until the bracket is a factor of 2.
+# Bisection on $\log \eta$ between 0.1 and 10 until the bracket is a factor of 2.
 # Each trial runs two epochs (divergence at these rates shows within the first one:
 # the traces of Chapter 5).
 
 # %%
-edge = edge_of_stability(*data, ratio=2.0, epochs=2)
+edge = largest_surviving_rate(*data, ratio=2.0, epochs=2)
 print(f"lr = {edge.trains:.2f} trains, lr = {edge.diverges:.2f} diverges "
       f"(epoch {edge.diverged_at[0]}, batch {edge.diverged_at[1]})")
 

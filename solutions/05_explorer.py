@@ -3,7 +3,7 @@
 #
 # One section per exercise of Chapter 5: the exercise again, then a solution. The
 # explorer is for trying by hand; here the same runs go through `handin.fit` and
-# `edge_of_stability`, on the explorer's data (the sample, 15% held out, seed 0). Some
+# `largest_surviving_rate`, on the explorer's data (the sample, 15% held out, seed 0). Some
 # runs are shorter than a reader would make them, to keep this notebook quick to run in
 # CI; each section says where.
 
@@ -12,13 +12,13 @@ import numpy as np
 
 import handin
 from handin.experiment import prepare
-from handin.stability import edge_of_stability
+from handin.stability import largest_surviving_rate
 
 split = prepare("sample", seed=0)
 data = (split.X_train, split.y_train, split.X_val, split.y_val)
 
 # %% [markdown]
-# ## Exercise 1 — The edge of stability
+# ## Exercise 1 — The largest rate that survives
 #
 # *Section 3 found the edge for the reference settings. Does it move with 64 or 1,024
 # hidden units, or with batches of 8 or 256? Why would the batch size matter?*
@@ -29,7 +29,7 @@ data = (split.X_train, split.y_train, split.X_val, split.y_val)
 
 # %%
 for kw in [dict(), dict(hidden=64), dict(batch_size=8), dict(batch_size=256)]:
-    e = edge_of_stability(*data, ratio=1.5, **kw)
+    e = largest_surviving_rate(*data, ratio=1.5, **kw)
     print(f"{str(kw) if kw else 'reference':24} trains at {e.trains:5.2f}, diverges at {e.diverges:5.2f}")
 
 # %% [markdown]

@@ -178,8 +178,6 @@ print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].
 #
 # *Derive this yourself: expand $L = -\log p_y$ into $-z_y$ plus the log of softmax's denominator, differentiate both terms with respect to $z_i$ (the first gives $-\delta_{i,y}$), and add them up.*
 #
-# $$\boxed{\;\frac{\partial L}{\partial z_i} = p_i - \delta_{i,y} = \mathrm{softmax}(z)_i - \delta_{i,y}\;}$$
-#
 # For $i \ne y$ the derivative is $p_i > 0$: raising a wrong logit raises the loss. For
 # $i = y$ it is $p_y - 1 \le 0$: raising the true logit lowers it. Stacked over
 # $i = 1, \dots, k$, the $\delta_{i,y}$ form the one-hot vector $e_y$, so the **vector form** is

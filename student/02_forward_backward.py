@@ -21,7 +21,8 @@
 # from `handin.selfcheck` runs it on small random problems, compares it with `handin` (and
 # the backward pass with central differences) and, if something is off, says what — a
 # missing $1/n$, a transposed gradient, a wrong ReLU mask, a decay term of $cW$ instead
-# of $2cW$, … In this edition the functions hold a solution and every check passes.
+# of $2cW$, … In the teacher's edition (`notebooks/02_forward_backward.py`) the functions
+# hold a solution and every check passes.
 
 # %%
 import numpy as np
@@ -178,19 +179,11 @@ print("J =", round(J, 6))
 # Shapes are a good check, not a proof: when two of $n, d, h, k$ are equal, a wrong product
 # can have the right shape too — which is why the self-checks use four different sizes.
 #
-# **Why the decay term gives $2cW$.** $\|W_2\|^2 = \sum_{u', i'} (W_2)_{u',i'}^2$, and of this
-# sum only the term $u' = u, i' = i$ depends on $(W_2)_{u,i}$; its derivative is
-# $2 (W_2)_{u,i}$. Times $c$: $2c\,(W_2)_{u,i}$, for every entry, so $2c\,W_2$ as a matrix.
-# Gradient descent then subtracts $\eta \cdot 2cW$, shrinking every weight a little towards
-# zero at each step — hence the name *weight decay*.
+# Gradient descent subtracts $\eta$ times the gradient, so the decay term shrinks every
+# weight a little towards zero at each step — hence the name *weight decay*.
 
 # %% [markdown]
 # *Derive this yourself: find $\partial J / \partial (b_2)_i$: in which entries of $Z_2$ does $(b_2)_i$ appear, and with which coefficient?*
-#
-# A sum, not a mean, because the $1/n$ of the mean cost is already inside `dZ2`. (The
-# report this book grew from writes `np.mean(d_nn, axis=0)`, and it is right there: its
-# `d_nn = nn - labels` is $P - Y$ without the $1/n$, which it puts into the weight
-# gradients instead, as `1/n * np.dot(...)`.)
 #
 # **Why no decay term for the biases.** The exercise decays only $W_1$ and $W_2$, and this
 # is the usual choice. Decay keeps weights small, and small weights make the output change

@@ -12,8 +12,9 @@
 #    **too small** and **too large**;
 # 3. **dead ReLUs**: hidden units that a high learning rate switches off for good, counted
 #    epoch by epoch;
-# 4. a **linear softmax classifier**, trained with Chapter 1's gradient $(P - Y)/n$, side by
-#    side with the two-layer network on the same images: accuracy, and weights as pictures.
+# 4. a **linear softmax classifier**, its cost and gradient written by you from Chapter 1's
+#    $(P - Y)/n$, trained side by side with the two-layer network on the same images:
+#    accuracy, and weights as pictures.
 #
 # The notation is Chapter 1's: $n$ samples, $d = 784$ pixels, $h$ hidden units, $k = 10$
 # classes; $s$ a sample, $f$ a pixel, $u$ a hidden unit.
@@ -29,7 +30,9 @@ from handin import inits, linear
 from handin.experiment import prepare
 from handin.gradcheck import numerical_gradient
 from handin.metrics import dead_units
+from handin.model import log_softmax, one_hot
 from handin.plotting import show_weights
+from handin.selfcheck import check_linear_cost_grad
 
 # %% [markdown]
 # The data of Chapters 3 and 4: the shipped sample, pixels in $[0, 1]$, 3,400 training and
@@ -260,7 +263,7 @@ print("its mistakes made with top p above 0.9: ", bad["top p on mistakes"] > 0.9
 # %% [markdown]
 # Similar accuracy; but the large start's mistakes are made with near certainty, so its
 # cross-entropy is over ten times larger, and it carries a decay term of about 20 that SGD
-# cannot shed: each step shrinks the weights by $1 - 2\,\mathrm{lr}\,c$, and
+# cannot shed: each step shrinks the weights by $1 - 2\,\eta\,c$, and
 # $(1 - 2 \cdot 0.1 \cdot 10^{-4})^{535} \approx 0.99$ (Chapter 4). Its probabilities say
 # nothing about how likely a mistake is.
 #
@@ -318,10 +321,30 @@ for lr, (counts, p) in dead.items():
 #   J = \frac1n \sum_{s=1}^{n} -\log P_{s, y_s} + c\,\lVert W \rVert^2 ,$$
 #
 # with $W$ of shape $(d, k)$ and $b$ of shape $(k,)$. Its gradient is Chapter 1's, one
-# matrix product away: $dZ = (P - Y)/n$, then $dW = X^\top dZ + 2cW$ and
-# $db = \sum_s dZ[s, :]$. `handin.linear` holds it: `init_params`, `cost_grad`, `fit`,
-# `predict`, `accuracy`. First the gradient check of Chapter 1, on a few entries of $W$
-# at random weights:
+# matrix product away.
+#
+# ### Your turn: `my_linear_cost_grad`
+#
+# Write the cost and its gradient: $dZ$ from Chapter 1, then $dW$ and $db$ as in
+# Chapter 2's last layer, with the decay term on $W$ only. The self-check compares it with
+# `handin.linear.cost_grad`.
+
+# %%
+def my_linear_cost_grad(X, y, params, c):
+    """The cost J of the linear classifier and its gradient {"W": dW (d, k), "b": db (k,)}."""
+    W, b = params["W"], params["b"]
+    n, k = len(X), W.shape[1]
+    # YOUR CODE HERE
+    raise NotImplementedError("write the body of my_linear_cost_grad(X, y, params, c)")
+    return J, {"W": dW, "b": db}
+
+
+# %%
+check_linear_cost_grad(my_linear_cost_grad)
+
+# %% [markdown]
+# `handin.linear` holds it: `init_params`, `cost_grad`, `fit`, `predict`, `accuracy`. First
+# the gradient check of Chapter 1, on a few entries of $W$ at random weights:
 
 # %%
 p_lin = linear.init_params(784, 10, std=0.01, seed=0)
@@ -355,8 +378,26 @@ for name, h, test, size in (
 # The linear classifier is not bad — over 90% — and the hidden layer buys about three
 # points on the test set here, with 26 times the parameters. The training column shows
 # the rest of the story: the network fits its training images almost perfectly, the
-# linear classifier cannot — it has run out of ways to draw its decision boundaries, not
-# out of epochs (exercise 5 asks how many hidden units it takes to beat it).
+# linear classifier does not. Is that for want of epochs? Train it four times as long:
+
+# %%
+_, h_lin40 = linear.fit(X, y, split.X_val, split.y_val, lr=0.1, c=1e-4, batch_size=32,
+                        epochs=40, seed=0)
+print(f"linear, training accuracy after 10 / 40 epochs: {h_linear.train_acc[-1]:.2f} / "
+      f"{h_lin40.train_acc[-1]:.2f};  validation {h_linear.val_acc[-1]:.2f} / {h_lin40.val_acc[-1]:.2f}")
+
+# %%
+last5 = h_lin40.train_acc[-5:]
+print("its last five epochs within 0.01 of each other:", max(last5) - min(last5) < 0.01)
+print("still below the network's training accuracy after 10 epochs:",
+      h_lin40.train_acc[-1] < h_net.train_acc[-1])
+print("validation accuracy moved by less than 0.02:", abs(h_lin40.val_acc[-1] - h_linear.val_acc[-1]) < 0.02)
+
+# %% [markdown]
+# More epochs help it fit its training images a little, and then it stops: its training
+# accuracy levels off below the network's, and its validation accuracy does not move. It
+# has run out of ways to draw its decision boundaries, not out of epochs (exercise 5 asks
+# how many hidden units it takes to beat it).
 #
 # **Weights as pictures.** The linear classifier has one column of $W$ per digit: the score
 # of digit $i$ is $X[s, :]\, W[:, i] + b_i$, a single template matched against the image.
