@@ -579,3 +579,35 @@ def test_a_kernel_answers_while_the_explorer_trains():
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def _contrast_on_white(colour):
+    """WCAG contrast ratio of an sRGB '#rrggbb' against white."""
+    def linear(c):
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (linear(int(colour[i:i + 2], 16) / 255) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def test_every_run_colour_reaches_3_to_1_and_every_run_shown_has_its_own_marker(split):
+    from handin.explorer_chart import CURRENT_COLOR, FADED_COLORS
+    assert min(_contrast_on_white(c) for c in (CURRENT_COLOR, *FADED_COLORS)) >= 3.0
+    ex = explorer(split, epochs=1)
+    for lr in (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):    # more runs than are kept
+        ex.run(lr=lr)
+    shown = [ex.chart.current, *ex.chart.faded]
+    assert len(shown) == 7 and len({r["marker"] for r in shown}) == 7
+
+
+def test_the_static_chart_has_no_text_under_11_px(split):
+    """ex.png() at its 90 dpi: every text at least 9 pt = 11.25 px, the long labels too."""
+    from matplotlib.text import Text
+    ex = explorer(split, epochs=2, batch_size=128, n_train=500)
+    for lr in (0.05, 0.2, 9.0):
+        ex.run(lr=lr)
+    fig = ex.chart.figure()
+    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    assert any("ep=2" in t.get_text() for t in texts)           # the legend is drawn
+    small = {t.get_text(): t.get_fontsize() * fig.dpi / 72 for t in texts
+             if t.get_fontsize() * fig.dpi / 72 < 11}
+    assert small == {} and fig.dpi == 90
