@@ -121,6 +121,13 @@ def build_parser():
                    help="folder of the student edition (default student/)")
     s.add_argument("--ipynb", action="store_true",
                    help="also write an output-free OUT/NN_name.ipynb beside each .py")
+    p = sub.add_parser("page", help="serve the explorer of chapter 5 as a page (Voila)",
+                       description="Run Voila on NOTEBOOK with handin's template: the page "
+                                   "asks nothing of the network. Any further argument goes "
+                                   "to voila (e.g. --port=8866 --no-browser).")
+    p.add_argument("notebook", nargs="?", default="notebooks/05_explorer.ipynb",
+                   help="the chapter to serve (default notebooks/05_explorer.ipynb)")
+    p.add_argument("voila_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     k = sub.add_parser("course", help="write an nbgrader course: one assignment per chapter",
                        description="Write DIR/nbgrader_config.py and DIR/source/<chapter>/"
                                    "<chapter>.ipynb for every chapter in SRC, with nbgrader's "
@@ -229,6 +236,24 @@ def edition_command(args):
     return 0
 
 
+def page_command(args):
+    """Voila with handin's template (handin/voila_share on JUPYTER_PATH); its exit status."""
+    import importlib.util
+    import subprocess
+
+    if importlib.util.find_spec("voila") is None:
+        print("handin page: Voila is not installed: pip install 'handin[voila]'", file=sys.stderr)
+        return EXIT_ERROR
+    share = pathlib.Path(__file__).with_name("voila_share")
+    paths = [str(share), *filter(None, [os.environ.get("JUPYTER_PATH")])]
+    env = {**os.environ, "JUPYTER_PATH": os.pathsep.join(paths)}
+    cmd = [sys.executable, "-m", "voila", args.notebook, "--template=handin", *args.voila_args]
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
 def course_command(args):
     from .course import write_course
 
@@ -255,6 +280,8 @@ def main(argv=None):
             return fetch_command(args)
         if args.command == "student-edition":
             return edition_command(args)
+        if args.command == "page":
+            return page_command(args)
         if args.command == "course":
             return course_command(args)
     except _Failed as exc:

@@ -37,6 +37,8 @@ from collections import deque
 
 import numpy as np
 
+from .hyperparameters import fmt_lr
+
 __all__ = ["TrainingDiverged", "Watch", "BLOWUP", "HUGE_START", "WINDOW_ROWS"]
 
 BLOWUP = 10.0        # divergence: the recent cross-entropy above BLOWUP * max(first batch's, ln k)
@@ -74,8 +76,8 @@ class TrainingDiverged(RuntimeError):
                     f"gives about ln {n_classes} = {np.log(n_classes):.2f}: check the input scaling "
                     f"(are pixels in [0, 1]? X max is {x_max:g}) or the initial weights.")
         else:
-            hint = (f"The learning rate lr={lr:g} is too high for this model; try a lower one, "
-                    f"e.g. lr={lr / 10:g}.")
+            hint = (f"The learning rate lr={fmt_lr(lr)} is too high for this model; try a lower "
+                    f"one, e.g. lr={fmt_lr(lr / 10)}.")
         super().__init__(f"{where}. {hint}")
 
 

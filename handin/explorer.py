@@ -83,6 +83,10 @@ class Explorer:
         Training rows the training curve is measured on (None: all).
     blas_threads : int or None, default=1
         BLAS threads while training (None: leave as is).
+    replace : bool, default=True
+        Close the explorers made before this one (a cell run again replaces its explorer).
+        False keeps them: a second explorer for lessons driven from code, whose runs leave
+        the first one's controls and chart as they are.
 
     Attributes
     ----------
@@ -95,9 +99,10 @@ class Explorer:
     """
 
     def __init__(self, split=None, *, debounce=0.15, chunk_seconds=0.02, max_fps=20.0,
-                 yield_turns=4, train_curve_rows=1000, blas_threads=1, **values):
+                 yield_turns=4, train_curve_rows=1000, blas_threads=1, replace=True,
+                 **values):
         check_values({k: v for k, v in values.items() if k != "n_train"}, 0)
-        for old in list(_LIVE):
+        for old in list(_LIVE) if replace else []:
             old.close()
         self.split = split if split is not None else experiment.prepare("sample", seed=SEED)
         self.n_all = len(self.split.X_train)
@@ -281,10 +286,13 @@ class Explorer:
 
     # ----------------------------------------------- what the controller tells us
     def on_start(self, record):
+        """A run with the values of an earlier one (Train pressed twice) replaces it: the
+        seed is fixed, so it draws the same curves in the same place, not a second entry."""
         self._latest = record
         shown, self._shown = self._shown, record
         keep = shown is not None and shown.outcome in (Outcome.DONE, Outcome.DIVERGED) \
-            and shown in self.runs
+            and shown in self.runs and shown.label != record.label
+        self.runs = [r for r in self.runs if r.label != record.label]
         self._guard(self.view.show_start)(record, self._status(record), retire=shown is not None,
                                           keep=keep)
 

@@ -7,9 +7,16 @@ validation. Per epoch the kernel sends one small message (the current run's fini
 the axis limits, the status line); earlier runs are sent once, when they are retired.
 
 One line-style convention for every run: **validation solid, train dashed**; a run's
-colour names it. The run in progress is drawn dark and thick with markers, earlier runs
-faded in their own colours and labelled with their values. A diverged run keeps its label
-with "(diverged in epoch N)" and a red cross on its last finite point.
+colour and marker shape name it (runs are told apart without colour; every colour has at
+least 3:1 contrast against white, as WCAG asks of graphics). The run in progress is drawn
+thick, earlier runs thinner in their own colours, all labelled with their values in a
+legend below the panels that wraps at any width. A diverged run keeps its label with
+"(diverged in epoch N)" and a red cross on its last finite point. The browser lays the
+chart out at the width it is given (text keeps its size) and gives its numbers as text
+too: a summary per run (the chart's ``aria-label``) and a table of every epoch, behind a
+toggle; a polite live region announces when a run starts and ends. It also gives the
+explorer's sliders their accessible names and value text (their description and readout),
+which ipywidgets leaves out.
 
 The DOM contract (tests and benchmarks rely on it): the chart's root element has the CSS
 class ``handin-chart`` and the attributes ``data-runs`` (runs drawn, the current one
@@ -28,13 +35,16 @@ import anywidget
 import numpy as np
 import traitlets
 
-__all__ = ["LiveChart", "CURVES", "cost_limits", "acc_limits"]
+__all__ = ["LiveChart", "CURVES", "MARKERS", "cost_limits", "acc_limits"]
 
 CURVES = ("train_cost", "val_cost", "train_acc", "val_acc")
-#: Colours of earlier runs (the current run is drawn in ``CURRENT_COLOR``).
-FADED_COLORS = ("#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                "#bcbd22", "#17becf")
+#: Colours of earlier runs (the current run is drawn in ``CURRENT_COLOR``): each at least
+#: 4.5:1 against white.
+FADED_COLORS = ("#15803d", "#b91c1c", "#7e22ce", "#92400e", "#be185d", "#0e7490",
+                "#4b5563", "#a16207")
 CURRENT_COLOR = "#1f4e9c"
+#: Marker shapes (matplotlib's codes; the browser draws the same), one per run in turn.
+MARKERS = ("o", "s", "^", "D", "v", "p", "h")
 
 
 def _finite(values):
@@ -87,7 +97,8 @@ class LiveChart(anywidget.AnyWidget):
     Parameters
     ----------
     max_faded : int, default=6
-        Earlier runs kept; older ones are dropped.
+        Earlier runs kept (at most 6: one marker shape each, and one for the current run);
+        older ones are dropped.
 
     Examples
     --------
@@ -116,17 +127,22 @@ class LiveChart(anywidget.AnyWidget):
 
     def __init__(self, max_faded=6, **kwargs):
         super().__init__(**kwargs)
-        self.max_faded = int(max_faded)
+        self.max_faded = min(int(max_faded), len(MARKERS) - 1)   # a shape for every run shown
         self._n_faded = 0
         self.n_sent = 0
         self._rescale()
 
     # ------------------------------------------------------------------- runs
     def start(self, label, epochs, *, status=None):
-        """Show a new, empty run (a run still shown is dropped: :meth:`retire` it first)."""
+        """Show a new, empty run (a run still shown is dropped: :meth:`retire` it first; an
+        earlier run with the same label is dropped too: the new one takes its place)."""
         with self.hold_sync():
+            if any(r["label"] == label for r in self.faded):
+                self.faded = [r for r in self.faded if r["label"] != label]
+            used = {r.get("marker") for r in self.faded}    # at most max_faded < len(MARKERS)
             self.current = {"label": label, "epochs": max(1, int(epochs)), "outcome": "running",
                             "note": "", "color": CURRENT_COLOR,
+                            "marker": next((m for m in MARKERS if m not in used), MARKERS[0]),
                             "points": {c: [] for c in CURVES}}
             if status is not None:
                 self.status = status

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from . import hyperparameters, model, train
 from ._validation import ParameterError, ParameterTypeError
+from .hyperparameters import fmt_c, fmt_lr
 
 __all__ = ["DEFAULTS", "Outcome", "RunRecord", "RunController", "run_label", "check_values",
            "result_of", "status_line",
@@ -42,25 +43,24 @@ N_TRAIN_OPTIONS = (500, 1000, 2000)                             # plus "all"
 SEED = _H.seed
 
 
-def fmt_c(c):
-    """``1e-4`` as ``"1e-4"``, 0 as ``"0"``."""
-    return "0" if c == 0 else f"{c:.0e}".replace("e-0", "e-").replace("e+0", "e")
-
-
 def run_label(values, n_all=None):
-    """A run's short name: ``"lr=0.3 h=256 c=1e-4"``, plus batch size and training-set size
-    when they differ from the defaults.
+    """A run's short name: ``"lr=0.3 h=256 c=1e-4"``, plus the batch size, the training-set
+    size and the epochs when they differ from the defaults (two runs with different values
+    never share a label). Values are written as the sliders read them.
 
     >>> run_label(dict(lr=0.3, hidden=256, c=1e-4, batch_size=32, n_train=3400), n_all=3400)
     'lr=0.3 h=256 c=1e-4'
-    >>> run_label(dict(lr=0.001, hidden=64, c=0.0, batch_size=128, n_train=500), n_all=3400)
-    'lr=0.001 h=64 c=0 b=128 n=500'
+    >>> run_label(dict(lr=7.943282347242816, hidden=64, c=0.0, batch_size=128, n_train=500,
+    ...                epochs=30), n_all=3400)
+    'lr=7.94 h=64 c=0 b=128 n=500 ep=30'
     """
-    label = f"lr={values['lr']:.2g} h={values['hidden']} c={fmt_c(values['c'])}"
+    label = f"lr={fmt_lr(values['lr'])} h={values['hidden']} c={fmt_c(values['c'])}"
     if values.get("batch_size", 32) != DEFAULTS["batch_size"]:
         label += f" b={values['batch_size']}"
     if values.get("n_train") not in (None, n_all):
         label += f" n={values['n_train']}"
+    if values.get("epochs", DEFAULTS["epochs"]) != DEFAULTS["epochs"]:
+        label += f" ep={values['epochs']}"
     return label
 
 
@@ -342,19 +342,26 @@ def result_of(record):
 
 
 def status_line(record, elapsed):
-    """The explorer's status line for a run, numbers to two decimals.
+    """The explorer's status line for a run: accuracies to two decimals, values as the
+    sliders read them; a diverged run says where it stopped.
 
     >>> r = RunRecord("lr=0.1 h=256 c=1e-4", dict(epochs=10))
     >>> status_line(r, 0.04)
     'lr=0.1 h=256 c=1e-4 \xb7 epoch 0/10 \xb7 0.0 s \xb7 val acc \u2013'
+    >>> r.outcome, r.error = Outcome.DIVERGED, train.TrainingDiverged(1, 3, 10.0, r.history, 50.0)
+    >>> status_line(r, 0.2)
+    'lr=0.1 h=256 c=1e-4 \xb7 diverged in epoch 1, batch 3 \xb7 0.2 s \xb7 val acc \u2013'
     """
     h, n = record.history, record.values["epochs"]
     val = f"{h.val_acc[-1]:.2f}" if len(h) else "\u2013"
+    if record.outcome is Outcome.DIVERGED:
+        e = record.error
+        where = f"diverged in epoch {getattr(e, 'epoch', '?')}, batch {getattr(e, 'batch', '?')}"
+        parts = [where, f"{elapsed:.1f} s", f"val acc {val}"]
+        return f"{record.label} \u00b7 " + " \u00b7 ".join(parts)
     parts = [f"epoch {len(h)}/{n}", f"{elapsed:.1f} s", f"val acc {val}"]
     head = {Outcome.RUNNING: "", Outcome.DONE: "done: ", Outcome.STOPPED: "stopped: ",
-            Outcome.SUPERSEDED: "stopped: ", Outcome.ERROR: "failed: ",
-            Outcome.DIVERGED: f"diverged in epoch {getattr(record.error, 'epoch', '?')}: ",
-            }[record.outcome]
+            Outcome.SUPERSEDED: "stopped: ", Outcome.ERROR: "failed: "}[record.outcome]
     if record.outcome is Outcome.DONE:
         parts.append(f"test acc {record.test_acc:.2f}")
     return f"{record.label} \u00b7 {head}" + " \u00b7 ".join(parts)

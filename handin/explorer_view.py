@@ -12,12 +12,22 @@ import math
 import traceback
 
 import ipywidgets as widgets
+import traitlets
 
 from .explorer_chart import LiveChart
 from .explorer_runs import (BATCH_OPTIONS, C_OPTIONS, EPOCHS_RANGE, HIDDEN_OPTIONS, LR_RANGE,
-                            check_values, fmt_c, n_train_options)
+                            check_values, n_train_options)
+from .hyperparameters import fmt_c
 
 __all__ = ["ExplorerView"]
+
+
+class _LogSlider(widgets.FloatLogSlider):
+    """A FloatLogSlider whose readout drops trailing zeros (d3's ``~``: 7.94, 0.002, 10), as
+    :func:`handin.hyperparameters.fmt_lr` writes every label. ipywidgets' own check of the
+    format predates ``~``, which the front end's d3-format understands."""
+
+    readout_format = traitlets.Unicode(".3~g").tag(sync=True)
 
 
 class ExplorerView:
@@ -45,9 +55,8 @@ class ExplorerView:
         n_options.append((f"all ({n_all})", n_all))
         lo, hi = (math.log10(x) for x in LR_RANGE)
         self.controls = {
-            "lr": widgets.FloatLogSlider(value=values["lr"], base=10, min=lo, max=hi, step=0.1,
-                                         readout_format=".3g", description="learning rate",
-                                         **common),
+            "lr": _LogSlider(value=values["lr"], base=10, min=lo, max=hi, step=0.1,
+                             description="learning rate", **common),
             "hidden": widgets.SelectionSlider(options=HIDDEN_OPTIONS, value=values["hidden"],
                                               description="hidden units", **common),
             "c": widgets.SelectionSlider(options=[(fmt_c(c), c) for c in C_OPTIONS],
@@ -61,12 +70,12 @@ class ExplorerView:
             "n_train": widgets.SelectionSlider(options=n_options, description="training rows",
                                                value=self.rows(values["n_train"]), **common),
         }
-        self.train_button = widgets.Button(description="Train", icon="play",
+        # no icons: an icon-font glyph would be read as part of the button's name
+        self.train_button = widgets.Button(description="Train",
                                            tooltip="train with the current values")
-        self.stop_button = widgets.Button(description="Stop", icon="stop",
-                                          tooltip="stop the run in progress")
-        self.clear_button = widgets.Button(description="Clear runs", icon="trash",
-                                           tooltip="remove the faded curves of earlier runs")
+        self.stop_button = widgets.Button(description="Stop", tooltip="stop the run in progress")
+        self.clear_button = widgets.Button(description="Clear runs",
+                                           tooltip="remove the curves of earlier runs")
         self.alert = widgets.HTML()
         self.chart = LiveChart()
         self.alert_text = ""
@@ -119,7 +128,8 @@ class ExplorerView:
         if details:
             body += (f"<details><summary>traceback</summary><pre style='white-space:pre-wrap;"
                      f"font-size:smaller'>{html.escape(details)}</pre></details>")
-        self.alert.value = (f"<div style='border-left:4px solid {colour[0]};background:{colour[1]};"
+        self.alert.value = (f"<div role='alert' style='border-left:4px solid {colour[0]};"
+                            f"background:{colour[1]};"
                             f"color:#1f2937;padding:4px 8px;margin:2px 0'>{body}</div>")
 
     def show_start(self, record, status, retire=False, keep=False):

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 
 from ._validation import _TYPE_NAMES, _range_text, check_scalar
 
-__all__ = ["Hyperparameters", "DEFAULTS", "Range", "RANGES", "check"]
+__all__ = ["Hyperparameters", "DEFAULTS", "Range", "RANGES", "check", "fmt_lr", "fmt_c"]
 
 
 @dataclass(frozen=True)
@@ -86,3 +86,24 @@ RANGES = {
 def check(name, value, *, high=None):
     """Check hyperparameter ``name`` against :data:`RANGES`; return it as an int or float."""
     return RANGES[name].check(value, name, high=high)
+
+
+def fmt_lr(lr):
+    """A learning rate as every label shows it: three significant digits, no trailing zeros
+    (what the explorer's slider reads, d3's ``.3~g``).
+
+    >>> fmt_lr(7.943282347242816), fmt_lr(0.002), fmt_lr(10.0), fmt_lr(0.7943282347)
+    ('7.94', '0.002', '10', '0.794')
+    >>> fmt_lr(1000.0), fmt_lr(12345.0)                   # beyond the slider: no exponent
+    ('1000', '12300')
+    """
+    return f"{float(f'{lr:.3g}'):g}"
+
+
+def fmt_c(c):
+    """A weight decay as every label shows it: ``1e-4``, 0 as ``0``.
+
+    >>> fmt_c(1e-4), fmt_c(0.0), fmt_c(0.1)
+    ('1e-4', '0', '1e-1')
+    """
+    return "0" if c == 0 else f"{c:.0e}".replace("e-0", "e-").replace("e+0", "e")

@@ -97,16 +97,22 @@ def plot_confidence(P, y, ax=None, *, bins=20):
     >>> ax = plot_confidence(P, np.array([0, 0, 1]))
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['right (2)', 'wrong (1)']
+    >>> sorted({p.get_alpha() for p in ax.patches})     # opaque: no colour mixed by overlap
+    [None]
     """
     P, y = np.asarray(P), np.asarray(y)
     if ax is None:
         ax = Figure(figsize=(5, 3.2), layout="constrained").subplots()
     confidence, right = P.max(axis=1), P.argmax(axis=1) == y
     edges = np.linspace(1.0 / P.shape[1], 1.0, int(bins) + 1)
-    ax.hist(confidence[right], bins=edges, color="tab:blue", alpha=0.7,
-            label=f"right ({int(right.sum())})")
-    ax.hist(confidence[~right], bins=edges, color=MISTAKE_COLOR, alpha=0.7,
-            label=f"wrong ({int((~right).sum())})")
+    # side by side in each bin, opaque: every colour drawn is one of the legend's (bars
+    # that overlap with transparency would mix a third), and the wrong ones hatched too
+    _, _, (bars_right, bars_wrong) = ax.hist(
+        [confidence[right], confidence[~right]], bins=edges, color=["tab:blue", MISTAKE_COLOR],
+        label=[f"right ({int(right.sum())})", f"wrong ({int((~right).sum())})"])
+    for bar in bars_wrong:
+        bar.set_hatch("///")
+        bar.set_edgecolor("white")
     ax.set_yscale("log")
     ax.set(xlabel="confidence: largest probability in the row of P", ylabel="predictions",
            title="How sure is the network?")

@@ -48,6 +48,19 @@ and returns the batch's cross-entropy before the step. Each line of
   the (784, hidden) array instead of two (the scale trick of Bottou's SGD and
   scikit-learn's ``SGDClassifier``). :meth:`SGDStep.sync` folds ``s`` back into the
   array; the training loop calls it before anyone looks at the parameters;
+* **no subnormal numbers.** A weight that gets no gradient (a pixel that is 0 in every
+  training image, a hidden unit that never fires) only shrinks, by ``q`` every step, and
+  after a few hundred steps falls below ``np.finfo(dtype).tiny``: a *subnormal* number,
+  on which the processor's arithmetic can run many times slower (in float32, ``lr=0.63,
+  c=0.1`` used to make half of ``W1`` subnormal by the sixth epoch and its epochs several
+  times longer). Whenever the pending scale is folded into ``W1``
+  (:meth:`SGDStep.sync`: each time the decay has halved the weights, and whenever the
+  training loop hands the parameters out), magnitudes below ``tiny`` in ``W1`` and ``W2``
+  are set to zero, what a processor's flush-to-zero mode does, on the arrays that need it.
+  Between two folds a weight can only halve, so few entries are ever subnormal, and none
+  when the loop hands the parameters out. The flush reuses the ``dW1`` buffer (it
+  allocates nothing) and costs three passes over the weights per fold (measured in
+  ``benchmarks/subnormals.py``);
 * **the ReLU as a 0/1 mask** in the parameters' dtype: ``A1 = Z1 * mask`` and
   ``dZ1 = dA1 * mask`` are plain multiplications; the bias gradients are the
   products ``1^T dZ``.
@@ -59,7 +72,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SGDStep"]
+__all__ = ["SGDStep", "flush_subnormals"]
 
 
 class SGDStep:
@@ -95,14 +108,19 @@ class SGDStep:
         self.dW2 = np.empty((h, n_classes), dt)            # lr * A1^T dZ2
         self.db1 = np.empty(h, dt)
         self.db2 = np.empty(n_classes, dt)
+        self.W2_kept = np.empty((h, n_classes), dt)       # 1.0 where |W2| >= tiny, else 0.0
+        self.tiny = np.finfo(dt).tiny                      # the smallest normal number
         self.ones = np.ones(batch_size, dt)
         self.rows = np.arange(batch_size)
 
     def sync(self):
-        """Fold the pending decay into ``params["W1"]``, which then holds ``W1`` itself."""
-        if self.scale != 1.0:
+        """Fold the pending decay into ``params["W1"]``, which then holds ``W1`` itself
+        (subnormal entries flushed to zero)."""
+        if self.scale != 1.0:           # decay since the last sync: W2 shrank by scale too
             self.p["W1"] *= self.scale
             self.scale = 1.0
+            flush_subnormals(self.p["W1"], self.dW1, self.tiny)
+            flush_subnormals(self.p["W2"], self.W2_kept, self.tiny)
 
     def __call__(self, X, y, idx):
         """Update the parameters in place on rows ``idx`` of ``X``.
@@ -160,10 +178,25 @@ class SGDStep:
             if s != 1.0:
                 dZ1 *= 1.0 / s
         else:                           # a decay this strong (lr c > 1/4): on the array itself
+            self.scale = s * self.shrink
             self.sync()
-            p["W1"] *= self.shrink
         np.matmul(Xb.T, dZ1, out=self.dW1)              # lr * X^T dZ1 / s'
         p["W1"] -= self.dW1
         if self.scale < 0.5:                            # keep s in [1/2, 1]: V near W1 in size
             self.sync()
         return ce
+
+
+def flush_subnormals(a, work, tiny):
+    """Set the nonzero entries of ``a`` smaller than ``tiny`` in magnitude to 0, in place.
+
+    ``work`` is a scratch array of ``a``'s shape and dtype. NaN and infinities are kept.
+
+    >>> a = np.array([1e-39, -1e-40, 0.5, -np.inf], np.float32)
+    >>> flush_subnormals(a, np.empty_like(a), np.finfo(np.float32).tiny)
+    >>> a.tolist()
+    [0.0, -0.0, 0.5, -inf]
+    """
+    np.abs(a, out=work)
+    np.greater_equal(work, tiny, out=work, casting="unsafe")     # 1.0 to keep, 0.0 to flush
+    a *= work                                                    # NaN * 0.0 is NaN

@@ -331,8 +331,7 @@ for name in PARAM_NAMES:
 # one machine to another; so the table's cell is not compared by the book's tests, and
 # the cell after it prints the verdict.)
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 check = handin.gradient_check(X, y, params, c=c)
 print(check)
 
@@ -351,8 +350,7 @@ rng = np.random.default_rng(3)
 X_big, y_big = rng.uniform(size=(8, 784)), rng.integers(0, 10, size=8)
 params_big = handin.init_params(784, 256, 10, seed=0)
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 check_big = handin.gradient_check(X_big, y_big, params_big, c=1e-4, n_entries=20)
 print(check_big)
 
@@ -396,12 +394,12 @@ for row in kink:
 #   $P = \mathrm{softmax}(Z_2)$; the cost is the mean cross-entropy plus
 #   $c(\|W_1\|^2 + \|W_2\|^2)$.
 # * Backward, from the top:
-# <!-- BEGIN SOLUTION: list the seven lines of the backward pass, from `dZ2` to `db1`. -->
+#   <!-- BEGIN SOLUTION: list the seven lines of the backward pass, from `dZ2` to `db1`. -->
 #   `dZ2 = (P - Y) / n`,
 #   `dW2 = A1.T @ dZ2 + 2c W2`, `db2 = dZ2.sum(axis=0)`,
 #   `dA1 = dZ2 @ W2.T`, `dZ1 = dA1 * (Z1 > 0)`,
 #   `dW1 = X.T @ dZ1 + 2c W1`, `db1 = dZ1.sum(axis=0)`.
-# <!-- END SOLUTION -->
+#   <!-- END SOLUTION -->
 # * A weight is used by every sample, so its gradient sums over the batch (the matrix
 #   product does it; for the biases, a sum over the samples). Every gradient has the shape
 #   of its array; with $n, d, h, k$ all different, that leaves one way to write each product.

@@ -144,8 +144,7 @@ ax.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0, 1), xticks=range(1
 ax.legend(loc="center right", fontsize="small"), ax.grid(alpha=0.3)
 plt.show()
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 for name, (p, h) in results.items():
     print(f"{name:>12}: validation accuracy by epoch", np.round(h.val_acc, 2))
 
@@ -179,8 +178,7 @@ print(f"cost {h0.train_cost[-1]:.4f} (ln 10 = {np.log(10):.4f}), "
 # stay equal for ever. In exact arithmetic, that is; in float64 the spread between the
 # columns stays at round-off level:
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 same = inits.constant_init(784, 256, 10, 0.01)
 p_same, h_same = run(epochs=2, init=same, dtype=np.float64)
 spread = {"W1": np.ptp(p_same["W1"], axis=1).max(), "W2": np.ptp(p_same["W2"], axis=0).max()}
@@ -249,8 +247,7 @@ def on_validation(p):
             "decay": 1e-4 * (np.sum(p["W1"] ** 2) + np.sum(p["W2"] ** 2)),
             "top p on mistakes": handin.softmax(Z2[wrong]).max(axis=1).mean()}
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 val = {name: on_validation(results[name][0]) for name in ("init_params", "std 1")}
 print(f"{'start':>12}" + "".join(f"{key:>19}" for key in val["std 1"]))
 for name, row in val.items():
@@ -293,8 +290,7 @@ for lr in (0.1, 0.5, 1.0):
                           callback=lambda pr: counts.append(int(dead_units(X, pr.params).sum())))
     dead[lr] = (counts, params_lr)
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 for lr, (counts, _) in dead.items():
     print(f"lr = {lr}: dead units after each epoch {counts}  (of 256)")
 

@@ -40,8 +40,7 @@ for bs, epochs in [(3400, 10), (32, 1)]:
 # gave 0.59, 0.69 and 0.73. So the next cell's number differs from machine to machine
 # (nbval does not compare it), and the cell after it checks what holds on all of them.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 _, runs[1] = handin.fit(*data, batch_size=1, epochs=1)
 print(f"batch    1:  1 epoch(s) =  3400 steps, validation accuracy {runs[1].val_acc[-1]:.2f}")
 
@@ -50,8 +49,7 @@ print("batch 1 ends below batch 32:", runs[1].val_acc[-1] < runs[32].val_acc[-1]
 _, h = handin.fit(*data, batch_size=1, epochs=1, lr=0.01)
 print(f"batch 1 at lr = 0.01: validation accuracy {h.val_acc[-1]:.2f}")
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 for bs, h in runs.items():
     print(f"batch {bs:4}: {sum(h.seconds):.2f} s, {sum(h.seconds) / len(h.batch_cross_entropy) * 1e3:.2f} ms per step")
 
@@ -87,8 +85,7 @@ print(f"lr = {edge.trains:.2f} trains, lr = {edge.diverges:.2f} diverges "
 # chaotic: its accuracy moves by up to 0.01 from one BLAS kernel to another (0.917 to
 # 0.925 measured), so the exact figures are not compared, and a check follows.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 val_acc, runs_lr = {}, {}
 for lr in [0.1, 0.9]:
     runs_lr[lr] = handin.fit(*data, lr=lr, epochs=10)
@@ -147,8 +144,7 @@ print("validation cost per epoch:", np.round(h.val_cost, 3))
 # third: the chapter's run, which is exercise 2's run at `lr = 0.1`. Three seeds give a
 # rough spread only; run all five for a better one.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 test_acc, final_val = {}, {}
 for seed in [0, 1, 2]:
     s = prepare("sample", seed=seed)
@@ -160,8 +156,7 @@ for seed in [0, 1, 2]:
     final_val[seed] = h.val_acc[-1]
     print(f"seed {seed}: validation {final_val[seed]:.3f}, test {test_acc[seed]:.3f}")
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 a = np.array(list(test_acc.values()))
 v = np.array(list(final_val.values()))
 se = np.sqrt(a.mean() * (1 - a.mean()) / 1000)

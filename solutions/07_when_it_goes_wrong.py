@@ -51,8 +51,7 @@ for ax in (ax1, ax2):
     ax.set(xlabel="std of both weight matrices", title="after 3 epochs"), ax.grid(alpha=0.3)
 plt.show()
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 for std, a, c in zip(stds, acc, cost):
     print(f"std {std:5}: validation accuracy {a:.2f}, validation cost {c:8.2f}")
 
@@ -174,8 +173,7 @@ ax.set(xlabel="learning rate", ylabel="fraction of dead hidden units", ylim=(0, 
        title="Dead ReLUs after 3 epochs (256 units)"), ax.grid(alpha=0.3)
 plt.show()
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 for lr, f in zip(lrs, dead_fraction):
     print(f"lr {lr}: {f:.2f} of the units dead")
 
@@ -186,8 +184,7 @@ for lr, f in zip(lrs, dead_fraction):
 wide, _ = run(lr=1.0, epochs=3, hidden=512)
 live = {256: int((~dead_units(X, trained[1.0])).sum()), 512: int((~dead_units(X, wide)).sum())}
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 print("live units at lr = 1:", live)
 
 # %%
@@ -218,8 +215,7 @@ sizes = [1, 2, 4, 8, 16, 32]
 acc_net = {h: handin.accuracy(split.X_test, split.y_test, run(hidden=h, epochs=10)[0])
            for h in sizes}
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 print(f"linear classifier: test accuracy {acc_linear:.3f}, {784 * 10 + 10:,} parameters")
 for h, a in acc_net.items():
     print(f"hidden {h:2}: test accuracy {a:.3f}, {784 * h + h + h * 10 + 10:,} parameters")

@@ -39,8 +39,7 @@ def one_epoch(loss, lr):
     return handin.accuracy(X_val, y_val, p) if all(np.isfinite(v).all() for v in p.values()) else 0.0
 
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 acc_ce = one_epoch(layers.SoftmaxCrossEntropy(), 0.1)
 acc_se = {lr: one_epoch(layers.SoftmaxSquaredError(), lr) for lr in (0.1, 0.3, 1.0, 3.0)}
 print(f"cross-entropy, lr 0.1: {acc_ce:.2f}")

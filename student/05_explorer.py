@@ -2,16 +2,11 @@
 # # Chapter 5 — The hyperparameter explorer
 #
 # Chapter 3 trained the network with the exercise's values: learning rate 0.1, 256 hidden
-# units, weight decay $c = 10^{-4}$, batches of 32, ten epochs. Why these? This chapter
-# lets you move them and watch the learning curves change while the network trains. It
-# shows
-#
-# 1. the **explorer**: a slider per hyperparameter and the two panels of the exercise, the
-#    cost ("Loss Per Epoch") and the accuracy per epoch, drawn by the browser as each
-#    epoch ends;
-# 2. three lessons, driven from code so that you can read them without running anything:
-#    a learning rate that is too high **diverges**, one that is too small **crawls**, and
-#    a weight decay that is too large **underfits**.
+# units, weight decay $c = 10^{-4}$, batches of 32, ten epochs. Why these? Move a slider
+# below: the network trains again with the new value, and the chart draws its cost and
+# accuracy after every epoch, beside the runs before it. After the explorer come three
+# lessons, as pictures: a learning rate that is too high **diverges**, one that is too
+# small **crawls**, and a weight decay that is too large **underfits**.
 
 # %%
 import matplotlib.pyplot as plt
@@ -24,13 +19,19 @@ from handin.explorer import Explorer
 from handin.plotting import plot_batch_costs
 from handin.stability import batch_traces, largest_surviving_rate
 
+# %%
+ex = Explorer()
+
+# %% tags=["nbval-ignore-output"]
+ex
+
 # %% [markdown]
 # ## 1. The explorer
 #
-# `Explorer()` loads the sample of Chapter 3 once (3,400 training images after holding
-# out 15% for validation, and 1,000 test images). Every run starts from the same initial
-# weights and sees the same batches (`seed=0`), so two runs differ only by the values you
-# changed. The controls:
+# It trains on the sample of Chapter 3 (3,400 training images after holding out 15% for
+# validation, and 1,000 test images). Every run starts from the same initial weights and
+# sees the same batches (`seed=0`), so two runs differ only by the values you changed.
+# The controls:
 #
 # | control | what it changes | what to look for |
 # |---|---|---|
@@ -45,35 +46,33 @@ from handin.stability import batch_traces, largest_surviving_rate
 # once; changes less than 0.15 s apart (a drag) start one run, after the last. The status
 # line shows the epoch, the time and the validation accuracy, and at the end the test
 # accuracy. Validation curves are solid, training curves dashed (measured on 1,000 of the
-# training images, to keep the run quick). Earlier runs stay on the chart as faded curves
-# labelled with their values, so you can compare;
-# **Clear runs** removes them, **Stop** stops the run in progress. A run that diverges
-# says so in a yellow box, with the epoch and a hint.
+# training images, to keep the run quick). Each run has its colour and its marker shape,
+# in the chart and in the legend below it; earlier runs stay, labelled with their values,
+# so you can compare. **Train** with unchanged values trains that run again in its place.
+# **Clear runs** removes the earlier runs, **Stop** stops the run in progress. A run that
+# diverges says so in a yellow box, with where it stopped and a hint. **Numbers**, under
+# the chart, opens a summary of each run and a table of every epoch.
 #
 # The chart needs a live kernel: on GitHub or in an HTML export you see the static
 # pictures further down instead.
 
-# %%
-ex = Explorer()
-
-# %%
-# NBVAL_IGNORE_OUTPUT
-ex
-
 # %% [markdown]
-# Training runs in the background of the kernel, in small slices of about 20 ms: you can
-# move a slider, or run other cells, while the network trains.
+# Training runs in the background of the kernel, in small slices of about 20 ms: in a
+# notebook you can run other cells while the network trains.
 #
 # ## 2. The exercise's values
 #
-# The rest of the chapter drives the same explorer from code. `ex.run(...)` trains with
-# the given values (the other controls stay as they are), blocking until the run ends, and
-# draws in the chart above like a run started by a slider. It returns the run's
-# `History`. First the exercise's values, as a reference:
+# The rest of the chapter runs on a second explorer, `lessons`, that is not shown: the
+# explorer above stays as you left it. `lessons.run(...)` trains with the given values
+# (the other controls stay as they are), blocking until the run ends, and returns the
+# run's `History`; `lessons.png()` is its chart as a picture. First the exercise's values,
+# as a reference:
 
 # %%
-history = reference = ex.run()
-print(f"validation accuracy {history.val_acc[-1]:.2f}, test accuracy {ex.runs[-1].test_acc:.2f}")
+lessons = Explorer(replace=False)
+history = reference = lessons.run()
+print(f"validation accuracy {history.val_acc[-1]:.2f}, "
+      f"test accuracy {lessons.runs[-1].test_acc:.2f}")
 
 # %% [markdown]
 # ## 3. Lesson one: too high a learning rate diverges
@@ -89,7 +88,7 @@ print(f"validation accuracy {history.val_acc[-1]:.2f}, test accuracy {ex.runs[-1
 # shows its message instead of a chart full of `nan`:
 
 # %%
-result = ex.run(lr=10)
+result = lessons.run(lr=10)
 print(result)
 
 # %% [markdown]
@@ -155,7 +154,7 @@ plt.show()
 # of the distance:
 
 # %%
-history = ex.run(lr=0.001)
+history = lessons.run(lr=0.001)
 print(f"after 10 epochs: training accuracy {history.train_acc[-1]:.2f}, "
       f"validation accuracy {history.val_acc[-1]:.2f}")
 
@@ -172,7 +171,7 @@ print("and still climbing (each of its last three epochs above the one before):"
 # does not fail, it wastes time. The bold curves against the faded reference:
 
 # %%
-Image(ex.png())
+Image(lessons.png())
 
 # %% [markdown]
 # ## 5. Lesson three: too much weight decay underfits
@@ -183,7 +182,7 @@ Image(ex.png())
 # weights stay too small to separate the digits.
 
 # %%
-history = ex.run(lr=0.1, c=0.1)
+history = lessons.run(lr=0.1, c=0.1)
 print(f"training accuracy {history.train_acc[-1]:.2f}, "
       f"validation accuracy {history.val_acc[-1]:.2f}")
 
@@ -193,7 +192,7 @@ print(f"training accuracy {history.train_acc[-1]:.2f}, "
 # training accuracy, a gap to validation.) More epochs do not help:
 
 # %%
-Image(ex.png())
+Image(lessons.png())
 
 # %% [markdown]
 # The accuracy climbs for three epochs, then drops and stays lower. Why? The same run
@@ -227,6 +226,34 @@ for epoch, cost, decay, acc, b2 in rows:
 # with weights this small the logits of the ten classes lie close together, and such
 # small moves change which class wins on many images. SGD is busy keeping the weights
 # small instead of fitting the data.
+
+# %% [markdown]
+# ### Aside: numbers too small for a float
+#
+# A weight that no image ever pushes, such as the weight of a pixel that is blank in every
+# training image, feels only the decay: it shrinks by $1 - 2\,\mathrm{lr}\,c$ every step,
+# for ever. A float32 keeps its full seven digits down to `tiny`; below it come the
+# *subnormal* numbers, with fewer and fewer digits, down to about $10^{-45}$:
+
+# %%
+tiny = np.finfo(np.float32).tiny
+small = tiny / np.float32(1000)       # a subnormal float32
+print(f"tiny = {tiny:.7g}; tiny / 1000 = {small:.7g}, times 1000 again: {small * 1000:.7g}")
+
+# %% [markdown]
+# Three digits are gone. Many processors are also slow on them: a product that meets a
+# subnormal can take tens of times longer (on an Intel machine, twenty products $X W_1$
+# took 12.4 s with half of $W_1$ subnormal, 0.6 s with those entries at 0;
+# `benchmarks/subnormals.py` measures your processor). With `lr=0.63, c=0.1` the decay
+# used to drive half of $W_1$ there by the sixth epoch. `handin`'s SGD step now sets
+# magnitudes below `tiny` to 0 where the decay shrinks the weights. The blank pixels'
+# weights end at exactly 0:
+
+# %%
+params, _ = handin.fit(*data, lr=0.63, c=0.1)
+blank = (split.X_train == 0).all(axis=0)
+print(f"{blank.sum()} pixels are 0 in every training image; their rows of W1 are all 0: "
+      f"{bool((params['W1'][blank] == 0).all())}")
 
 # %% [markdown]
 # ## Recap

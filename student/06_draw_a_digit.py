@@ -9,7 +9,9 @@
 #    centre of mass in a 28 × 28 field — and why a drawing must be prepared the same way;
 # 2. the drawing pad, `handin.digit_pad.DigitPad`;
 # 3. the same pad driven from code, with strokes given as lists of points, which is how
-#    this chapter (and the tests of `handin`) check it without a mouse.
+#    this chapter (and the tests of `handin`) check it without a mouse;
+# 4. what the network answers for a dash or a dot: always a digit, and often a confident
+#    one.
 
 # %%
 import numpy as np
@@ -102,29 +104,29 @@ for name, img in (("shrunk", shrunk), ("prepared", prepared)):
 #
 # (The pad needs a running kernel: in a notebook opened without one it shows nothing.)
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 pad = DigitPad(params)
 pad.widget
 
 # %% [markdown]
 # ## 4. The same, from code
 #
-# `pad.draw_strokes(strokes)` does what the mouse does: each stroke is a list of
-# $(x, y)$ points on the 280 × 280 pad ($x$ to the right, $y$ down). A **1** is one stroke
-# from the top down, slightly slanted:
+# `draw_strokes(strokes)` does what the mouse does: each stroke is a list of $(x, y)$
+# points on the 280 × 280 pad ($x$ to the right, $y$ down). The examples use a second pad,
+# `demo`, that is not shown, so the pad above stays yours. A **1** is one stroke from the
+# top down, slightly slanted:
 
 # %%
-pad.clear()
-pad.draw_strokes([[(150, 40), (140, 240)]])
-print(likely(pad.probabilities))
+demo = DigitPad(params)
+demo.draw_strokes([[(150, 40), (140, 240)]])
+print(likely(demo.probabilities))
 
 # %% [markdown]
-# `pad.figure()` shows what the pad shows, as a matplotlib figure: the 28 × 28 digit, ink
+# `demo.figure()` shows what a pad shows, as a matplotlib figure: the 28 × 28 digit, ink
 # dark on white as in Chapter 3, and the probability of each class:
 
 # %%
-pad.figure()
+demo.figure()
 
 # %% [markdown]
 # A **0**: an ellipse, taller than wide, as one stroke of 60 points.
@@ -132,12 +134,41 @@ pad.figure()
 # %%
 t = np.linspace(0, 2 * np.pi, 60)
 zero = [list(zip(140 + 65 * np.sin(t), 140 - 95 * np.cos(t)))]
-pad.clear()
-pad.draw_strokes(zero)
-print(likely(pad.probabilities))
+demo.clear()
+demo.draw_strokes(zero)
+print(likely(demo.probabilities))
 
 # %%
-pad.figure()
+demo.figure()
+
+# %% [markdown]
+# ## 5. It always answers
+#
+# Now draw something that is no digit at all: a horizontal dash, or a single dot.
+
+# %% tags=["nbval-ignore-output"]
+dash = [[(60, 140), (220, 140)]]
+dot = [[(140, 140), (141, 141)]]
+answers = {}
+for name, strokes in (("dash", dash), ("dot", dot)):
+    demo.clear()
+    demo.draw_strokes(strokes)
+    answers[name] = demo.probabilities
+    print(f"{name:>4}: {likely(demo.probabilities)}")
+
+# %% [markdown]
+# The network names a digit, and often with a high probability. It cannot say "none of
+# these": the softmax shares out a probability of 1 among the ten classes whatever the
+# input, and nothing in training showed it an input that is no digit. (The exact
+# answers depend on the last bits of the training; the check below holds on every
+# machine.) Its confidence says how the input compares with the ten classes, not whether
+# it is a digit at all: an input unlike the training data is *out of distribution*, and
+# there a confident answer means little.
+
+# %%
+for name, P in answers.items():
+    print(f"{name}: the probabilities sum to {P.sum():.2f}, the top class gets more than "
+          f"a uniform 0.10: {P.max() > 0.1}")
 
 # %% [markdown]
 # ## Recap
@@ -149,6 +180,8 @@ pad.figure()
 #   gets it wrong.
 # * `DigitPad` draws with the mouse (`pad.widget`) or from code (`pad.draw_strokes`), and
 #   keeps `pad.strokes`, `pad.image`, `pad.digit` and `pad.probabilities`.
+# * The network always answers, even for a dash or a dot: its confidence is no measure of
+#   whether the input is a digit at all.
 #
 # ## Exercises
 #

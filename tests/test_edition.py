@@ -2,6 +2,7 @@
 
 import json
 import pathlib
+import re
 
 import jupytext
 import pytest
@@ -222,11 +223,14 @@ def _run_until_the_last_check(text):
     import matplotlib
     matplotlib.use("Agg")
     cells = [src for kind, src in edition.edition_cells(text) if kind == "code"]
-    last = max(i for i, src in enumerate(cells) if src.startswith("check_"))
+    def is_check(src):          # a self-check call, check_forward(my_forward), not check_big = ...
+        return re.match(r"check_\w+\(", src) is not None
+
+    last = max(i for i, src in enumerate(cells) if is_check(src))
     namespace, results = {"__name__": "__chapter__"}, []
     for src in cells[:last + 1]:
         try:
-            if src.startswith("check_"):
+            if is_check(src):
                 results.append(eval(src, namespace))  # noqa: S307 - a self-check cell
             else:
                 exec(src, namespace)  # noqa: S102 - a chapter cell

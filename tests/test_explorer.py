@@ -178,7 +178,7 @@ def test_changing_a_slider_retrains_and_changes_the_plotted_data(split):
     assert d2["current"]["val_acc"] == ([1.0, 2.0, 3.0], h2.val_acc)
     assert d2["current"]["train_cost"] != d1["train_cost"]
     [faded] = d2["faded"]                        # the first run stays, faded and labelled
-    assert faded["label"] == "lr=0.05 h=16 c=1e-4 b=64" and faded["val_acc"] == d1["val_acc"]
+    assert faded["label"] == "lr=0.05 h=16 c=1e-4 b=64 ep=3" and faded["val_acc"] == d1["val_acc"]
     assert (ex.n_started, ex.n_completed, ex.n_stopped) == (2, 2, 0)
     assert [r.values["lr"] for r in ex.runs] == [0.05, 0.5]
     assert ex.chart.current["outcome"] == "done" and len(ex.chart.faded) == 1
@@ -344,13 +344,73 @@ def test_clear_runs_removes_the_faded_curves(split):
     ex = explorer(split, epochs=2)
     for lr in (0.05, 0.2):
         ex.run(lr=lr)
-    assert [f["label"] for f in ex.lines_data()["faded"]] == ["lr=0.05 h=16 c=1e-4 b=64"]
+    assert [f["label"] for f in ex.lines_data()["faded"]] == ["lr=0.05 h=16 c=1e-4 b=64 ep=2"]
     ex.clear_button.click()
     assert ex.lines_data()["faded"] == [] and ex.lines_data()["current"] is not None
     assert [r.values["lr"] for r in ex.runs] == [0.2]
     ex.run(lr=0.3)       # the run shown when clearing is the one faded now
     assert [f["label"][:6] for f in ex.lines_data()["faded"]] == ["lr=0.2"]
     assert [r.values["lr"] for r in ex.runs] == [0.2, 0.3]
+
+
+def test_one_formatting_of_every_value_slider_status_legend_alert(split):
+    """The slider reads 7.94 (d3 '.3~g'); so do the status, the legend and the alert."""
+    ex = explorer(split, batch_size=256, n_train=500)
+    lr = 10 ** 0.9                                 # a value of the log slider: 7.943282...
+    assert ex.controls["lr"].readout_format == ".3~g"
+    result = ex.run(lr=lr)
+    assert isinstance(result, train.TrainingDiverged)
+    assert ex.status_text.startswith("lr=7.94 ") and ex.chart.current["label"].startswith("lr=7.94 ")
+    assert "lr=7.94 " in ex.alert_text and "e.g. lr=0.794." in ex.alert_text
+    assert "7.943" not in ex.status_text + ex.alert_text + ex.chart.current["label"]
+    ex.run(lr=0.002)
+    assert ex.status_text.startswith("lr=0.002 ") and "0.00200" not in ex.status_text
+
+
+def test_a_diverged_runs_status_says_where_it_stopped(split):
+    ex = explorer(split, batch_size=256, n_train=500)
+    result = ex.run(lr=10.0)
+    assert isinstance(result, train.TrainingDiverged)
+    where = f"diverged in epoch {result.epoch}, batch {result.batch}"
+    assert where in ex.status_text and "epoch 0/" not in ex.status_text
+
+
+def test_labels_of_runs_that_differ_differ_and_an_unchanged_train_reruns_in_place(split):
+    ex = explorer(split, epochs=2)
+    ex.run()
+    ex.run(epochs=3)                   # differs from the first only by its epochs
+    labels = [ex.chart.current["label"]] + [f["label"] for f in ex.chart.faded]
+    assert len(set(labels)) == 2 and "ep=3" in ex.chart.current["label"], labels
+    ex.run()                           # the same values as the first run: in its place
+    ex.train_button.click()            # Train with unchanged values (no loop: run it)
+    asyncio.run(ex.wait())
+    labels = [ex.chart.current["label"]] + [f["label"] for f in ex.chart.faded]
+    assert sorted(labels) == sorted(set(labels)) and len(labels) == 2, labels
+    assert len(ex.runs) == 2 and len({r.label for r in ex.runs}) == 2
+
+
+def test_a_second_explorer_for_lessons_leaves_the_first_as_it_was(split):
+    """Chapter 5: the explorer at the top keeps the exercise's values and an empty chart
+    while the lessons run on an explorer of their own."""
+    ex = explorer(split)
+    before = ex.values()
+    lessons = explorer(split, replace=False)
+    lessons.run(lr=0.5, c=1e-1)
+    assert not ex.closed and ex.values() == before and ex.runs == []
+    assert ex.lines_data() == {"current": None, "faded": []}
+    assert ex.status_text == "Move a slider or press Train to start a run."
+    assert lessons.lines_data()["current"] is not None and lessons.values()["c"] == 1e-1
+    explorer(split)                    # `ex = Explorer()` run again closes both
+    assert ex.closed and lessons.closed
+
+
+def test_chapter_5_drives_only_its_lessons_explorer_from_code():
+    """After Run All, the explorer at the top of chapter 5 is as the student found it: no
+    cell but its display touches ``ex``."""
+    import pathlib
+    source = (pathlib.Path(__file__).parents[1] / "notebooks" / "05_explorer.py").read_text()
+    uses = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name) and n.id == "ex"]
+    assert [type(n.ctx).__name__ for n in uses] == ["Store", "Load"]
 
 
 def test_run_returns_the_same_history_as_fit(split):
@@ -519,3 +579,35 @@ def test_a_kernel_answers_while_the_explorer_trains():
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def _contrast_on_white(colour):
+    """WCAG contrast ratio of an sRGB '#rrggbb' against white."""
+    def linear(c):
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (linear(int(colour[i:i + 2], 16) / 255) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def test_every_run_colour_reaches_3_to_1_and_every_run_shown_has_its_own_marker(split):
+    from handin.explorer_chart import CURRENT_COLOR, FADED_COLORS
+    assert min(_contrast_on_white(c) for c in (CURRENT_COLOR, *FADED_COLORS)) >= 3.0
+    ex = explorer(split, epochs=1)
+    for lr in (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):    # more runs than are kept
+        ex.run(lr=lr)
+    shown = [ex.chart.current, *ex.chart.faded]
+    assert len(shown) == 7 and len({r["marker"] for r in shown}) == 7
+
+
+def test_the_static_chart_has_no_text_under_11_px(split):
+    """ex.png() at its 90 dpi: every text at least 9 pt = 11.25 px, the long labels too."""
+    from matplotlib.text import Text
+    ex = explorer(split, epochs=2, batch_size=128, n_train=500)
+    for lr in (0.05, 0.2, 9.0):
+        ex.run(lr=lr)
+    fig = ex.chart.figure()
+    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    assert any("ep=2" in t.get_text() for t in texts)           # the legend is drawn
+    small = {t.get_text(): t.get_fontsize() * fig.dpi / 72 for t in texts
+             if t.get_fontsize() * fig.dpi / 72 < 11}
+    assert small == {} and fig.dpi == 90

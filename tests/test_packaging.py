@@ -15,6 +15,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONDA_TO_PIP = {"matplotlib-base": "matplotlib"}
 NOT_IN_ENV = {"bench"}  # benchmark-only extras are installed by benchmarks/run.sh
 NOT_PACKAGES = {"python", "pip"}
+PIP_ONLY = {"axe-playwright-python"}   # installed from PyPI by the pip section
 
 
 def _split(req):
@@ -48,9 +49,12 @@ def conda_requirements():
 
 
 def test_environment_yml_and_pyproject_agree():
+    """Conda dependencies, and the few taken from PyPI in the pip section (PIP_ONLY),
+    with the same bound, before the repository itself."""
     conda, pip_section = conda_requirements()
-    assert conda == pyproject_requirements()
-    assert pip_section == ["-e ."]
+    from_pip = dict(_split(r) for r in pip_section[:-1])
+    assert pip_section[-1] == "-e ." and set(from_pip) == PIP_ONLY and not set(conda) & PIP_ONLY
+    assert {**conda, **from_pip} == pyproject_requirements()
 
 
 def test_environment_uses_conda_forge_and_python_bound_matches():

@@ -151,3 +151,42 @@ def test_fit_does_not_copy_the_training_set():
     finally:
         tracemalloc.stop()
     assert peak < X.nbytes / 2, (peak, X.nbytes)
+
+
+def _subnormals(a):
+    """How many entries of a float array are subnormal (nonzero, below the dtype's tiny)."""
+    return int(np.count_nonzero((a != 0) & (np.abs(a) < np.finfo(a.dtype).tiny)))
+
+
+def test_no_parameter_and_no_buffer_of_the_step_holds_a_subnormal(monkeypatch):
+    """The case of issue 18: float32, lr 0.63, c 0.1 on the sample. Weights that get no
+    gradient (pixels 0 in every image, units that never fire) only decay; without the
+    flush, about a thousand entries of W1 and of W2 were subnormal after 10 epochs."""
+    from handin import experiment, train
+    steps = []
+
+    class Kept(SGDStep):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            steps.append(self)
+
+    monkeypatch.setattr(train, "SGDStep", Kept)
+    split = experiment.prepare("sample")
+    params, h = fit(split.X_train, split.y_train, split.X_val, split.y_val, lr=0.63, c=0.1,
+                    epochs=10, dtype=np.float32, seed=0)
+    (step,) = steps
+    arrays = {**params, **{k: v for k, v in vars(step).items() if isinstance(v, np.ndarray)}}
+    floats = {k: a for k, a in arrays.items() if a.dtype.kind == "f"}
+    assert {"W1", "W2", "dW1", "Z1", "Z2"} <= set(floats)
+    assert {k: _subnormals(a) for k, a in floats.items() if _subnormals(a)} == {}
+    # the weights the decay drove to zero are there (the case is the one that made them)
+    assert np.count_nonzero(params["W1"] == 0) > 1000 and len(h) == 10
+
+
+def test_flush_keeps_every_normal_value_nan_and_infinity():
+    from handin.sgd_step import flush_subnormals
+    tiny = np.finfo(np.float32).tiny
+    a = np.array([tiny, -tiny, tiny / 2, -tiny / 4, 0.0, 1.0, np.nan, np.inf], np.float32)
+    flush_subnormals(a, np.empty_like(a), tiny)
+    assert a[:2].tolist() == [tiny, -tiny] and a[2:6].tolist() == [0.0, 0.0, 0.0, 1.0]
+    assert np.isnan(a[6]) and a[7] == np.inf

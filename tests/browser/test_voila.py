@@ -33,8 +33,9 @@ import time
 
 import pytest
 
+from ._a11y import axe_violations, chart_text_problems, outside_requests
 from ._lab import free_port, stop_process_group
-from .conftest import ARTIFACTS, NOTEBOOKS
+from .conftest import ARTIFACTS, NOTEBOOKS, REPO
 
 EXPLORER = "05_explorer.ipynb"
 SERVER_START_TIMEOUT = 90      # s, for Voilà to listen
@@ -86,13 +87,15 @@ CHART_JS = r"""
 
 
 class Voila:
-    """``voila 05_explorer.ipynb`` on 127.0.0.1 over a copy of the chapter."""
+    """``python -m handin page 05_explorer.ipynb`` (Voilà with handin's template) on
+    127.0.0.1 over a copy of the chapter and the repository's voila.json."""
 
     def __init__(self, tmp: pathlib.Path, notebook: pathlib.Path):
         self.tmp = tmp
         self.root = tmp / "root"
         self.root.mkdir(parents=True)
         shutil.copy(notebook, self.root / notebook.name)
+        shutil.copy(REPO / "voila.json", self.root / "voila.json")   # as from the repository
         self.notebook = notebook.name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -111,7 +114,7 @@ class Voila:
     def start(self):
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "voila", self.notebook, "--no-browser",
+            [sys.executable, "-m", "handin", "page", self.notebook, "--no-browser",
              f"--port={self.port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"],
             cwd=self.root, env=self.env, stdin=subprocess.DEVNULL, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True)
@@ -180,11 +183,13 @@ def test_explorer_as_a_voila_page(voila, browser, artifacts):
                                   device_scale_factor=1)
     context.set_default_timeout(30_000)
     page = context.new_page()
-    console = []
+    console, requests = [], []
     page.on("console", lambda m: console.append(f"[{m.type}] {m.text}"))
     page.on("pageerror", lambda e: console.append(f"[pageerror] {e}"))
+    page.on("request", lambda r: requests.append(r.url))
     try:
         _check_page(page, voila, artifacts)
+        _check_readable_and_accessible(page, artifacts)
     except BaseException:
         page.screenshot(path=artifacts / "voila-FAILED.png", full_page=True)
         raise
@@ -192,8 +197,26 @@ def test_explorer_as_a_voila_page(voila, browser, artifacts):
         (artifacts / "voila-console.log").write_text("\n".join(console))
         context.close()
     errors = [line for line in console if line.startswith("[pageerror]") or (
-        line.startswith("[error]") and re.search(r"widget|model", line, re.I))]
+        line.startswith("[error]") and re.search(r"widget|model|module", line, re.I))]
     assert not errors, "the browser console shows widget errors:\n" + "\n".join(errors)
+    outside = outside_requests(requests)
+    assert not outside, "the Voilà page asked for something outside 127.0.0.1:\n" + \
+        "\n".join(outside)
+
+
+def _check_readable_and_accessible(page, artifacts):
+    """At 1000 px and 1600 px: the chart's text is 11 px or more and nothing is clipped;
+    axe-core finds no violation in the explorer's own elements."""
+    for width in (1000, 1600, 900):
+        page.set_viewport_size({"width": width, "height": 1000})
+        time.sleep(1.0)                    # the chart redraws at its new width
+        page.screenshot(path=artifacts / f"voila-width-{width}.png", full_page=True)
+        problems = chart_text_problems(page)
+        assert not problems, f"at {width} px the chart's text is too small or clipped: {problems}"
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    violations = axe_violations(page)
+    assert not violations, "axe-core: the explorer has accessibility violations:\n" + \
+        "\n".join(violations)
 
 
 def _check_page(page, voila, artifacts):
@@ -216,6 +239,13 @@ def _check_page(page, voila, artifacts):
 
     chart0 = wait(lambda: page.evaluate(CHART_JS), 30)
     assert chart0, "no element with the class handin-chart on the page"
+    # The app's first screen: at 1400 x 1000, unscrolled, the chart's panels are in view.
+    fold = page.evaluate("""() => { window.scrollTo(0, 0);
+        const r = document.querySelector('.handin-chart svg').getBoundingClientRect();
+        return {bottom: r.bottom, height: window.innerHeight}; }""")
+    assert fold["bottom"] <= fold["height"], (
+        f"the chart ends {fold['bottom']:.0f} px down a {fold['height']} px window: "
+        "below the fold")
     chart0 = settle(page)
     assert chart0, f"the chart kept changing for {SETTLE_TIMEOUT} s after the page rendered"
     assert chart0["status"] is not None, "no element with the class handin-status"
