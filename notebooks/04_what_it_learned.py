@@ -53,6 +53,8 @@ show_weights(params["W1"], n=32, ax=ax, title="Trained W1: the first 32 of 256 h
 plt.show()
 
 # %% [markdown]
+# *Figure: the trained weights of the first 32 hidden units, each column of `W1` drawn as a 28 × 28 picture, red for positive and blue for negative weights; they look mostly like noise.*
+#
 # Mostly noise. That is not a plotting bug: most of `W1` is still the random matrix it
 # started from, `init["W1"]`:
 
@@ -74,6 +76,8 @@ show_weights(W1 - W1_init, n=32, ax=ax, label="change of weight",
 plt.show()
 
 # %% [markdown]
+# *Figure: the change `W1 - W1_init` of the same 32 units in red and blue: strokes and parts of digits, inside a white frame of border pixels that training left unchanged.*
+#
 # Notice the white frame: training never touched the pixels near the border. The gradient
 # of the data term is `dW1 = X.T @ dZ1`, and row `f` of it is
 # $\sum_s X[s, f]\, \texttt{dZ1}[s, :]$: zero if pixel `f` is 0 in every training image. Those
@@ -131,6 +135,8 @@ plot_confusion(C, split.class_names, ax=ax, colorbar=True,
 plt.show()
 
 # %% [markdown]
+# *Figure: the confusion matrix of the test set, true digit in rows and predicted digit in columns, each cell holding its count and shaded by it; the dark diagonal holds the right answers, the pale cells off it the mistakes.*
+#
 # The colour follows the square root of the count, so that single mistakes are visible
 # next to the diagonal's hundreds. The largest cells off the diagonal, and the digits
 # recognised least and most often (a count can move by one from one processor's
@@ -193,6 +199,8 @@ show_digits(split.X_test[idx], split.y_test[idx], pred=pred[idx], prob=P[idx, pr
 plt.show()
 
 # %% [markdown]
+# *Figure: the 12 test images the network got wrong most confidently, each titled true → predicted with the probability it gave its prediction.*
+#
 # Some of these are hard for people too: digits cut off, written unusually, or closer to
 # the wrong class than to their label. Others are plain to us, and the network is still
 # sure of its wrong answer. A probability from a softmax is not a guarantee.
@@ -204,6 +212,9 @@ plt.show()
 fig, ax = plt.subplots(figsize=(6, 3.4), layout="constrained")
 plot_confidence(P, split.y_test, ax=ax)
 plt.show()
+
+# %% [markdown]
+# *Figure: histograms of the confidence (the largest probability in a row of `P`) of the test predictions, the right ones and the wrong ones apart: the right ones pile up near 1, the wrong ones spread over lower values.*
 
 # %%
 conf, wrong = P.max(axis=1), pred != split.y_test
@@ -249,6 +260,8 @@ for ax, (c, run) in zip(axes, runs.items()):
 plt.show()
 
 # %% [markdown]
+# *Figure: the same 16 hidden units of `W1` after training with c = 0, 1e-4 and 1e-2, one panel each with its own colour scale and ||W1|| in its title; the larger c, the smaller the weights.*
+#
 # Read the colourbars: how much smaller is the scale with `c = 1e-2`?
 
 # %%

@@ -81,6 +81,8 @@ for ax, img, title in zip(axes, (image, shrunk, prepared),
 plt.show()
 
 # %% [markdown]
+# *Figure: the small 7 three ways, dark ink on white: the drawing in the top-right corner of the pad; shrunk to 28 × 28, where it fills only a corner; and prepared the MNIST way, centred and as large as a training digit.*
+#
 # What the network says about each: the classes it gives a probability of at least 0.1,
 # most likely first.
 

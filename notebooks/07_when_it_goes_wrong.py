@@ -144,6 +144,9 @@ ax.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0, 1), xticks=range(1
 ax.legend(loc="center right", fontsize="small"), ax.grid(alpha=0.3)
 plt.show()
 
+# %% [markdown]
+# *Figure: validation accuracy after each of five epochs, one line with markers for each of the five starts (zeros, std 1e-4, std 0.01, init_params, std 1); the table below prints the same values.*
+
 # %% tags=["nbval-ignore-output"]
 for name, (p, h) in results.items():
     print(f"{name:>12}: validation accuracy by epoch", np.round(h.val_acc, 2))
@@ -418,6 +421,8 @@ show_weights(p_net["W1"] - start["W1"], n=20, ncols=10, fig=bottom, label="chang
 plt.show()
 
 # %% [markdown]
+# *Figure: top, the ten columns of the linear classifier's `W` as 28 × 28 templates of the digits 0 to 9, rough digits in red and blue; bottom, what training changed in the first 20 columns of the network's `W1`, strokes and pieces rather than digits.*
+#
 # The ten linear templates are rough digits: red where that digit has ink, blue where
 # other digits have ink and it has not (the hole of the 0, both sides of the 1). One
 # template per digit cannot cover a 7 with and without a bar, or a 4 open and closed, at

@@ -117,6 +117,8 @@ ax.set(xlabel=r"$\varepsilon$", ylabel="largest |exact − approx|", ylim=(1e-14
 plt.show()
 
 # %% [markdown]
+# *Figure: the largest difference between the exact and the approximate gradient against $\varepsilon$ on log-log axes, with the guides $\varepsilon^2$ (dashed) and $10^{-16} / \varepsilon$ (dotted): a V, truncation error on the right, round-off on the left.*
+#
 # The exact minimum depends on the machine's round-off, so we print the shape, not the
 # numbers:
 

@@ -42,6 +42,8 @@ show_weights(change, units=most, ax=ax, label="change of weight",
 plt.show()
 
 # %% [markdown]
+# *Figure: the change `W1 - W1_init` of the 32 hidden units that moved most, red for a positive and blue for a negative change: short strokes and arcs, pieces of digits.*
+#
 # Partly. After ten epochs they are not clean digits but pieces of them: short red strokes
 # near the centre (the vertical bar of a 1, the crossing of an 8) flanked by blue where ink
 # counts against the unit, and red or blue arcs the size of a 0's loop or a 2's and 3's
@@ -99,6 +101,8 @@ ax.set(xlabel="weight decay c (log scale; 0 at the left)", ylabel="validation ac
 plt.show()
 
 # %% [markdown]
+# *Figure: validation accuracy after 5 epochs against the weight decay c on a log axis, with c = 0 drawn at the left; flat for small c and falling for the largest.*
+#
 # The curve is flat from `0` to `3e-4` and falls slowly beyond (0.01 is six of the 600
 # validation images, about the noise of one split and one seed). I would pick `3e-4`,
 # the largest `c` that costs nothing on validation: it removes the most of the initial
@@ -135,6 +139,8 @@ show_digits(split.X_test[idx], split.y_test[idx], pred=pred[idx], prob=P[idx, pr
 plt.show()
 
 # %% [markdown]
+# *Figure: the most confident mistakes on the hardest digit (printed above), each titled true → predicted with the probability of the prediction.*
+#
 # Mostly not mislabelled: most are plain 2s that a person reads at once — a 2 written
 # with a thick or slanted stroke, a 2 with a curled loop at the bottom (read as 3, 8 or 9).
 # One or two are genuinely ambiguous (a 2 whose loop closes into a 9). The network compares

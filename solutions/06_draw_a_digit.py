@@ -73,6 +73,8 @@ show_digits(np.array(drawn), np.arange(10), pred=np.argmax(answers, axis=1), axe
 plt.show()
 
 # %% [markdown]
+# *Figure: the ten drawn digits 0 to 9 as the network sees them after preparation, each titled drawn → predicted, a wrong prediction in red.*
+#
 # Nine of the ten are read right. The 6 is read as a 5: the two share the lower loop, and
 # this 6's stem is short. The runners-up are pairs that share strokes, the pairs of
 # Chapter 4's confusion matrix: 8 for the 2 (its curled middle), 5 and 3 for the 8 (their

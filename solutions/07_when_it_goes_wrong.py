@@ -51,6 +51,9 @@ for ax in (ax1, ax2):
     ax.set(xlabel="std of both weight matrices", title="after 3 epochs"), ax.grid(alpha=0.3)
 plt.show()
 
+# %% [markdown]
+# *Figure: validation accuracy (left, log x axis) and validation cost (right, log-log) after 3 epochs against the std of both weight matrices, with dashed lines at `init_params`'s standard deviations for `W1` and `W2`.*
+
 # %% tags=["nbval-ignore-output"]
 for std, a, c in zip(stds, acc, cost):
     print(f"std {std:5}: validation accuracy {a:.2f}, validation cost {c:8.2f}")
@@ -172,6 +175,9 @@ ax.plot(lrs, dead_fraction, marker="o")
 ax.set(xlabel="learning rate", ylabel="fraction of dead hidden units", ylim=(0, 1),
        title="Dead ReLUs after 3 epochs (256 units)"), ax.grid(alpha=0.3)
 plt.show()
+
+# %% [markdown]
+# *Figure: the fraction of dead hidden units (of 256) after 3 epochs against the learning rate, from 0.1 to 1.0.*
 
 # %% tags=["nbval-ignore-output"]
 for lr, f in zip(lrs, dead_fraction):

@@ -102,6 +102,8 @@ ax2.set(xlabel="$z_2 - z_1$", ylabel="$L = -\\log p_2$", title="cross-entropy, l
 plt.show()
 
 # %% [markdown]
+# *Figure: left, the softmax probabilities $p_1$ and $p_2$ of two logits against their difference $z_2 - z_1$, two mirrored S-curves that cross where the logits are equal; right, the cross-entropy $-\log p_2$ for label $y = 2$, high when $z_2 - z_1$ is negative and falling towards 0 as it grows.*
+#
 # ## 2. Why the textbook formula overflows
 #
 # A float64 holds numbers up to about $1.8 \cdot 10^{308}$, so $e^{z}$ overflows to `inf`

@@ -105,6 +105,8 @@ ax2.set(xlabel="$z$", ylabel="relu$'(z)$", title="its derivative: $1[z > 0]$")
 plt.show()
 
 # %% [markdown]
+# *Figure: left, the ReLU against $z$, zero for negative $z$ and equal to $z$ for positive $z$; right, its derivative, 0 for negative and 1 for positive $z$, with a dot marking the 0 the code uses at the kink $z = 0$.*
+#
 # $A_1 = \mathrm{relu}(Z_1)$ acts entry by entry, so $A_1$ has the shape of $Z_1$. Second
 # layer: the logits $Z_2 = A_1 W_2 + b_2$, one row of $k$ per sample:
 # $(n, h) \cdot (h, k) + (k,) \to (n, k)$. Softmax of each row gives the probabilities

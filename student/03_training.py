@@ -56,6 +56,8 @@ show_digits(ds.X_train, ds.y_train, n=30, class_names=ds.class_names, fig=fig,
 plt.show()
 
 # %% [markdown]
+# *Figure: the first 30 training images of the sample, handwritten digits in dark ink on white, each titled with its label.*
+#
 # To the network an image is nothing but those 784 numbers. The centre of the first one,
 # with every grey level divided by 26 so that it fits in one digit (0 = paper, 9 = ink):
 
@@ -241,6 +243,8 @@ fig.suptitle("MNIST sample: hidden 256, lr 0.1, c 1e-4, batch 32, seed 0")
 plt.show()
 
 # %% [markdown]
+# *Figure: cost (left) and accuracy (right) after each epoch of the run above, training as blue circles and validation as orange squares; the training curves keep improving, the validation curves improve fast at first and then slowly, with a gap to the training ones.*
+#
 # How to read it:
 #
 # - the **training** cost keeps falling and the training accuracy climbs towards 1: with
@@ -371,6 +375,8 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
+# *Figure: the cross-entropy of every batch against the epoch on a log axis, a noisy line, with the training cost after each epoch as black dots joined by a line.*
+#
 # The per-batch curve is noisy, as each batch is 32 different images. The two curves do
 # not measure the same thing: a batch's point is its cross-entropy alone, measured before
 # the step on it; an epoch's point is the full cost after the epoch, the cross-entropy of

@@ -157,6 +157,8 @@ ax.set(xscale="log", xlabel="$P[s, y_s]$ after one epoch", ylabel="$n\\,|\\delta
 plt.show()
 
 # %% [markdown]
+# *Figure: for every training image, the size of its correction $n\,|\delta_L[s]|$ against the probability $P[s, y_s]$ given to its label (log axis), for the cross-entropy and for the squared error: the cross-entropy's grows as that probability falls, the squared error's falls again for the confidently wrong images.*
+#
 # Does it matter for training? The same network, the same start and the same batches,
 # trained for three epochs with each cost at $\eta = 0.1$; the validation cross-entropy and
 # accuracy after each epoch, as "cost / accuracy". (After a few epochs the digits depend on the machine's
