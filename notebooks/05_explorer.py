@@ -57,16 +57,16 @@ ex
 # pictures further down instead.
 
 # %% [markdown]
-# Training runs in the background of the kernel, in small slices of about 20 ms: in a
-# notebook you can run other cells while the network trains.
+# Training runs in the background of the kernel, in small slices of about 20 ms, so the
+# controls answer while the network trains (and in JupyterLab, other cells can run).
 #
 # ## 2. The exercise's values
 #
-# The rest of the chapter runs on a second explorer, `lessons`, that is not shown: the
-# explorer above stays as you left it. `lessons.run(...)` trains with the given values
-# (the other controls stay as they are), blocking until the run ends, and returns the
-# run's `History`; `lessons.png()` is its chart as a picture. First the exercise's values,
-# as a reference:
+# The lessons below were run on a second explorer, not shown, so the explorer above stays
+# as you left it. Each lesson trains it with a few values changed and the others at the
+# exercise's; their charts follow as pictures. (In the notebook this explorer is
+# `lessons`: `lessons.run(...)` trains and returns the run's `History`, `lessons.png()`
+# is its chart.) First the exercise's values, as a reference:
 
 # %%
 lessons = Explorer(replace=False)
@@ -85,7 +85,7 @@ print(f"validation accuracy {history.val_acc[-1]:.2f}, "
 # $\ln 10$, if that is more; batches smaller than 32 are averaged over the last 32
 # images), or not a number at all; it stops the run at that batch and
 # raises `TrainingDiverged` (the definition is in `help(handin.divergence)`). The explorer
-# shows its message instead of a chart full of `nan`:
+# shows its message instead of a chart full of `nan`; here it is for `lr = 10`:
 
 # %%
 result = lessons.run(lr=10)
@@ -137,6 +137,8 @@ ax.legend(fontsize="small")
 plt.show()
 
 # %% [markdown]
+# *Figure: the cross-entropy of every batch in one epoch, on a log axis, for the five learning rates printed above, with a dotted line at ten times the first batch's cost; a cross marks where a diverged run stopped.*
+#
 # On a log axis the story is plain. At 0.1 the cost falls from the first batch. At 0.5
 # and 1 the first steps overshoot (the cost jumps up, to four times its start at 1)
 # and then the network recovers and learns. Just past the edge the jump is larger, past
@@ -174,6 +176,8 @@ print("and still climbing (each of its last three epochs above the one before):"
 Image(lessons.png())
 
 # %% [markdown]
+# *Figure: the explorer's chart, cost and accuracy per epoch with validation solid and training dashed, for lr = 0.001 drawn thick, against the thinner earlier runs, the reference at lr = 0.1 among them; the slow run's accuracy stays below the reference's and is still climbing at the last epoch.*
+#
 # ## 5. Lesson three: too much weight decay underfits
 #
 # The weight decay adds $c\,(\lVert W_1\rVert^2 + \lVert W_2\rVert^2)$ to the cost, so
@@ -195,9 +199,11 @@ print(f"training accuracy {history.train_acc[-1]:.2f}, "
 Image(lessons.png())
 
 # %% [markdown]
+# *Figure: the explorer's chart, cost and accuracy per epoch, for c = 0.1 drawn thick, against the thinner earlier runs; its training and validation accuracy both stay low, climbing for three epochs and then dropping.*
+#
 # The accuracy climbs for three epochs, then drops and stays lower. Why? The same run
-# through `handin.fit`, with a callback that records after each epoch the cost, its decay
-# term $c\,(\lVert W_1\rVert^2 + \lVert W_2\rVert^2)$ and the size of the output biases
+# again, with `handin.fit`, recording after each epoch the cost, its decay term
+# $c\,(\lVert W_1\rVert^2 + \lVert W_2\rVert^2)$ and the size of the output biases
 # $\lVert b_2 \rVert$ (biases are not decayed):
 
 # %%
