@@ -19,8 +19,8 @@
 # **Section 6 is an exercise.** In the student edition (`student/01_softmax_cross_entropy.py`,
 # made from this notebook by `python -m handin student-edition`) its functions are
 # `# YOUR CODE HERE`, and the derivations of section 3 are yours to write. This edition
-# holds a solution for each, between `BEGIN SOLUTION` and `END SOLUTION` markers, and
-# every check passes.
+# holds a solution for each, between solution markers that the student edition cuts out,
+# and every check passes.
 #
 # **Notation.** The whole book uses these letters:
 #
