@@ -123,8 +123,10 @@ def stop_when_val_cost_stalls(p, patience=3):
         return p.epoch - best["epoch"] >= patience
 
 params, h = handin.fit(*data, epochs=40, callback=stop_when_val_cost_stalls)
-print(f"stopped after epoch {len(h)}; lowest validation cost {best['cost']:.3f} at epoch {best['epoch']}")
-print("validation cost per epoch:", np.round(h.val_cost, 3))
+print(f"stopped after epoch {len(h)}; lowest validation cost {best['cost']:.2f} at epoch {best['epoch']}")
+
+# %% tags=["nbval-ignore-output"]
+print("validation cost per epoch:", np.round(h.val_cost, 3))   # the 3rd decimal varies by machine
 
 # %% [markdown]
 # The validation cost stops improving after the epoch printed above, while the training
