@@ -7,10 +7,11 @@ gradebook in one sqlite file, so one ``nbgrader autograde`` cannot use a second 
 This script runs W workers side by side, each an ``nbgrader autograde`` process in its
 own copy of the course (its own gradebook.db), with the students dealt out round-robin;
 then each worker's ``nbgrader export`` gives its grades.csv, and the rows are merged
-into one grades.csv. The submissions are a realistic mix of tests/course_cases.py:
-a third right, most of the rest one of the mistakes the self-checks name, and a few of
-each odd case (a stub left in, a syntax error, deleted or edited test cells, a redefined
-check, a call into handin, a cell that never ends, a notebook that is not JSON).
+into one grades.csv. The submissions are a realistic mix of tests/course_cases.py
+(:func:`class_mix`): per chapter, each odd case once (a stub left in, a syntax error, a
+deleted, edited or retyped test cell, a redefined check, a call into handin, a cell that
+spins until nbgrader's 60 s timeout, a notebook that is not JSON), a third of the class
+with one of the mistakes the self-checks name, and the rest right.
 
 Prints the wall time (setup apart), the seconds per submission and how many grades
 match their expected points. The goal: 150 correct in 5 minutes on 2 cores.
@@ -30,15 +31,37 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests"))
 import course_cases as cc  # noqa: E402
 
 
+# The cases a class hands in once or twice at most: everything but the right answer and
+# the mistakes the self-checks name.
+ODD = {"release", "stub left", "syntax error", "deleted test cell", "edited test cell",
+       "redefined check", "calls handin", "never ends", "not JSON", "cell type changed"}
+# A student's endless loop spins (the tests' one waits, to leave the cores to the others).
+SPINS = "while True:   # a cell that never ends\n    pass"
+
+
+def spinning(case):
+    """``case`` with its never-ending cell spinning instead of waiting."""
+    return case._replace(edits=tuple(
+        (kind, cell, SPINS) if rest == [cc.NEVER_ENDS] else (kind, cell, *rest)
+        for kind, cell, *rest in case.edits))
+
+
 def class_mix(n):
-    """``n`` (student id, case) pairs, half of each chapter, a third of them right."""
+    """``n`` (student id, case) pairs, half of each chapter: per chapter, each odd case once
+    (a blank release, a stub left, a syntax error, a deleted, edited or retyped test cell, a
+    redefined check, a call into handin, a cell that never ends, a notebook that is not
+    JSON), a third of the class with one of the mistakes the self-checks name (in turn),
+    and the rest right."""
     out = []
     for a in (cc.CH1, cc.CH2):
-        cases = [case for case in cc.CASES if case.assignment == a]
-        right = [case for case in cases if case.name == "solutions"]
-        pool = cases + right * (len(cases) // 2)
+        cases = [spinning(case) for case in cc.CASES if case.assignment == a]
+        right = next(case for case in cases if case.name == "solutions")
+        odd = [case for case in cases if case.name in ODD]
+        mistakes = [case for case in cases if case not in odd and case is not right]
         size = n // 2 + (n % 2 if a == cc.CH1 else 0)
-        out += [(f"s{len(out) + i:03d}", pool[i % len(pool)]) for i in range(size)]
+        chosen = odd[:size] + [mistakes[i % len(mistakes)] for i in range(size // 3)]
+        chosen += [right] * (size - len(chosen))
+        out += [(f"s{len(out) + i:03d}", case) for i, case in enumerate(chosen[:size])]
     return out
 
 
@@ -76,9 +99,13 @@ def main(argv=None):
     for p in procs:
         p.wait()
     graded = time.perf_counter() - t1
+    exports = [subprocess.Popen([sys.executable, "-m", "nbgrader", "export"], cwd=folder,
+                                env=cc.nbgrader_env(), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL) for folder in workers]
+    for p in exports:          # side by side too
+        p.wait()
     rows = []
     for folder in workers:
-        cc.nbgrader(folder, "export")
         with open(folder / "grades.csv", newline="", encoding="utf-8") as f:
             rows += [row for row in csv.DictReader(f) if row["student_id"] != "" and
                      (row["student_id"], row["assignment"]) in expected and

@@ -43,7 +43,10 @@ def sub(cell, old, new):
 FORWARD_NO_B1 = sub("my_forward", "Z1 = X @ W1 + b1", "Z1 = X @ W1")
 BACKWARD_CW = sub("my_backward", "dW2 = A1.T @ dZ2 + 2 * c * W2", "dW2 = A1.T @ dZ2 + c * W2")
 LOOPS_SUM = sub("softmax_loss_loops", "np.log(total)) / n", "np.log(total))")
-NEVER_ENDS = "while True:   # a cell that never ends\n    pass"
+# A cell that never ends. It waits rather than spins, so that in the tests its minute until
+# nbgrader's timeout leaves both cores to the other graders (benchmarks/grade_class.py
+# spins, as a student's endless loop does).
+NEVER_ENDS = "import time\nwhile True:   # a cell that never ends\n    time.sleep(1)"
 FAKE_CHECK = ("def {check}(fn, seed=0):   # a check that always passes\n"
               "    class Passed:\n        ok = True\n"
               "        def assert_passes(self):\n            return self\n"
@@ -177,6 +180,10 @@ def make_course(folder, *, timeout=TIMEOUT, assignments=("*",)):
     """A course of every chapter in ``folder``, ``assignments`` generated (default: all)."""
     from handin.course import write_course
 
+    # matplotlib builds its font cache at its first import on a fresh machine: seconds that
+    # would count against a graded cell's timeout. Build it here, once.
+    subprocess.run([sys.executable, "-c", "import matplotlib.pyplot"], env=nbgrader_env(),
+                   check=True)
     root = pathlib.Path(__file__).resolve().parents[1]
     write_course(root / "notebooks", folder, timeout=timeout)
     for assignment in assignments:
