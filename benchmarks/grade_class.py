@@ -7,7 +7,7 @@ gradebook in one sqlite file, so one ``nbgrader autograde`` cannot use a second 
 This script runs W workers side by side, each an ``nbgrader autograde`` process in its
 own copy of the course (its own gradebook.db), with the students dealt out round-robin;
 then each worker's ``nbgrader export`` gives its grades.csv, and the rows are merged
-into one grades.csv. The submissions are a realistic mix of tests/course_cases.py:
+into one grades.csv. The submissions are a realistic mix of tests/course/course_cases.py:
 a third right, most of the rest one of the mistakes the self-checks name, and a few of
 each odd case (a stub left in, a syntax error, deleted or edited test cells, a redefined
 check, a call into handin, a cell that never ends, a notebook that is not JSON).
@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "course"))
 import course_cases as cc  # noqa: E402
 
 
