@@ -53,7 +53,7 @@ def test_every_chapter_is_generated_with_nbgrader_cells(generated):
     ch4 = nbformat.read(generated / "source" / "04_what_it_learned" / "04_what_it_learned.ipynb",
                         as_version=4)
     assert _grade_ids(ch4, grade=True) == ["test_my_confusion_matrix", "test_my_confident_mistakes"]
-    assert "from handin.course.selfcheck_metrics import check_confusion_matrix" in nbformat.writes(ch4)
+    assert "from handin.course import check_confusion_matrix" in nbformat.writes(ch4)
     ch3 = nbformat.read(generated / "source" / "03_training" / "03_training.ipynb", as_version=4)
     assert _grade_ids(ch3, grade=True) == ["test_my_epoch"]
     ch7 = nbformat.read(generated / "source" / "07_when_it_goes_wrong" / "07_when_it_goes_wrong.ipynb",

@@ -415,3 +415,17 @@ def test_each_linear_gradient_bug_fails_with_its_hint(bug):
 def test_the_linear_check_refuses_handins_own():
     text = str(selfcheck.check_linear_cost_grad(handin.linear.cost_grad))
     assert "calls handin.linear.cost_grad: write it yourself" in text
+
+
+def test_every_self_check_and_every_graded_one_is_exported_by_handin_course():
+    """Chapters and the course's test cells import the checks from handin.course alone."""
+    import handin.course
+    from handin.course import nbgrader, selfcheck_layers
+
+    modules = (selfcheck, selfcheck_training, selfcheck_metrics, selfcheck_layers)
+    checks = {name for m in modules for name in m.__all__ if name.startswith("check_")}
+    assert checks and checks <= set(handin.course.__all__)
+    assert set(nbgrader.POINTS) <= checks
+    assert nbgrader._check_module("check_epoch") == "handin.course"
+    with pytest.raises(ValueError, match="no self-check named 'epoch_problem'"):
+        nbgrader._check_module("epoch_problem")
