@@ -1,4 +1,4 @@
-"""Figures of the book.
+"""Learning curves, and the convention every figure of the book follows.
 
 One convention: a function that draws takes the Axes to draw on — ``ax=`` for one,
 ``axes=`` for several — and returns them. Without them it makes a new ``Figure``
@@ -16,11 +16,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from .images import show_digits, show_weights
-from .metrics import plot_confidence, plot_confusion, probability_bars
-
-__all__ = ["cost_acc_axes", "plot_history", "epoch_plots", "plot_batch_costs", "show_digits",
-           "show_weights", "plot_confusion", "plot_confidence", "probability_bars"]
+__all__ = ["cost_acc_axes", "plot_history", "epoch_plots", "plot_batch_costs"]
 
 TRAIN_STYLE = dict(color="tab:blue", marker="o", markersize=3)
 VAL_STYLE = dict(color="tab:orange", marker="s", markersize=3)
