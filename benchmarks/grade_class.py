@@ -7,7 +7,7 @@ gradebook in one sqlite file, so one ``nbgrader autograde`` cannot use a second 
 This script runs W workers side by side, each an ``nbgrader autograde`` process in its
 own copy of the course (its own gradebook.db), with the students dealt out round-robin;
 then each worker's ``nbgrader export`` gives its grades.csv, and the rows are merged
-into one grades.csv. The submissions are a realistic mix of tests/course_cases.py
+into one grades.csv. The submissions are a realistic mix of tests/course/course_cases.py
 (:func:`class_mix`): per chapter, each odd case once (a stub left in, a syntax error, a
 deleted, edited or retyped test cell, a redefined check, a call into handin, a cell that
 spins until nbgrader's 60 s timeout, a notebook that is not JSON), a third of the class
@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "course"))
 import course_cases as cc  # noqa: E402
 
 

@@ -39,7 +39,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from handin import experiment, sgd_step, train  # noqa: E402
-from handin.explorer_runs import C_OPTIONS  # noqa: E402
+from handin.explorer.runs import C_OPTIONS  # noqa: E402
 
 LRS = (0.001, 0.01, 0.1, 0.32, 0.63, 1.0, 3.16, 10.0)
 

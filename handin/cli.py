@@ -7,7 +7,7 @@ Flags as in the exercise's script (``-lr -bs -epochs -hidden``) plus ``-c``,
 once into a folder that a class can share read-only (``HANDIN_DATA=DIR``).
 
 ``python -m handin student-edition [--src notebooks/] [--out student/]`` writes the
-student edition of the chapters (see :mod:`handin.edition`).
+student edition of the chapters (see :mod:`handin.course.edition`).
 
 ``python -m handin course DIR [--src notebooks/]`` writes an nbgrader course, one
 assignment per chapter (see :mod:`handin.course`).
@@ -28,7 +28,8 @@ import pathlib
 import sys
 import tempfile
 
-from . import data, download, experiment
+from . import data, experiment
+from .data import download
 from . import hyperparameters as hp
 from ._validation import ParameterError
 from .train import TrainingDiverged
@@ -162,7 +163,7 @@ def _out_folder(out):
 
 
 def train_command(args, parser):
-    from .plotting import epoch_plots
+    from .plots import epoch_plots
 
     progress = not args.no_progress and sys.stderr.isatty()
     created = not args.out.exists()
@@ -223,7 +224,7 @@ def fetch_command(args):
 
 
 def edition_command(args):
-    from .edition import write_student_edition
+    from .course import write_student_edition
 
     try:
         regions = write_student_edition(args.src, args.out, ipynb=args.ipynb)
@@ -237,14 +238,14 @@ def edition_command(args):
 
 
 def page_command(args):
-    """Voila with handin's template (handin/voila_share on JUPYTER_PATH); its exit status."""
+    """Voila with handin's template (handin/explorer/voila_share on JUPYTER_PATH); its exit status."""
     import importlib.util
     import subprocess
 
     if importlib.util.find_spec("voila") is None:
         print("handin page: Voila is not installed: pip install 'handin[voila]'", file=sys.stderr)
         return EXIT_ERROR
-    share = pathlib.Path(__file__).with_name("voila_share")
+    share = pathlib.Path(__file__).with_name("explorer") / "voila_share"
     paths = [str(share), *filter(None, [os.environ.get("JUPYTER_PATH")])]
     env = {**os.environ, "JUPYTER_PATH": os.pathsep.join(paths)}
     cmd = [sys.executable, "-m", "voila", args.notebook, "--template=handin", *args.voila_args]

@@ -1,7 +1,7 @@
 """What a trained network gets wrong: the confusion matrix, its most confident mistakes, dead units.
 
 Pure computations on labels, probabilities and parameters; the figures that show them are
-:func:`handin.plotting.plot_confusion` and :func:`handin.plotting.show_digits`.
+:func:`handin.plots.plot_confusion` and :func:`handin.plots.show_digits`.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@
 # made from this notebook by `python -m handin student-edition`) the bodies of `my_forward`,
 # `my_cost` and `my_backward` are `# YOUR CODE HERE`, and the derivations of section 3
 # are yours to write. After each function, a self-check
-# from `handin.selfcheck` runs it on small random problems, compares it with `handin` (and
+# from `handin.course` runs it on small random problems, compares it with `handin` (and
 # the backward pass with central differences) and, if something is off, says what — a
 # missing $1/n$, a transposed gradient, a wrong ReLU mask, a decay term of $cW$ instead
 # of $2cW$, … In the teacher's edition (`notebooks/02_forward_backward.py`) the functions
@@ -30,7 +30,7 @@ import matplotlib.pyplot as plt
 
 import handin
 from handin.model import PARAM_NAMES, log_softmax, one_hot, relu
-from handin.selfcheck import check_backward, check_cost, check_forward
+from handin.course import check_backward, check_cost, check_forward
 
 # %% [markdown]
 # ## 1. The network and its shapes

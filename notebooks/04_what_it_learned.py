@@ -21,8 +21,8 @@ import matplotlib.pyplot as plt
 import handin
 from handin.experiment import prepare
 from handin.metrics import confident_mistakes, confusion_matrix
-from handin.plotting import plot_confidence, plot_confusion, show_digits, show_weights
-from handin.selfcheck_metrics import check_confident_mistakes, check_confusion_matrix
+from handin.plots import plot_confidence, plot_confusion, show_digits, show_weights
+from handin.course import check_confident_mistakes, check_confusion_matrix
 
 # %% [markdown]
 # The run of Chapter 3: the sample, 15% held out, `fit`'s defaults (256 hidden units,

@@ -16,7 +16,7 @@ from IPython.display import Image
 import handin
 from handin.experiment import prepare
 from handin.explorer import Explorer
-from handin.plotting import plot_batch_costs
+from handin.plots import plot_batch_costs
 from handin.stability import batch_traces, largest_surviving_rate
 
 # %%

@@ -7,7 +7,7 @@
 #
 # 1. how the MNIST digits were prepared — scaled into a 20 × 20 box, centred by their
 #    centre of mass in a 28 × 28 field — and why a drawing must be prepared the same way;
-# 2. the drawing pad, `handin.digit_pad.DigitPad`;
+# 2. the drawing pad, `handin.draw.DigitPad`;
 # 3. the same pad driven from code, with strokes given as lists of points, which is how
 #    this chapter (and the tests of `handin`) check it without a mouse;
 # 4. what the network answers for a dash or a dot: always a digit, and often a confident
@@ -19,8 +19,7 @@ import matplotlib.pyplot as plt
 
 import handin
 import handin.experiment
-from handin.preprocess import mnist_preprocess, rasterize_strokes
-from handin.digit_pad import DigitPad
+from handin.draw import DigitPad, mnist_preprocess, rasterize_strokes
 
 # %% [markdown]
 # ## 1. A network to draw for
@@ -56,7 +55,7 @@ print("centre of mass within 0.5 px of (14, 14):", np.all(np.abs(centre - 14) <=
 
 # %% [markdown]
 # The network learned digits of that size at that place; a digit drawn small in a
-# corner is something it has never seen. `handin.preprocess.mnist_preprocess` repeats the
+# corner is something it has never seen. `handin.draw.mnist_preprocess` repeats the
 # recipe on a drawing: crop to the ink, scale the longer side to 20 pixels by averaging
 # areas (each new pixel is the mean of the old pixels it covers), shift by whole pixels so
 # the centre of mass lands on (14, 14). The drawing itself comes from

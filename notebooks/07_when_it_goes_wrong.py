@@ -31,8 +31,8 @@ from handin.experiment import prepare
 from handin.gradcheck import numerical_gradient
 from handin.metrics import dead_units
 from handin.model import log_softmax, one_hot
-from handin.plotting import show_weights
-from handin.selfcheck import check_linear_cost_grad
+from handin.plots import show_weights
+from handin.course import check_linear_cost_grad
 
 # %% [markdown]
 # The data of Chapters 3 and 4: the shipped sample, pixels in $[0, 1]$, 3,400 training and

@@ -40,7 +40,7 @@ import handin
 from handin import layers
 from handin.autodiff import Value
 from handin.experiment import prepare
-from handin.selfcheck_layers import check_delta, check_linear
+from handin.course import check_delta, check_linear
 
 # %% [markdown]
 # The data of Chapters 3 and 7: the shipped sample, pixels in $[0, 1]$, 3,400 training and

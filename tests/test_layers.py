@@ -155,7 +155,7 @@ def test_the_squared_error_loss_passes_the_numerical_check_and_is_smaller_at_the
 
 # ---- the self-checks of chapter 8 name the mistake ----
 
-from handin.selfcheck_layers import check_delta, check_linear  # noqa: E402
+from handin.course import check_delta, check_linear  # noqa: E402
 
 
 def linear_with(dW=None, db=None, dA=None):

@@ -17,7 +17,7 @@ a copy of notebooks/) in Chromium, driven by Playwright, and
    notebooks/05_explorer.ipynb; then, once the explorer is still, press the arrow keys on
    the learning-rate slider's handle (the keyboard, as a user; no code) and check, through
    the chart's DOM contract (root ``.handin-chart`` with ``data-runs``/``data-epochs``,
-   status ``.handin-status``; see handin/explorer_chart.py), that the readout moved, that
+   status ``.handin-status``; see handin/explorer/chart.py), that the readout moved, that
    the chart was redrawn with the new run's first epoch while the status line names the
    new learning rate, that the earlier runs stay drawn (one more run than before), and
    that the run goes on to its end (all epochs drawn, status "done");
@@ -104,7 +104,7 @@ PROBLEMS_JS = r"""
 }
 """
 
-# The explorer chart's DOM contract (handin/explorer_chart.py): root .handin-chart with
+# The explorer chart's DOM contract (handin/explorer/chart.py): root .handin-chart with
 # data-runs / data-epochs, status line .handin-status; plus a hash of the drawn SVG.
 CHART_JS = r"""
 (root) => {

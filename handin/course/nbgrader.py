@@ -1,0 +1,226 @@
+r"""The course: every chapter as an nbgrader assignment, from the same source as the book.
+
+``python -m handin course DIR`` writes an nbgrader course folder::
+
+    DIR/nbgrader_config.py
+    DIR/source/01_softmax_cross_entropy/01_softmax_cross_entropy.ipynb
+    DIR/source/02_forward_backward/02_forward_backward.ipynb
+    ...
+
+one assignment per chapter, named by its file stem. In DIR, ``nbgrader generate_assignment
+02_forward_backward`` then writes the release with nbgrader's defaults. The chapters'
+solution regions (:mod:`handin.course.edition`) become nbgrader cells:
+
+- a code cell with ``# BEGIN SOLUTION`` regions is a **solution cell** (its regions marked
+  ``### BEGIN SOLUTION``, so the release has nbgrader's stub in their place);
+- a cell that is a self-check alone, ``check_backward(my_backward)``, is a locked
+  **autograded test cell** with points (:data:`POINTS`). It imports the check afresh (a
+  student's own ``check_backward`` does not count), makes it raise its diagnosis
+  (:meth:`~handin.course.selfcheck.CheckResult.assert_passes`), and has hidden tests: the same
+  check on fresh problems (:data:`HIDDEN_SEEDS`), so answers hard-coded for the visible
+  problems fail;
+- a markdown region (a derivation) becomes a *Derive this yourself* prompt and a
+  **manually graded answer cell** of :data:`ANSWER_POINTS` points, whose solution is
+  the region's text;
+- every other cell is a plain cell, with no nbgrader metadata: nbgrader can put back a
+  deleted test or answer cell (``OverwriteCells.add_missing_cells``) only after a cell
+  that is a graded or solution cell, and fails the whole notebook when a locked
+  read-only cell comes before it.
+
+Every nbgrader cell has a stable ``grade_id``, which is also its cell id: the function's
+name for solution and test cells (``my_backward``, ``test_my_backward``) and
+``answer_1``, ``answer_2``, ... in order for the answers. A plain cell's id is
+``cell_<hash of its source>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pathlib
+import re
+
+from . import edition
+
+__all__ = ["course_notebook", "write_course", "POINTS", "ANSWER_POINTS", "HIDDEN_SEEDS",
+           "NBGRADER_CONFIG"]
+
+#: points of each self-check's test cell
+POINTS = {"check_softmax_loss": 3, "check_forward": 2, "check_cost": 2, "check_backward": 4,
+          "check_epoch": 3, "check_confusion_matrix": 2, "check_confident_mistakes": 2,
+          "check_linear_cost_grad": 3, "check_linear": 3, "check_delta": 2}
+#: points of each manually graded answer (a derivation)
+ANSWER_POINTS = 1
+#: the seeds of the hidden tests' problems (the visible self-check uses seed 0)
+HIDDEN_SEEDS = (11, 12)
+
+NBGRADER_CONFIG = '''\
+# nbgrader configuration of the handin course, written by `python -m handin course`.
+c = get_config()  # noqa: F821 - nbgrader's config loader defines it
+
+c.CourseDirectory.course_id = "handin"
+# A student who deleted a test or answer cell is graded by the original, put back.
+c.OverwriteCells.add_missing_cells = True
+# Seconds per cell when autograding; a cell that runs longer is interrupted, counts as an
+# error, and the rest of the notebook is still graded.
+c.Execute.timeout = {timeout}
+'''
+
+_CHECK_CELL = re.compile(r"^(?P<check>check_\w+)\((?P<fn>\w+)\)$")
+_DEF = re.compile(r"^def[ \t]+(?P<name>\w+)", re.MULTILINE)
+_KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def _meta(grade_id, *, grade=False, solution=False, locked=False, points=None):
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
+            "solution": solution, "task": False}
+    if grade:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+def _check_module(check):
+    """The public home of the self-check ``check``, where the test cells import it from."""
+    from .. import course
+
+    if check.startswith("check_") and check in course.__all__:
+        return course.__name__
+    raise ValueError(f"no self-check named {check!r} in handin.course.")
+
+
+def _test_source(check, fn):
+    seeds = ", ".join(map(str, HIDDEN_SEEDS))
+    return (f"from {_check_module(check)} import {check}   # the original, not one redefined\n"
+            f"{check}({fn}).assert_passes()\n"
+            "### BEGIN HIDDEN TESTS\n"
+            f"for seed in ({seeds}):   # other problems than the visible ones\n"
+            f"    {check}({fn}, seed=seed).assert_passes()\n"
+            "### END HIDDEN TESTS")
+
+
+def _code_regions(source):
+    """``source`` with its ``# BEGIN/END SOLUTION`` lines in nbgrader's spelling, and how many."""
+    out, regions = [], 0
+    for line in source.split("\n"):
+        begin, end = edition._BEGIN.match(line), edition._END.match(line)
+        if begin:
+            out.append(f"{begin['indent']}### BEGIN SOLUTION")
+            regions += 1
+        elif end:
+            out.append(line[:len(line) - len(line.lstrip())] + "### END SOLUTION")
+        else:
+            out.append(line)
+    return "\n".join(out), regions
+
+
+def _markdown_parts(source):
+    """Split a markdown cell at its solution regions: ``("text", s)`` and ``("answer", s,
+    prompt)`` parts, in order."""
+    parts, text, answer, prompt = [], [], None, None
+    for line in source.split("\n"):
+        begin, end = edition._MD_BEGIN.match("# " + line), edition._MD_END.match("# " + line)
+        if begin:
+            message = begin["message"]
+            prompt = f"*Derive this yourself{': ' + message if message else '.'}*"
+            text.append(prompt)
+            parts.append(("text", "\n".join(text).strip("\n")))
+            text, answer = [], []
+        elif end:
+            parts.append(("answer", "\n".join(answer).strip("\n"), prompt))
+            answer = None
+        elif answer is not None:
+            answer.append(line)
+        else:
+            text.append(line)
+    parts.append(("text", "\n".join(text).strip("\n")))
+    return [p for p in parts if p[1]]
+
+
+def _cells(nb):
+    """The course's cells as ``(cell_type, source, metadata)`` triples."""
+    answers = 0
+    for cell in nb.cells:
+        source = cell.source.strip("\n")
+        if cell.cell_type == "markdown":
+            for part in _markdown_parts(source):
+                if part[0] == "answer":
+                    answers += 1
+                    yield "markdown", part[1], _meta(f"answer_{answers}", grade=True,
+                                                     solution=True, points=ANSWER_POINTS)
+                else:
+                    yield "markdown", part[1], None
+        elif cell.cell_type == "code" and _CHECK_CELL.match(source.strip()):
+            m = _CHECK_CELL.match(source.strip())
+            yield "code", _test_source(m["check"], m["fn"]), _meta(
+                f"test_{m['fn']}", grade=True, locked=True, points=POINTS.get(m["check"], 1))
+        elif cell.cell_type == "code":
+            source, regions = _code_regions(source)
+            if regions:
+                names = _DEF.findall(source)
+                yield "code", source, _meta(names[0] if names else "solution", solution=True)
+            else:
+                yield "code", source, None
+        else:
+            yield cell.cell_type, source, None
+
+
+def course_notebook(text, source="<text>"):
+    """The nbgrader source notebook (a ``nbformat`` NotebookNode) of a percent-format chapter.
+
+    Raises
+    ------
+    ValueError
+        For malformed solution markers (see :func:`handin.course.edition.find_regions`).
+    """
+    import jupytext
+    import nbformat
+
+    edition.find_regions(text, source)   # malformed markers raise here, with their line
+    nb = nbformat.v4.new_notebook()
+    seen = {}
+    for cell_type, src, meta in _cells(jupytext.reads(text, fmt="py:percent")):
+        cell_id = (meta["nbgrader"]["grade_id"] if meta else
+                   "cell_" + hashlib.sha1(src.encode()).hexdigest()[:8])
+        seen[cell_id] = seen.get(cell_id, 0) + 1
+        if seen[cell_id] > 1:
+            cell_id = f"{cell_id}_{seen[cell_id]}"
+        if meta:
+            meta["nbgrader"]["grade_id"] = cell_id
+        new = nbformat.v4.new_code_cell if cell_type == "code" else nbformat.v4.new_markdown_cell
+        nb.cells.append(new(src, metadata=meta or {}, id=cell_id))
+    nb.metadata = {"kernelspec": dict(_KERNELSPEC), "language_info": {"name": "python"}}
+    return nb
+
+
+def write_course(src, out, *, timeout=120):
+    """Write ``out/nbgrader_config.py`` and ``out/source/<stem>/<stem>.ipynb`` for every
+    chapter ``src/NN_name.py``.
+
+    Parameters
+    ----------
+    src, out : str or os.PathLike
+        The chapters' folder (``notebooks/``) and the course folder (created if need be).
+    timeout : int, default=120
+        Seconds a cell may run when autograding (nbgrader's ``Execute.timeout``).
+
+    Returns
+    -------
+    dict
+        ``{assignment: points}``: each chapter's total points.
+    """
+    import nbformat
+
+    src, out = pathlib.Path(src), pathlib.Path(out)
+    chapters = sorted(src.glob(edition.CHAPTER_GLOB))
+    if not chapters:
+        raise ValueError(f"src has no chapters {edition.CHAPTER_GLOB!r}: {src}")
+    notebooks = {py.stem: course_notebook(py.read_text(encoding="utf-8"), str(py))
+                 for py in chapters}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(timeout=int(timeout)),
+                                            encoding="utf-8")
+    points = {}
+    for stem, nb in notebooks.items():
+        (out / "source" / stem).mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, out / "source" / stem / f"{stem}.ipynb")
+        points[stem] = sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in nb.cells)
+    return points

@@ -1,0 +1,328 @@
+"""Self-checks for the exercise of Chapter 2: your forward pass, cost and backward pass.
+
+Each check runs your function on small seeded problems, compares it with handin's
+reference (the backward pass also with central differences) and, when they differ,
+tries the usual mistakes to say which one it is. The problems are chosen so that
+mistakes show: ``n, d, h, k = 5, 6, 4, 3`` all differ (a wrong axis changes a
+shape); the biases are not zero (decaying them changes something); ``Z1`` has both
+signs (a wrong ReLU mask changes something); ``n = 1`` and ``n = 5`` (a missing
+``1/n`` hides when n = 1); ``c = 0`` and ``c = 0.1`` (the difference is the decay
+term alone); and logits in the thousands (an unstabilised softmax overflows).
+
+A check returns a :class:`CheckResult`: ``.ok``, and a short report as its text;
+``.assert_passes()`` raises :class:`CheckFailed` with the report (the graded cells of the
+nbgrader course call it). ``seed`` draws other problems (the course's hidden tests). While
+your function runs, handin's own version of it is off limits (a tripwire):
+
+>>> from handin import model
+>>> def my_forward(X, params):
+...     Z1 = X @ params["W1"] + params["b1"]
+...     Z2 = np.maximum(Z1, 0) @ params["W2"] + params["b2"]
+...     return {"X": X, "Z1": Z1, "A1": np.maximum(Z1, 0), "Z2": Z2, "P": model.softmax(Z2)}
+>>> print(check_forward(my_forward, seed=3))
+✓ my_forward: matches handin.forward (n = 1 and 5, and logits in the thousands).
+>>> print(check_forward(lambda X, params: model.forward(X, params)).lines[0])
+<lambda> calls handin.forward: write it yourself.
+"""
+
+from __future__ import annotations
+
+import copy
+import traceback
+import warnings
+
+import numpy as np
+
+from .. import model
+from . import _hints, _tripwire
+from ._hints import C, D, H, K, N, Failed
+from ..gradcheck import gradient_check
+
+__all__ = ["CheckResult", "CheckFailed", "check_forward", "check_cost", "check_backward",
+           "check_softmax_loss", "check_linear_cost_grad", "problem"]
+
+# handin's own versions of each checked function: a student's function must not call them
+_FORBID = {"forward": ("forward", "predict_proba"),
+           "cost": ("cost", "cost_grad", "cross_entropy", "weight_decay"),
+           "backward": ("backward", "cost_grad"),
+           "softmax_loss": ("cross_entropy", "log_softmax"),
+           "linear": ("linear.cost_grad", "linear.cost", "linear._ce_grad")}
+_SHAPES = {"Z1": "(n, h)", "A1": "(n, h)", "Z2": "(n, k)", "P": "(n, k)"}
+
+
+class CheckResult:
+    """The verdict of a check: ``.ok`` (bool), ``.name`` and ``.lines``; its text is the report."""
+
+    def __init__(self, name, ok, *lines):
+        self.name, self.ok, self.lines = name, bool(ok), list(lines)
+
+    def __str__(self):
+        head = f"{'✓' if self.ok else '✗'} {self.name}: {self.lines[0]}"
+        return "\n".join([head, *(f"  {line}" for line in self.lines[1:])])
+
+    __repr__ = __str__
+
+    def assert_passes(self):
+        """Raise :class:`CheckFailed` with this report unless the check passed: a graded
+        cell (nbgrader counts a part as failed when its cell raises) then shows the diagnosis."""
+        if not self.ok:
+            raise CheckFailed(str(self))
+        return self
+
+
+class CheckFailed(AssertionError):
+    """A graded self-check failed; the message is its report."""
+
+
+def problem(n=N, *, seed=0, logit_scale=1.0):
+    """A seeded test problem ``(X, y, params)``: X (n, 6), labels in 0..2, non-zero biases.
+
+    ``n`` is at most 5; ``logit_scale`` multiplies ``W2`` (1000 gives logits in the thousands).
+    """
+    rng = np.random.default_rng(seed)
+    X, y = rng.normal(size=(N, D))[:n], rng.permutation(np.arange(N) % K)[:n]
+    params = model.init_params(D, H, K, rng=rng)
+    params["b1"], params["b2"] = rng.normal(scale=0.5, size=H), rng.normal(scale=0.5, size=K)
+    params["W2"] = params["W2"] * logit_scale
+    return X, y, params
+
+
+def _call(fn, *args, forbid=()):
+    """``fn(*args)`` on copies, without warnings; a failure becomes :class:`Failed`, and so
+    does a call into handin's own version of ``fn`` (the functions named in ``forbid``)."""
+    name = getattr(fn, "__name__", "your function")
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings(), \
+                _tripwire.watch(fn, forbid) as called:
+            warnings.simplefilter("ignore")
+            out = fn(*copy.deepcopy(args))
+    except NotImplementedError as exc:
+        where = traceback.extract_tb(exc.__traceback__)[-1].name
+        where = name if where.startswith("<") else where
+        raise Failed(f"write {where} first: it still raises NotImplementedError.") from None
+    except Exception as exc:  # noqa: BLE001 - a mistake in the checked code becomes the report
+        hint = ["Check the shapes against the table of section 1: X (n, d), W1 (d, h); Z1, A1, "
+                "their gradients and the ReLU mask (n, h); W2 (h, k), Z2 (n, k)."] \
+            if any(w in str(exc) for w in ("shape", "matmul", "broadcast", "dimension")) else []
+        raise Failed(f"{name} raised {type(exc).__name__}: {str(exc).strip()}", *hint) from None
+    if called:
+        raise Failed(f"{name} calls {_tripwire.public_name(called[0])}: write it yourself.",
+                     "The check compares your code with handin's; calling handin's own "
+                     f"version of {name} proves nothing.")
+    return out
+
+
+def _check(fn, default, body):
+    name = getattr(fn, "__name__", default)
+    if not callable(fn):
+        raise TypeError(f"fn must be a function, got {type(fn).__name__}.")
+    try:
+        return CheckResult(name, True, body())
+    except Failed as failed:
+        return CheckResult(name, False, *failed.args)
+
+
+def check_forward(fn, *, seed=0):
+    """Check ``fn(X, params) -> dict`` with ``Z1, A1, Z2, P`` against :func:`handin.forward`.
+
+    Returns
+    -------
+    CheckResult
+        Not ok with a hint for: a missing bias, a missing ReLU, Z2 from Z1, softmax over
+        the wrong axis, transposed shapes, and a softmax that overflows on large logits.
+    """
+    forbid = _FORBID["forward"]
+    def body():
+        for X, _, params in (problem(seed=seed), problem(1, seed=seed)):
+            out, ref = _call(fn, X, params, forbid=forbid), model.forward(X, params)
+            _hints.need_keys(out, ("Z1", "A1", "Z2", "P"), "the forward pass's arrays")
+            for key, names in _SHAPES.items():
+                _hints.shape(key, out[key], ref[key].shape, f"shape {names}")
+            _hints.forward_values(out, ref, params)
+        X, _, params = problem(seed=seed, logit_scale=1000.0)
+        P = np.asarray(_call(fn, X, params, forbid=forbid)["P"], dtype=float)
+        if not np.all(np.isfinite(P)):
+            raise Failed("P holds inf or nan when the logits are large (in the thousands): the "
+                         "softmax is not stabilised.", "Subtract each row's maximum from Z2 "
+                         "before np.exp, as in Chapter 1 (or call handin.softmax).")
+        if not _hints.close(P, model.forward(X, params)["P"]):
+            raise Failed("P is wrong when the logits are large; compare with handin.softmax.")
+        return "matches handin.forward (n = 1 and 5, and logits in the thousands)."
+    return _check(fn, "forward", body)
+
+
+def check_cost(fn, *, seed=0):
+    """Check ``fn(X, y, params, c) -> float`` against :func:`handin.cost`.
+
+    Returns
+    -------
+    CheckResult
+        Not ok with a hint for: a sum instead of a mean, a wrong sign, a missing or
+        scaled decay term, decayed biases, and an overflow (log of 0) on large logits.
+    """
+    forbid = _FORBID["cost"]
+    def body():
+        for n in (N, 1):
+            X, y, params = problem(n, seed=seed)
+            J = _call(fn, X, y, params, 0.0, forbid=forbid)
+            ref = model.cost(X, y, params, 0.0)
+            if np.size(J) != 1:
+                raise Failed(f"must return one number, got an array of shape {np.shape(J)}.",
+                             "Average the per-sample losses -log P[s, y_s] over the batch.")
+            if not _hints.close(float(np.squeeze(J)), ref):
+                _hints.cost_data(float(np.squeeze(J)), ref, n)
+        X, y, params = problem(seed=seed)
+        decay = (float(np.squeeze(_call(fn, X, y, params, C, forbid=forbid)))
+                 - model.cost(X, y, params, 0.0))
+        _hints.cost_decay(decay, C, params)
+        X, y, params = problem(seed=seed, logit_scale=1000.0)
+        J = float(np.squeeze(_call(fn, X, y, params, 0.0, forbid=forbid)))
+        if not np.isfinite(J):
+            raise Failed("the cost is inf or nan when the logits are large: the log of a P that "
+                         "underflowed to 0.", "Compute log P by the log-sum-exp trick, "
+                         "handin.model.log_softmax(Z2), as in Chapter 1.")
+        if not _hints.close(J, model.cost(X, y, params, 0.0)):
+            raise Failed("the cost is wrong when the logits are large.")
+        return "matches handin.cost (n = 1 and 5, c = 0 and 0.1, and logits in the thousands)."
+    return _check(fn, "cost", body)
+
+
+def check_backward(fn, *, seed=0):
+    """Check ``fn(cache, y, params, c) -> dict`` of gradients against :func:`handin.backward`.
+
+    ``cache`` is what :func:`handin.forward` returns, so this check does not depend on
+    your forward pass. Passing also needs :func:`handin.gradient_check` (central
+    differences of :func:`handin.cost`) to agree to a relative error of 1e-7.
+
+    Returns
+    -------
+    CheckResult
+        Not ok with a hint for: transposed shapes, a bias gradient summed over the wrong
+        axis or kept 2-D, a missing 1/n (or an extra one), a wrong ReLU mask, a decay term
+        other than 2cW, and decayed biases.
+    """
+    forbid = _FORBID["backward"]
+    def grads(X, y, params, c):
+        out = _call(fn, model.forward(X, params), y, params, c,
+                    forbid=forbid)
+        _hints.need_keys(out, model.PARAM_NAMES, "the gradients, named as the parameters")
+        for name in model.PARAM_NAMES:
+            _hints.shape("d" + name, out[name], params[name].shape, f"the shape of {name}")
+        return {name: np.asarray(out[name], dtype=float) for name in model.PARAM_NAMES}
+
+    def right(g, X, y, params, c):
+        ref = model.backward(model.forward(X, params), y, params, c)
+        return all(_hints.close(g[k], ref[k]) for k in g), ref
+
+    def body():
+        X, y, params = problem(seed=seed)
+        X1, y1, p1 = problem(1, seed=seed)
+        g0 = grads(X, y, params, 0.0)                      # shapes are checked with n = 5
+        ok, ref = right(g0, X, y, params, 0.0)
+        ok1 = right(grads(X1, y1, p1, 0.0), X1, y1, p1, 0.0)[0]
+        if not ok:
+            _hints.backward_data(g0, ref, X, y, params, ok1)
+        if not ok1:
+            raise Failed("right for n = 5 samples but wrong for a single sample (n = 1).")
+        gc = grads(X, y, params, C)
+        for name in model.PARAM_NAMES:
+            _hints.grad_decay(name, gc[name] - g0[name], C, params[name])
+        check = gradient_check(X, y, params, C, grad_fn=lambda *a: (model.cost(*a), grads(*a)))
+        if not check.passed(1e-7):
+            raise Failed("agrees with handin.backward but not with central differences "
+                         f"(worst rel. error {check.max_rel_error:.1e}).")
+        return ("matches handin.backward (n = 1 and 5, c = 0 and 0.1) and the gradient check "
+                "(every rel. error < 1e-7).")
+    return _check(fn, "backward", body)
+
+
+def check_softmax_loss(fn, *, seed=0):
+    """Check ``fn(Z, y) -> (loss, dZ)``: the mean cross-entropy of the logits ``Z`` (n, k)
+    and its gradient ``(P - Y) / n``, against :func:`handin.model.cross_entropy`.
+
+    Returns
+    -------
+    CheckResult
+        Not ok with a hint for: a sum instead of a mean, a wrong sign, a softmax over the
+        wrong axis, a missing 1/n or one-hot term in ``dZ``, and an overflow on large logits.
+
+    Examples
+    --------
+    >>> def softmax_loss(Z, y):
+    ...     S = Z - Z.max(axis=1, keepdims=True)
+    ...     log_P = S - np.log(np.exp(S).sum(axis=1, keepdims=True))
+    ...     n, k = Z.shape
+    ...     return -log_P[np.arange(n), y].mean(), (np.exp(log_P) - model.one_hot(y, k)) / n
+    >>> print(check_softmax_loss(softmax_loss))
+    ✓ softmax_loss: matches handin (n = 1 and 5, and logits in the thousands).
+    """
+    forbid = _FORBID["softmax_loss"]
+    def body():
+        rng = np.random.default_rng(seed)
+        Z5, y5 = rng.normal(scale=2.0, size=(N, K)), rng.permutation(np.arange(N) % K)
+        for Z, y in ((Z5, y5), (Z5[:1], y5[:1]), (Z5 * 1000.0, y5)):
+            out = _call(fn, Z, y, forbid=forbid)
+            if not isinstance(out, tuple) or len(out) != 2:
+                raise Failed("must return a pair (loss, dZ).", "return loss, dZ")
+            loss, dZ = out
+            if np.size(loss) != 1:
+                raise Failed(f"the loss must be one number, got shape {np.shape(loss)}.",
+                             "Average the per-sample losses -log P[s, y_s] over the batch.")
+            loss, dZ = float(np.squeeze(loss)), np.asarray(dZ, dtype=float)
+            _hints.shape("dZ", dZ, Z.shape, "the shape of Z, (n, k)")
+            if not (np.isfinite(loss) and np.all(np.isfinite(dZ))):
+                raise Failed("inf or nan when the logits are large (in the thousands): the "
+                             "softmax or its log is not stabilised.", "Subtract each row's "
+                             "maximum before np.exp and take log P by log-sum-exp (Chapter 1).")
+            _hints.softmax_loss_values(loss, dZ, Z, y)
+        return "matches handin (n = 1 and 5, and logits in the thousands)."
+    return _check(fn, "softmax_loss", body)
+
+
+def check_linear_cost_grad(fn, *, seed=0):
+    """Check ``fn(X, y, params, c) -> (J, grads)`` of the linear softmax classifier (W of
+    shape (d, k), b of shape (k,)) against :func:`handin.linear.cost_grad` (Chapter 7).
+
+    Returns
+    -------
+    CheckResult
+        Not ok with a hint for: transposed shapes, a bias gradient summed over the wrong
+        axis, a missing 1/n, a decay term other than 2cW, and a decayed bias.
+    """
+    from .. import linear
+
+    forbid = _FORBID["linear"]
+
+    def call(X, y, params, c):
+        out = _call(fn, X, y, params, c, forbid=forbid)
+        if not isinstance(out, tuple) or len(out) != 2:
+            raise Failed("must return a pair (J, grads).", "return J, {'W': dW, 'b': db}")
+        J, g = out
+        _hints.need_keys(g, ("W", "b"), "the gradients, named as the parameters")
+        _hints.shape("dW", g["W"], params["W"].shape, "the shape of W, (d, k)")
+        _hints.shape("db", g["b"], params["b"].shape, "the shape of b, (k,)")
+        return float(np.squeeze(J)), {k: np.asarray(g[k], dtype=float) for k in ("W", "b")}
+
+    def body():
+        X, y, p = problem(seed=seed)
+        rng = np.random.default_rng(seed)
+        params = {"W": rng.normal(scale=0.5, size=(D, K)), "b": rng.normal(scale=0.5, size=K)}
+        J0, g0 = call(X, y, params, 0.0)
+        ref_J, ref = linear.cost_grad(X, y, params, 0.0)
+        if not _hints.close(J0, ref_J):
+            _hints.cost_data(J0, ref_J, N)
+        if all(_hints.close(g0[k], N * ref[k]) for k in g0):
+            raise Failed(f"every gradient is n = {N} times too big: the 1/n is missing.",
+                         "dZ = (P - Y) / n, because the cost is a mean over the samples.")
+        for k in ("W", "b"):
+            if not _hints.close(g0[k], ref[k]):
+                raise Failed(f"d{k} is wrong with c = 0.", f"d{k} = {_hints.FORMULAS[k]}, "
+                             "with dZ = (P - Y) / n.")
+        Jc, gc = call(X, y, params, C)
+        if not _hints.close(Jc - J0, C * np.sum(params["W"] ** 2)):
+            raise Failed("the cost's decay term is wrong.",
+                         "It is c * np.sum(W**2): the weights only, not b.")
+        for k in ("W", "b"):
+            _hints.grad_decay(k, gc[k] - g0[k], C, params[k])
+        return "matches handin.linear.cost_grad (c = 0 and 0.1)."
+    return _check(fn, "linear_cost_grad", body)

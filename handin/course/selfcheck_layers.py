@@ -1,0 +1,159 @@
+"""Self-checks for Chapter 8: your linear layer's backward pass and your δ recursion.
+
+As in :mod:`handin.course.selfcheck`: each check runs your code on small seeded problems
+(``n, n_in, n_out = 5, 6, 4``, all different, so that a wrong axis shows in a shape),
+compares it with :mod:`handin.layers` and, when they differ, names the usual mistake.
+
+>>> from handin import layers
+>>> print(check_delta(lambda delta_next, W_next, Z: (delta_next @ W_next.T) * (Z > 0)))
+✓ <lambda>: matches (δ_{l+1} W_{l+1}ᵀ) ⊙ 1[Z_l > 0] on a problem with both signs in Z_l.
+>>> print(check_linear(layers.Linear))       # handin's own layer is not your answer
+✗ Linear: Linear.backward calls handin.layers.Linear.backward: write it yourself.
+  The check compares your layer with handin's; handin's own backward proves nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from .. import layers
+from ._hints import Failed, close
+from .selfcheck import CheckResult, _call, _check
+
+__all__ = ["check_linear", "check_delta", "CheckResult"]
+
+N, N_IN, N_OUT = 5, 6, 4
+C = 0.1
+
+
+def _problem(seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.normal(size=(N, N_IN)), rng.normal(size=(N_IN, N_OUT)),
+            rng.normal(size=N_OUT), rng.normal(size=(N, N_OUT)))
+
+
+def _shape(name, got, want, formula):
+    got = np.shape(got)
+    if got == want:
+        return
+    extra = (": it is transposed" if len(want) == 2 and got == want[::-1] else
+             ": summed over the wrong axis" if len(want) == 1 and got == (N,) else
+             ": kept 2-D (keepdims=True)" if got == (1, *want) else
+             ": not summed over the samples" if got == (N, *want) else "")
+    raise Failed(f"{name} has shape {got} but must have {want}{extra}.", f"{name} = {formula}.")
+
+
+def _linear_mistakes(name, got, A, W, dZ, c):
+    """Name the mistake in ``got``, the ``name`` part of a linear layer's backward."""
+    want = {"dA": dZ @ W.T, "dW": A.T @ dZ + 2 * c * W, "db": dZ.sum(axis=0)}[name]
+    wrong = {"dW": [(A.T @ dZ, "dW has no decay term: add 2 * c * W, the derivative of c ||W||²."),
+                    (A.T @ dZ + c * W, "the decay term of dW is c W, not 2 c W."),
+                    (A.T @ dZ / N + 2 * c * W, "dW is divided by n: the 1/n is already in the "
+                                               "upstream gradient (the cost is a mean).")],
+             "db": [(dZ.mean(axis=0), "db is n times too small: sum over the samples, don't "
+                                      "average (the 1/n is already upstream)."),
+                    (dZ.sum(axis=0) + 2 * c * np.ones(N_OUT), "db has a decay term, but the "
+                                                              "bias is not decayed.")],
+             "dA": [(dZ @ W.T + 2 * c * A, "dA has a decay term; the decay is of W, not of A.")]}
+    if close(got, want):
+        return
+    for value, verdict in wrong[name]:
+        if close(got, value):
+            raise Failed(verdict, f"{name} = {_FORMULAS[name]}.")
+    raise Failed(f"{name} is wrong (max |diff| {float(np.abs(got - want).max()):.2g}).",
+                 f"{name} = {_FORMULAS[name]}.")
+
+
+_FORMULAS = {"dA": "dZ @ W.T, shape (n, n_out) @ (n_out, n_in)",
+             "dW": "A.T @ dZ + 2 * c * W, shape (n_in, n) @ (n, n_out)",
+             "db": "dZ.sum(axis=0), shape (n_out,)",
+             "delta": "(delta_next @ W_next.T) * (Z > 0)"}
+
+
+@contextlib.contextmanager
+def _watch_linear_backward():
+    """Within the block, calls to ``handin.layers.Linear.backward`` are noted."""
+    original, called = layers.Linear.backward, []
+
+    def wire(self, *args, **kwargs):
+        called.append(True)
+        return original(self, *args, **kwargs)
+
+    layers.Linear.backward = wire
+    try:
+        yield called
+    finally:
+        layers.Linear.backward = original
+
+
+def check_linear(cls, *, seed=0):
+    """Check a class ``cls(W, b, c)`` with ``forward(A)`` and ``backward(dZ) -> dA`` that
+    fills ``grads['W']`` and ``grads['b']``, against :class:`handin.layers.Linear`.
+
+    ``seed`` draws other problems (the course's hidden tests). ``cls`` may inherit
+    ``forward`` from ``handin.layers.Linear``, but a ``backward`` that is, or calls,
+    ``handin.layers.Linear.backward`` fails: it must be written, not borrowed.
+
+    Returns
+    -------
+    CheckResult
+        Not ok with a hint for: transposed shapes, a bias gradient summed over the wrong
+        axis or averaged, an extra 1/n, a missing or halved decay term, a decayed bias.
+    """
+    def body():
+        for c in (0.0, C):
+            A, W, b, dZ = _problem(seed)
+            layer = _call(lambda: cls(W.copy(), b.copy(), c))
+            _call(layer.forward, A)
+            with _watch_linear_backward() as called:
+                dA = _call(layer.backward, dZ)
+            if called:
+                raise Failed(f"{getattr(cls, '__name__', 'your layer')}.backward calls "
+                             "handin.layers.Linear.backward: write it yourself.",
+                             "The check compares your layer with handin's; handin's own "
+                             "backward proves nothing.")
+            got = {"dA": dA, **{"d" + k: layer.grads.get(k) for k in ("W", "b")}}
+            for name, want in (("dA", A.shape), ("dW", W.shape), ("db", b.shape)):
+                _shape(name, got[name], want, _FORMULAS[name])
+            for name in ("dW", "db", "dA"):
+                _linear_mistakes(name, np.asarray(got[name], dtype=float), A, W, dZ, c)
+        layer = cls(W.copy(), b.copy(), C)
+        if not layers.check_layer(layer, A).passed(1e-7):
+            raise Failed("agrees with handin.layers.Linear but not with central differences.")
+        return ("matches handin.layers.Linear (c = 0 and 0.1) and the numerical check of every "
+                "array.")
+    return _check(cls, "Linear", body)
+
+
+def check_delta(fn, *, seed=0):
+    """Check ``fn(delta_next, W_next, Z) -> delta``, one step of the δ recursion:
+    ``δ_l = (δ_{l+1} @ W_{l+1}.T) * (Z_l > 0)``. ``seed`` draws other problems.
+
+    Returns
+    -------
+    CheckResult
+        Not ok with a hint for: ``W_next`` not transposed, a missing ReLU mask, a mask
+        with the wrong sign, and multiplying by ``Z`` instead of its 0/1 derivative.
+    """
+    def body():
+        rng = np.random.default_rng(seed + 1)
+        Z, W_next = rng.normal(size=(N, N_IN)), rng.normal(size=(N_IN, N_OUT))
+        delta_next = rng.normal(size=(N, N_OUT))
+        got = _call(fn, delta_next, W_next, Z)
+        _shape("delta", got, Z.shape, _FORMULAS["delta"] + ", the shape of Z_l")
+        got, back = np.asarray(got, dtype=float), delta_next @ W_next.T
+        mistakes = {"the ReLU mask is missing: δ_l is only (δ_{l+1} @ W_{l+1}.T).": back,
+                    "the mask has the wrong sign: the gradient passes where Z_l > 0.": back * (Z < 0),
+                    "δ is multiplied by Z_l, not by the derivative of the ReLU, 1[Z_l > 0].":
+                        back * Z,
+                    "δ is multiplied by relu(Z_l), not by its derivative 1[Z_l > 0].":
+                        back * np.maximum(Z, 0)}
+        if not close(got, back * (Z > 0)):
+            for verdict, value in mistakes.items():
+                if close(got, value):
+                    raise Failed(verdict, f"delta = {_FORMULAS['delta']}.")
+            raise Failed("delta is wrong.", f"delta = {_FORMULAS['delta']}.")
+        return "matches (δ_{l+1} W_{l+1}ᵀ) ⊙ 1[Z_l > 0] on a problem with both signs in Z_l."
+    return _check(fn, "delta", body)

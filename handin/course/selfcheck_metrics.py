@@ -1,0 +1,114 @@
+"""Self-checks for the exercises of Chapter 4: your confusion matrix and most confident mistakes.
+
+Like :mod:`handin.course.selfcheck`: each check runs your function on small seeded problems,
+compares it with :mod:`handin.metrics` and names the usual mistake when they differ. The
+problems have a class that is never predicted, one that never occurs and one that is
+neither, so that a matrix sized by the labels seen, not by ``n_classes``, shows.
+
+>>> def my_confusion_matrix(y_true, y_pred, n_classes):
+...     C = np.zeros((n_classes, n_classes), dtype=int)
+...     np.add.at(C, (y_pred, y_true), 1)          # rows and columns swapped
+...     return C
+>>> print(check_confusion_matrix(my_confusion_matrix))
+✗ my_confusion_matrix: C is transposed: C[i, j] counts the samples of true label i predicted as j.
+  Rows are the true labels, columns the predictions: C[y_true[s], y_pred[s]] += 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import metrics, model
+from ._hints import Failed
+from .selfcheck import _call, _check
+
+__all__ = ["check_confusion_matrix", "check_confident_mistakes", "label_problem"]
+
+_K = 6
+
+
+def label_problem(n=17, *, seed=0):
+    """A seeded problem ``(y_true, y_pred, P)`` of ``n`` samples and 6 classes: ``P`` the
+    probabilities (softmax of random logits), ``y_pred`` its arg-max. Classes 4 and 5 never
+    occur in ``y_true``, classes 3 and 5 are never predicted; about half of the predictions
+    are wrong."""
+    rng = np.random.default_rng(seed)
+    y_true = rng.integers(0, _K - 1, size=n)
+    Z = rng.normal(scale=2.0, size=(n, _K))
+    Z[:, [3, 5]] -= 50.0                                   # classes 3 and 5: never predicted
+    right = rng.random(n) < 0.5
+    Z[right, y_true[right]] += 50.0                        # about half right
+    P = model.softmax(Z)
+    return y_true, P.argmax(axis=1), P
+
+
+def check_confusion_matrix(fn, *, seed=0):
+    """Check ``fn(y_true, y_pred, n_classes) -> C`` against :func:`handin.metrics.confusion_matrix`.
+
+    Returns
+    -------
+    CheckResult
+        Not ok with a hint for: a transposed matrix, a shape from the labels seen instead of
+        ``n_classes``, and counts that do not add up to the number of samples.
+    """
+    def body():
+        y_true, y_pred, _ = label_problem(seed=seed)
+        C = _call(fn, y_true, y_pred, _K, forbid=("metrics.confusion_matrix",))
+        ref = metrics.confusion_matrix(y_true, y_pred, _K)
+        C = np.asarray(C)
+        if C.shape != ref.shape:
+            raise Failed(f"C has shape {C.shape}, expected (n_classes, n_classes) = {ref.shape}.",
+                         "Size it by n_classes, not by the labels seen: a class may never be "
+                         "predicted, or never occur.")
+        if C.sum() != len(y_true):
+            raise Failed(f"C counts {C.sum():g} samples in all, expected {len(y_true)}.",
+                         "Each sample adds 1 to exactly one entry, C[y_true[s], y_pred[s]].")
+        if np.array_equal(C, ref.T):
+            raise Failed("C is transposed: C[i, j] counts the samples of true label i "
+                         "predicted as j.", "Rows are the true labels, columns the "
+                         "predictions: C[y_true[s], y_pred[s]] += 1.")
+        if not np.array_equal(C, ref):
+            i, j = np.argwhere(C != ref)[0]
+            raise Failed(f"C[{i}, {j}] is {C[i, j]:g}, expected {ref[i, j]}.",
+                         "C[i, j] counts the samples with y_true == i and y_pred == j.")
+        return "matches handin.metrics.confusion_matrix (6 classes, some never seen)."
+    return _check(fn, "confusion_matrix", body)
+
+
+def check_confident_mistakes(fn, *, seed=0):
+    """Check ``fn(P, y, n) -> idx`` against :func:`handin.metrics.confident_mistakes`.
+
+    Returns
+    -------
+    CheckResult
+        Not ok with a hint for: samples that were right, the least confident first, the
+        confidence taken from the true class, and ``n`` ignored.
+    """
+    def body():
+        y, pred, P = label_problem(seed=seed)
+        for n in (None, 3):
+            got = _call(fn, P, y, n, forbid=("metrics.confident_mistakes",))
+            got = np.asarray(got).ravel()
+            ref = metrics.confident_mistakes(P, y, n)
+            if not np.issubdtype(got.dtype, np.integer) and len(got):
+                raise Failed(f"must return integer indices into P and y, got {got.dtype}.")
+            if np.array_equal(got, ref):
+                continue
+            if np.any(pred[got] == y[got]):
+                raise Failed("it returns samples the network got right.",
+                             "A mistake is a sample whose arg-max of P is not its label y.")
+            every = metrics.confident_mistakes(P, y)
+            if n is not None and len(got) > n:
+                raise Failed(f"with n = {n} it returns {len(got)} indices.", "Keep the first n.")
+            if np.array_equal(got, every[::-1][:len(got)]):
+                raise Failed("the least confident mistakes come first.",
+                             "Sort by the probability of the predicted class, highest first.")
+            by_true = every[np.argsort(-P[every, y[every]], kind="stable")]
+            if np.array_equal(got, by_true[:len(got)]):
+                raise Failed("sorted by P[s, y[s]], the probability of the true class.",
+                             "A mistake's confidence is P[s, predicted], the probability "
+                             "given to the wrong class it chose.")
+            raise Failed(f"with n = {n} it returns {got.tolist()}, expected {ref.tolist()}.",
+                         "The wrong predictions, sorted by P[s, predicted], highest first.")
+        return "matches handin.metrics.confident_mistakes (n = all and 3)."
+    return _check(fn, "confident_mistakes", body)

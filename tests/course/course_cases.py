@@ -1,0 +1,217 @@
+"""Submissions of chapters 1 and 2 that exercise the nbgrader course, and how to grade them.
+
+Shared by tests/course/test_course.py and benchmarks/grade_class.py. A case is a name, the
+assignment, what the student did to the released notebook (edits applied to a notebook
+with the solutions pasted in, or the release itself) and the points autograding must
+give. Each edit names a cell by its nbgrader ``grade_id``.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+from typing import NamedTuple
+
+import nbformat
+
+CH1, CH2 = "01_softmax_cross_entropy", "02_forward_backward"
+FULL = {CH1: 6, CH2: 8}   # autograded points of the solutions (manual answers not counted)
+# Seconds per cell in the tests' courses. Only the 'never ends' cases wait for it, but every
+# cell must fit in it on a loaded machine: with 10 s, a first cell that imports handin and
+# matplotlib timed out under load and a whole submission graded 0.
+TIMEOUT = 60
+
+
+class Case(NamedTuple):
+    name: str
+    assignment: str
+    edits: tuple
+    points: float
+    base: str = "solutions"    # or "release": the notebook as released
+
+
+def sub(cell, old, new):
+    return ("sub", cell, old, new)
+
+
+# The mistakes the self-checks name, each in one function.
+FORWARD_NO_B1 = sub("my_forward", "Z1 = X @ W1 + b1", "Z1 = X @ W1")
+BACKWARD_CW = sub("my_backward", "dW2 = A1.T @ dZ2 + 2 * c * W2", "dW2 = A1.T @ dZ2 + c * W2")
+LOOPS_SUM = sub("softmax_loss_loops", "np.log(total)) / n", "np.log(total))")
+# A cell that never ends. It waits rather than spins, so that in the tests its minute until
+# nbgrader's timeout leaves both cores to the other graders (benchmarks/grade_class.py
+# spins, as a student's endless loop does).
+NEVER_ENDS = "import time\nwhile True:   # a cell that never ends\n    time.sleep(1)"
+FAKE_CHECK = ("def {check}(fn, seed=0):   # a check that always passes\n"
+              "    class Passed:\n        ok = True\n"
+              "        def assert_passes(self):\n            return self\n"
+              "    return Passed()")
+
+CASES = [
+    Case("solutions", CH1, (), 6),
+    Case("release", CH1, (), 0, base="release"),
+    Case("loss summed", CH1, (LOOPS_SUM,), 3),
+    Case("no -1 at the label", CH1, (sub("softmax_loss_loops", " - (i == y[s])", ""),), 3),
+    Case("loss sign", CH1, (sub("softmax_loss_vectorized", "loss = -log_p", "loss = log_p"),), 3),
+    Case("no 1/n in dZ", CH1, (sub("softmax_loss_vectorized", "one_hot(y, k)) / n",
+                                   "one_hot(y, k))"),), 3),
+    Case("dZ sign", CH1, (sub("softmax_loss_vectorized", "(np.exp(log_p) - one_hot(y, k))",
+                              "(one_hot(y, k) - np.exp(log_p))"),), 3),
+    Case("not stabilised", CH1, (sub("softmax_loss_vectorized", "Z - Z.max(axis=1, keepdims=True)",
+                                     "Z"),), 3),
+    Case("stub left", CH1, (("stub", "softmax_loss_vectorized"),), 3),
+    Case("syntax error", CH1, (sub("softmax_loss_loops", "    return loss, dZ",
+                                   "    return loss, dZ)"),), 3),
+    Case("deleted test cell", CH1, (LOOPS_SUM, ("delete", "test_softmax_loss_loops")), 3),
+    Case("edited test cell", CH1, (LOOPS_SUM, ("set", "test_softmax_loss_loops", "pass")), 3),
+    Case("redefined check", CH1, (LOOPS_SUM, ("before", "test_softmax_loss_loops",
+                                              FAKE_CHECK.format(check="check_softmax_loss"))), 3),
+    Case("calls handin", CH1, (("set", "softmax_loss_vectorized",
+                                "def softmax_loss_vectorized(Z, y):\n"
+                                "    loss = handin.model.cross_entropy(Z, y)\n"
+                                "    P = handin.softmax(Z)\n"
+                                "    return loss, (P - one_hot(y, Z.shape[1])) / len(y)"),), 3),
+    Case("never ends", CH1, (("after", "softmax_loss_loops", NEVER_ENDS),), 6),
+    Case("not JSON", CH1, (("text", '{"cells": [ not json'),), 0),
+    Case("solutions", CH2, (), 8),
+    Case("release", CH2, (), 0, base="release"),
+    Case("no b1", CH2, (FORWARD_NO_B1,), 4),          # my_cost calls my_forward: both fail
+    Case("unstable softmax", CH2, (sub("my_forward", "P = handin.softmax(Z2)",
+                                       "P = np.exp(Z2) / np.exp(Z2).sum(axis=1, keepdims=True)"),), 6),
+    Case("cost summed", CH2, (sub("my_cost", "[np.arange(len(y)), y].mean()",
+                                  "[np.arange(len(y)), y].sum()"),), 6),
+    Case("biases decayed", CH2, (sub("my_cost", 'np.sum(params["W2"] ** 2))',
+                                     'np.sum(params["W2"] ** 2) + np.sum(params["b1"] ** 2))'),), 6),
+    Case("no 1/n", CH2, (sub("my_backward", "dZ2 = (P - one_hot(y, k)) / n",
+                             "dZ2 = P - one_hot(y, k)"),), 4),
+    Case("decay cW", CH2, (BACKWARD_CW,), 4),
+    Case("mask on dA1", CH2, (sub("my_backward", "dA1 * (Z1 > 0)", "dA1 * (dA1 > 0)"),), 4),
+    Case("db2 mean", CH2, (sub("my_backward", "db2 = dZ2.sum(axis=0)", "db2 = dZ2.mean(axis=0)"),), 4),
+    Case("dW1 transposed", CH2, (sub("my_backward", "dW1 = X.T @ dZ1 + 2 * c * W1",
+                                     "dW1 = dZ1.T @ X + 2 * c * W1.T"),), 4),
+    Case("stub left", CH2, (("stub", "my_backward"),), 4),
+    Case("syntax error", CH2, (sub("my_cost", "    return data_term + decay",
+                                   "    return data_term + decay)"),), 6),
+    Case("deleted test cell", CH2, (BACKWARD_CW, ("delete", "test_my_backward")), 4),
+    Case("edited test cell", CH2, (BACKWARD_CW, ("set", "test_my_backward", "pass")), 4),
+    Case("redefined check", CH2, (BACKWARD_CW, ("before", "test_my_backward",
+                                                FAKE_CHECK.format(check="check_backward"))), 4),
+    Case("calls handin", CH2, (("set", "my_backward",
+                                "def my_backward(cache, y, params, c):\n"
+                                "    return handin.backward(cache, y, params, c)"),), 4),
+    Case("cell type changed", CH2, (("markdown", "my_backward"),), 8),
+    Case("never ends", CH2, (("after", "my_cost", NEVER_ENDS),), 8),
+    Case("not JSON", CH2, (("text", '{"cells": [ not json'),), 0),
+]
+
+
+def student_id(case):
+    """A student id for ``case``: letters, digits and ``_`` only."""
+    return "".join(ch if ch.isalnum() else "_" for ch in case.name)
+
+
+def _index(nb, grade_id):
+    for i, cell in enumerate(nb.cells):
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            return i
+    raise KeyError(grade_id)
+
+
+def solutions(source, release):
+    """The release with the solution cells of ``source`` pasted in: a student who got it right."""
+    nb = copy.deepcopy(release)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            cell.source = source.cells[_index(source, meta["grade_id"])].source
+    return nb
+
+
+def submission(case, source, release):
+    """The notebook text ``case``'s student hands in."""
+    nb = copy.deepcopy(release) if case.base == "release" else solutions(source, release)
+    for kind, cell, *rest in case.edits:
+        if kind == "text":
+            return cell
+        i = _index(nb, cell)
+        if kind == "sub":
+            old, new = rest
+            assert old in nb.cells[i].source, (case, old)
+            nb.cells[i].source = nb.cells[i].source.replace(old, new)
+        elif kind == "stub":
+            nb.cells[i].source = release.cells[_index(release, cell)].source
+        elif kind == "set":
+            nb.cells[i].source = rest[0]
+        elif kind == "delete":
+            del nb.cells[i]
+        elif kind == "markdown":
+            old = nb.cells[i]
+            nb.cells[i] = nbformat.v4.new_markdown_cell(old.source, metadata=old.metadata, id=old.id)
+        elif kind in ("before", "after"):
+            new = nbformat.v4.new_code_cell(rest[0])   # a cell of the student's own
+            nb.cells.insert(i + (kind == "after"), new)
+    return nbformat.writes(nb)
+
+
+def nbgrader_env():
+    """The environment for nbgrader: this Python's bin first on PATH (nbgrader runs alembic),
+    one BLAS thread per kernel, and no figures drawn (matplotlib's Agg backend: ``plt.show``
+    does nothing), which saves a second per chapter."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg")
+    env["PATH"] = os.pathsep.join([str(pathlib.Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def nbgrader(course, *args, check=True):
+    """Run ``nbgrader *args`` in the course folder; returns the CompletedProcess."""
+    run = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course,
+                         env=nbgrader_env(), capture_output=True, text=True)
+    if check and run.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{run.stdout}\n{run.stderr}")
+    return run
+
+
+def make_course(folder, *, timeout=TIMEOUT, assignments=("*",)):
+    """A course of every chapter in ``folder``, ``assignments`` generated (default: all)."""
+    from handin.course import write_course
+
+    # matplotlib builds its font cache at its first import on a fresh machine: seconds that
+    # would count against a graded cell's timeout. Build it here, once.
+    subprocess.run([sys.executable, "-c", "import matplotlib.pyplot"], env=nbgrader_env(),
+                   check=True)
+    root = pathlib.Path(__file__).resolve().parents[2]
+    write_course(root / "notebooks", folder, timeout=timeout)
+    for assignment in assignments:
+        nbgrader(folder, "generate_assignment", assignment)
+    return pathlib.Path(folder)
+
+
+def hand_in(course, cases, student=student_id):
+    """Write each case's submission under ``course/submitted/<student>/<assignment>/``."""
+    course = pathlib.Path(course)
+    for case in cases:
+        a = case.assignment
+        source = nbformat.read(course / "source" / a / f"{a}.ipynb", as_version=4)
+        release = nbformat.read(course / "release" / a / f"{a}.ipynb", as_version=4)
+        folder = course / "submitted" / student(case) / a
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{a}.ipynb").write_text(submission(case, source, release), encoding="utf-8")
+
+
+def copy_course(course, to):
+    """A copy of a generated course (its gradebook too) without submissions."""
+    ignore = shutil.ignore_patterns("submitted", "autograded", "feedback")
+    return pathlib.Path(shutil.copytree(course, to, ignore=ignore))
+
+
+def grades(course):
+    """``{(student, assignment): raw score}`` from ``nbgrader export``'s grades.csv."""
+    nbgrader(course, "export")
+    with open(pathlib.Path(course) / "grades.csv", newline="", encoding="utf-8") as f:
+        return {(row["student_id"], row["assignment"]): float(row["raw_score"])
+                for row in csv.DictReader(f)}

@@ -1,0 +1,269 @@
+"""handin.course.edition: the student edition is generated from the chapters and committed up to date."""
+
+import json
+import pathlib
+import re
+
+import jupytext
+import pytest
+
+from handin import cli
+from handin.course import edition, selfcheck
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+NOTEBOOKS, STUDENT = ROOT / "notebooks", ROOT / "student"
+STALE = "student/ is out of date: run python -m handin student-edition"
+
+
+def test_committed_student_edition_is_current(tmp_path):
+    """Compared cell by cell, not byte by byte: a Jupytext upgrade that lays files out
+    differently does not make the edition stale; a changed cell does."""
+    edition.write_student_edition(NOTEBOOKS, tmp_path)
+    fresh = sorted(p.name for p in tmp_path.iterdir())
+    committed = sorted(p.name for p in STUDENT.glob("[0-9][0-9]_*")) if STUDENT.is_dir() else []
+    assert committed == fresh, f"{STALE} (files differ: {sorted(set(fresh) ^ set(committed))})"
+    for name in fresh:
+        ours = edition.edition_cells((STUDENT / name).read_text(encoding="utf-8"))
+        new = edition.edition_cells((tmp_path / name).read_text(encoding="utf-8"))
+        for i, (a, b) in enumerate(zip(ours, new)):
+            assert a == b, f"{STALE} ({name}, cell {i} differs)"
+        assert len(ours) == len(new), f"{STALE} ({name}: {len(ours)} cells, {len(new)} expected)"
+
+
+def test_the_staleness_check_ignores_layout_but_not_content():
+    text = edition.strip_solutions(CELL)
+    relaid = text.replace("\n\n# %%", "\n\n\n\n# %%")   # what another Jupytext might write
+    assert relaid != text and edition.edition_cells(relaid) == edition.edition_cells(text)
+    assert edition.edition_cells(text.replace("W1 =", "W2 =")) != edition.edition_cells(text)
+
+
+# ---- the transform ----
+
+CELL = '''# %% [markdown]
+# Text with a marker as prose:
+# BEGIN SOLUTION
+
+# %%
+def my_forward(X, params):
+    """Doc."""
+    W1 = params["W1"]
+    # BEGIN SOLUTION
+    Z1 = X @ W1
+    if Z1 is not None:
+        return Z1
+    # END SOLUTION
+    return None
+'''
+
+
+def test_a_region_becomes_a_stub_at_its_indentation():
+    out = edition.strip_solutions(CELL)
+    assert out == CELL.replace('''    # BEGIN SOLUTION
+    Z1 = X @ W1
+    if Z1 is not None:
+        return Z1
+    # END SOLUTION
+''', '''    # YOUR CODE HERE
+    raise NotImplementedError("write the body of my_forward(X, params)")
+''')
+    assert "# BEGIN SOLUTION" in out  # the markdown cell's prose is left alone
+
+
+def test_the_stub_raises_not_implemented_error_naming_the_function():
+    namespace = {}
+    exec(edition.strip_solutions(CELL), namespace)  # noqa: S102 - the transformed test cell
+    with pytest.raises(NotImplementedError, match=r"^write the body of my_forward\(X, params\)$"):
+        namespace["my_forward"](None, {"W1": None})
+
+
+def test_nested_code_and_a_custom_message():
+    src = ("# %%\nclass A:\n    def f(self):\n        for i in range(2):\n"
+           "            # BEGIN SOLUTION: loop over the rows\n            pass\n"
+           "            # END SOLUTION\n")
+    out = edition.strip_solutions(src)
+    assert '            raise NotImplementedError("f: loop over the rows")\n' in out
+    assert "            # YOUR CODE HERE\n" in out
+    top = edition.strip_solutions("# %%\n# BEGIN SOLUTION\nx = 1\n# END SOLUTION\nprint(x)\n")
+    assert top == '# %%\n# YOUR CODE HERE\nraise NotImplementedError("write this code")\nprint(x)\n'
+
+
+MARKDOWN = r'''# %% [markdown]
+# The gradient of $W_2$:
+# <!-- BEGIN SOLUTION: show that dW2 = A1.T @ dZ2 + 2c W2 -->
+# $$\frac{\partial J}{\partial W_2} = A_1^\top \texttt{dZ2} + 2cW_2$$
+# <!-- END SOLUTION -->
+# Its shape is that of $W_2$.
+# <!--BEGIN SOLUTION-->
+# Step two.
+# <!-- END SOLUTION -->
+
+# %%
+html = "<!-- BEGIN SOLUTION -->"   # in a code cell: code, not a marker
+'''
+
+
+def test_a_markdown_region_becomes_a_prompt_and_renders_invisibly_in_the_teacher_edition():
+    out = edition.strip_solutions(MARKDOWN)
+    assert out.splitlines()[:5] == [
+        "# %% [markdown]", "# The gradient of $W_2$:",
+        "# *Derive this yourself: show that dW2 = A1.T @ dZ2 + 2c W2*",
+        "# Its shape is that of $W_2$.", "# *Derive this yourself.*"]
+    assert "A_1^" not in out and "Step two" not in out
+    assert out.endswith('html = "<!-- BEGIN SOLUTION -->"   # in a code cell: code, not a marker\n')
+    regions = edition.find_regions(MARKDOWN)
+    assert [(r.begin, r.end, r.markdown) for r in regions] == [(3, 5, True), (7, 9, True)]
+
+
+def test_pasting_the_solutions_back_gives_the_chapter_again():
+    for text in (CELL, MARKDOWN, CELL + "\n" + MARKDOWN):
+        student = edition.strip_solutions(text)
+        assert student != text
+        assert edition.paste_solutions(student, edition.solution_texts(text)) == text
+    with pytest.raises(ValueError, match="no stub"):
+        edition.paste_solutions(CELL, edition.solution_texts(MARKDOWN))
+
+
+@pytest.mark.parametrize("src, line, words", [
+    ("# %% [markdown]\n# <!-- BEGIN SOLUTION -->\n# x\n", 2, "never closed; add '<!-- END"),
+    ("# %% [markdown]\n# <!-- END SOLUTION -->\n", 2, "without a '<!-- BEGIN SOLUTION -->'"),
+    ("# %% [markdown]\n# <!-- begin solution -->\n", 2, "malformed marker"),
+    ("# %% [markdown]\n# <!-- BEGIN SOLUTION -->\n\n# %%\nx = 1\n", 4, "is not closed"),
+    ("# %%\n# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION\n# END SOLUTION\n", 3,
+     "cannot be nested"),
+    ("# %%\nx = 1\n# END SOLUTION\n", 3, "without a '# BEGIN SOLUTION'"),
+    ("# %%\n# BEGIN SOLUTION\nx = 1\n", 2, "never closed"),
+    ("# %%\n# BEGIN SOLUTION\nx = 1\n\n# %%\n# END SOLUTION\n", 5, "is not closed"),
+    ("# %%\n    #BEGIN SOLUTION\n", 2, "malformed marker"),
+    ("# %%\n# end solution\n", 2, "malformed marker"),
+])
+def test_unbalanced_or_misspelled_markers_in_code_or_markdown_name_the_file_and_line(
+        src, line, words):
+    with pytest.raises(ValueError, match=rf"^notebooks/09_x\.py, line {line}: .*{words}"):
+        edition.strip_solutions(src, "notebooks/09_x.py")
+
+
+def test_markers_quoted_in_prose_are_text():
+    src = "# %% [markdown]\n# Mark a derivation with `<!-- BEGIN SOLUTION -->` and ...\n"
+    assert edition.strip_solutions(src) == src and edition.find_regions(src) == []
+
+
+def test_text_without_regions_is_copied_unchanged():
+    assert edition.strip_solutions(CELL.split("# %%\n")[0]) == CELL.split("# %%\n")[0]
+
+
+def test_the_notebook_has_no_outputs_a_kernel_and_stable_ids():
+    text = edition.student_notebook(edition.strip_solutions(CELL))
+    assert text == edition.student_notebook(edition.strip_solutions(CELL))
+    nb = json.loads(text)
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code and all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+    assert [c["cell_type"] for c in nb["cells"]] == ["markdown", "code"]
+
+
+# ---- the command ----
+
+def test_cli_writes_the_edition_and_reports_bad_markers(tmp_path, capsys):
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (src / "01_a.py").write_text(CELL)
+    (out).mkdir()
+    (out / "07_old.py").write_text("stale")           # a chapter that no longer exists
+    assert cli.main(["student-edition", "--src", str(src), "--out", str(out), "--ipynb"]) == 0
+    assert "01_a.py + .ipynb: 1 solution region replaced" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == ["01_a.ipynb", "01_a.py"]
+    assert jupytext.read(out / "01_a.ipynb").cells[1].source.count("NotImplementedError") == 1
+    assert cli.main(["student-edition", "--src", str(src), "--out", str(out)]) == 0
+    assert "01_a.py: 1 solution region replaced" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == ["01_a.py"]   # the .py twins only
+    (src / "02_b.py").write_text("# %%\n# BEGIN SOLUTION\n")
+    assert cli.main(["student-edition", "--src", str(src), "--out", str(out)]) == 1
+    assert "02_b.py, line 2: '# BEGIN SOLUTION' is never closed" in capsys.readouterr().err
+
+
+# ---- the committed chapters 1 and 2 ----
+
+# Lines of each derivation the student must write; the teacher's chapter has them all.
+DERIVATIONS = {
+    "01_softmax_cross_entropy": [r"-z_y + \log \sum", r"e^{z_j}\, \delta_{i,j}",
+                                 r"\mathrm{diag}(p) - p\,p^\top", r"-\frac{1}{p_y}\, p_y",
+                                 "dZ[s, i] = (np.exp(Z[s, i] - m) / total - (i == y[s])) / n"],
+    "02_forward_backward": [r"(A_1^\top \, \texttt{dZ2})_{u,i}", r"\sum_{s=1}^{n} (\texttt{dZ2})_{s,i}",
+                            r"(\texttt{dZ2} \; W_2^\top)_{s,u}", r"\odot 1[Z_1 > 0]",
+                            r"X^\top \, \texttt{dZ1} + 2c\,W_1", "`dW2 = A1.T @ dZ2 + 2c W2`",
+                            "dZ2 = (P - one_hot(y, k)) / n"],
+}
+
+
+def _derivation_lines(text):
+    """Markdown lines with math, and lines of code that assign a gradient ``dQ = ...``."""
+    count = 0
+    for kind, cell in edition.edition_cells(text):
+        for line in cell.splitlines():
+            math = kind == "markdown" and "$" in line
+            code = kind == "code" and line.lstrip().startswith("d") and " = " in line
+            count += math or code
+    return count
+
+
+@pytest.mark.parametrize("stem", sorted(DERIVATIONS))
+def test_the_student_edition_hides_the_derivations(stem):
+    teacher = (NOTEBOOKS / f"{stem}.py").read_text(encoding="utf-8")
+    student = edition.strip_solutions(teacher)
+    assert _derivation_lines(student) < _derivation_lines(teacher)
+    for line in DERIVATIONS[stem]:
+        assert line in teacher, f"{stem}: the chapter no longer has {line!r}; update DERIVATIONS"
+        assert line not in student, f"{stem}: the student edition still shows {line!r}"
+    assert "Derive this yourself" in student
+    assert any("## Exercises" in src for _, src in edition.edition_cells(student)), \
+        "the exercises' statements stay"
+
+
+def _run_until_the_last_check(text):
+    """Execute the code cells up to the last self-check; return the self-checks' results."""
+    import matplotlib
+    matplotlib.use("Agg")
+    cells = [src for kind, src in edition.edition_cells(text) if kind == "code"]
+    def is_check(src):          # a self-check call, check_forward(my_forward), not check_big = ...
+        return re.match(r"check_\w+\(", src) is not None
+
+    last = max(i for i, src in enumerate(cells) if is_check(src))
+    namespace, results = {"__name__": "__chapter__"}, []
+    for src in cells[:last + 1]:
+        try:
+            if is_check(src):
+                results.append(eval(src, namespace))  # noqa: S307 - a self-check cell
+            else:
+                exec(src, namespace)  # noqa: S102 - a chapter cell
+        except NotImplementedError:
+            pass                       # a student cell that calls an unwritten function
+    return results
+
+
+@pytest.mark.parametrize("stem", sorted(DERIVATIONS))
+def test_the_student_edition_passes_its_self_checks_when_the_solutions_are_pasted_back(stem):
+    teacher = (NOTEBOOKS / f"{stem}.py").read_text(encoding="utf-8")
+    student = edition.strip_solutions(teacher)
+    before = _run_until_the_last_check(student)
+    assert before and not any(r.ok for r in before), [str(r) for r in before]
+    pasted = edition.paste_solutions(student, edition.solution_texts(teacher))
+    after = _run_until_the_last_check(pasted)
+    assert len(after) == len(before) and all(r.ok for r in after), [str(r) for r in after]
+
+
+def test_chapter_2_has_three_exercises_whose_stubs_the_self_checks_name():
+    text = (NOTEBOOKS / "02_forward_backward.py").read_text()
+    assert len([r for r in edition.find_regions(text) if not r.markdown]) == 3
+    student = jupytext.read(STUDENT / "02_forward_backward.py")
+    namespace = {}
+    exec("import numpy as np\nimport handin\n"  # noqa: S102 - the chapter's imports
+         "from handin.model import PARAM_NAMES, log_softmax, one_hot, relu", namespace)
+    for cell in student.cells:
+        if cell.cell_type == "code" and cell.source.startswith("def my_"):
+            exec(cell.source, namespace)  # noqa: S102 - the student edition's exercise cells
+    for check, name in [(selfcheck.check_forward, "my_forward"), (selfcheck.check_cost, "my_cost"),
+                        (selfcheck.check_backward, "my_backward")]:
+        fn = namespace[check.__name__.replace("check_", "my_")]
+        result = check(fn)
+        assert not result.ok
+        assert str(result).startswith(f"✗ {fn.__name__}: write {name} first"), str(result)
