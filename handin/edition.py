@@ -63,8 +63,9 @@ import pathlib
 import re
 from typing import NamedTuple
 
-__all__ = ["Region", "QUESTION_POINTS", "find_regions", "question_parts", "strip_solutions", "solution_texts", "paste_solutions",
-           "student_notebook", "edition_cells", "write_student_edition", "CHAPTER_GLOB"]
+__all__ = ["Region", "QUESTION_POINTS", "find_regions", "question_parts", "strip_solutions",
+           "solution_texts", "paste_solutions", "student_notebook", "edition_cells",
+           "write_student_edition", "CHAPTER_GLOB"]
 
 CHAPTER_GLOB = "[0-9][0-9]_*.py"
 _BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION(?::[ \t]*(?P<message>.*?))?[ \t]*$")
@@ -85,8 +86,9 @@ _KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "na
 
 
 class Region(NamedTuple):
-    """One solution region: marker lines ``begin`` and ``end`` (1-based), its stub text and
-    whether it sits in a markdown cell."""
+    """One solution or question region: marker lines ``begin`` and ``end`` (1-based), its
+    stub text, whether it sits in a markdown cell and, for a written question, the
+    question's lines and points."""
 
     begin: int
     end: int
@@ -157,11 +159,13 @@ def find_regions(text, source="<text>"):
         begin, end = ((_BEGIN.match(line), _END.match(line)) if code else
                       (_MD_BEGIN.match(line) or _Q_BEGIN.match(line),
                        _MD_END.match(line) or _Q_END.match(line)))
-        kind = "question" if not code and (_Q_BEGIN.match(line) or _Q_END.match(line)) else "solution"
+        question = not code and (_Q_BEGIN.match(line) or _Q_END.match(line))
+        kind = "question" if question else "solution"
         if begin:
             if open_at is not None:
                 raise ValueError(f"{where}: '{_begin_word(code, kind)}' inside the {open_at[2]} "
-                                 f"region opened at line {open_at[0] + 1}; regions cannot be nested.")
+                                 f"region opened at line {open_at[0] + 1}; regions cannot be "
+                                 "nested.")
             open_at = (i, begin, kind)
         elif end:
             if open_at is None:

@@ -43,7 +43,8 @@ def test_every_chapter_is_generated_with_nbgrader_cells(generated):
         "test_my_forward", "test_my_cost", "test_my_backward"]
     assert _grade_ids(source, solution=True, grade=False) == ["my_forward", "my_cost", "my_backward"]
     answers = _grade_ids(source, solution=True, grade=True)
-    assert answers == [*(f"answer_{i}" for i in range(1, 7)), "question_1", "question_2", "answer_7"]
+    assert answers == [*(f"answer_{i}" for i in range(1, 7)), "question_1", "question_2",
+                       "answer_7"]
     assert _grade_ids(release) == _grade_ids(source)     # the same cells, the same ids
     text = nbformat.writes(release)
     assert "BEGIN HIDDEN TESTS" not in text and "seed=seed" not in text
@@ -52,7 +53,8 @@ def test_every_chapter_is_generated_with_nbgrader_cells(generated):
     assert text.count("YOUR ANSWER HERE") == 9 and text.count("raise NotImplementedError()") == 3
     ch4 = nbformat.read(generated / "source" / "04_what_it_learned" / "04_what_it_learned.ipynb",
                         as_version=4)
-    assert _grade_ids(ch4, grade=True, locked=True) == ["test_my_confusion_matrix", "test_my_confident_mistakes"]
+    assert _grade_ids(ch4, grade=True, locked=True) == [
+        "test_my_confusion_matrix", "test_my_confident_mistakes"]
     assert "from handin.selfcheck_metrics import check_confusion_matrix" in nbformat.writes(ch4)
     ch3 = nbformat.read(generated / "source" / "03_training" / "03_training.ipynb", as_version=4)
     assert _grade_ids(ch3, grade=True, locked=True) == ["test_my_epoch"]

@@ -300,6 +300,17 @@ def test_the_student_edition_hides_the_derivations(stem):
         "the exercises' statements stay"
 
 
+def test_every_chapter_but_6_asks_written_questions_whose_answers_students_do_not_see():
+    for py in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py")):
+        teacher = py.read_text(encoding="utf-8")
+        questions = [r for r in edition.find_regions(teacher, str(py)) if r.question]
+        assert (len(questions) >= 1) == (py.stem != "06_draw_a_digit"), py.name
+        student = edition.strip_solutions(teacher)
+        assert student.count("# *Your answer:*") == len(questions), py.name
+        assert student.count("**Question:**") == teacher.count("**Question:**"), py.name
+        assert "**Rubric:**" not in student and "Model answer" not in student, py.name
+
+
 def _run_until_the_last_check(text):
     """Execute the code cells up to the last self-check; return the self-checks' results."""
     import matplotlib
