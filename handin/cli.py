@@ -115,7 +115,9 @@ def build_parser():
     s = sub.add_parser("student-edition", help="write the chapters with their solutions cut out",
                        description="Write OUT/NN_name.py for every chapter in SRC, each "
                                    "solution region replaced by a stub: '# YOUR CODE HERE' in "
-                                   "code, a 'Derive this yourself' prompt in markdown.")
+                                   "code, a 'Derive this yourself' prompt in markdown, and a "
+                                   "written question's model answer and rubric by an empty "
+                                   "'Your answer:' place.")
     s.add_argument("--src", type=pathlib.Path, default=pathlib.Path("notebooks"),
                    help="folder of the solution chapters (default notebooks/)")
     s.add_argument("--out", type=pathlib.Path, default=pathlib.Path("student"),

@@ -163,6 +163,25 @@ with np.errstate(divide="ignore"):
 print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].round(4))
 
 # %% [markdown]
+# <!-- BEGIN QUESTION -->
+# **Question:** Subtracting the *smallest* logit, $m = \min_j z_j$, leaves softmax
+# unchanged too. Why does it not cure the overflow of `z_big = [1000, 999, 0]`? What
+# does the fix need from $m = \max_j z_j$?
+#
+# > **Model answer.** Any constant $m$ cancels: the factor $e^{-m}$ appears in the
+# > numerator and in every term of the denominator, so softmax is the same for the
+# > minimum. But overflow depends on the exponents, not on the result: here
+# > $\min_j z_j = 0$, so $z - m$ is still $[1000, 999, 0]$ and $e^{1000}$ is still `inf`.
+# > With $m = \max_j z_j$ every exponent $z_j - m$ is $\le 0$, so every term is at most
+# > 1, and the largest is $e^0 = 1$, so the denominator lies between 1 and $k$: it can
+# > neither overflow nor vanish.
+# >
+# > **Rubric:** 1 point: the minimum also cancels, but leaves exponents as large as
+# > 1000, which still overflow; 1 point: the maximum makes every exponent $\le 0$ and
+# > one term equal to 1, so the sum lies in $[1, k]$.
+# <!-- END QUESTION -->
+
+# %% [markdown]
 # ## 3. The derivative of the loss with respect to the logits
 #
 # We keep three letters apart, and never mix them:
@@ -325,6 +344,25 @@ print(f"all {dZ2.size} |diff| < 1e-10:", np.abs(dZ2 - approx).max() < 1e-10)
 # The two agree to every printed digit: the differences are of order $10^{-12}$, the
 # size of float64 round-off ($\approx 10^{-16}$ times the cost) divided by $2\varepsilon$. Chapter 2 runs the same check on every parameter of the network, with
 # `handin.gradient_check`.
+
+# %% [markdown]
+# <!-- BEGIN QUESTION -->
+# **Question:** Every row of `dZ2` sums to zero (section 3 printed it for one
+# sample). Why? Which change of a sample's logits can a gradient step on $Z_2$
+# therefore never make, and why is that no loss (section 2)?
+#
+# > **Model answer.** Row $s$ sums to $\frac1n \big(\sum_i P_{s,i} - \sum_i
+# > \delta_{i,y_s}\big) = \frac1n (1 - 1) = 0$: the probabilities add up to 1 and the
+# > one-hot row holds a single 1. A step $Z_2 - \eta\,\texttt{dZ2}$ therefore keeps the
+# > sum of every row of logits: it never moves all $k$ logits of a sample by the same
+# > amount. That is exactly the direction softmax ignores (section 2: adding the same
+# > $m$ to every logit leaves $p$ unchanged), so the loss has zero slope along it and
+# > the gradient has no component there.
+# >
+# > **Rubric:** 1 point: the row sum is $(1 - 1)/n$, probabilities against the one
+# > label; 1 point: a step never shifts all logits of a sample equally, the shift
+# > to which softmax and the loss are blind.
+# <!-- END QUESTION -->
 
 # %% [markdown]
 # ## 6. Your turn: the loss with loops, then vectorised

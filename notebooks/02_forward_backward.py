@@ -302,6 +302,25 @@ print({name: mine[name].shape for name in PARAM_NAMES})
 print("entries of dZ1 zeroed by the mask:", (cache["Z1"] <= 0).sum())
 
 # %% [markdown]
+# <!-- BEGIN QUESTION -->
+# **Question:** A hidden unit $u$ has $Z_1[s, u] \le 0$ for every sample $s$ of the
+# batch. What are its column of `dW1` and its entry of `db1`, with $c = 0$ and with
+# $c > 0$? What happens to the unit if that holds for every training image?
+#
+# > **Model answer.** The mask zeroes column $u$ of `dZ1 = dA1 * (Z1 > 0)`, so
+# > column $u$ of `X.T @ dZ1` is 0 and `db1[u]`, the sum of that column, is 0. With
+# > $c = 0$ the unit's gradient is zero: this batch changes nothing in it. With
+# > $c > 0$ only the decay is left, $2c\,W_1[:, u]$: a step shrinks the unit's
+# > weights towards 0 and leaves its bias. If no training image makes the unit
+# > positive, no batch ever gives it a gradient from the data: it is *dead*
+# > (Chapter 3) and stays so.
+# >
+# > **Rubric:** 1 point: the mask makes column $u$ of `dW1` and `db1[u]` zero (with
+# > $c = 0$); 1 point: with $c > 0$ only $2c\,W_1[:, u]$ remains, and a unit silent
+# > on every image never learns from the data again (a dead ReLU).
+# <!-- END QUESTION -->
+
+# %% [markdown]
 # ## 4. Does it agree with `handin`?
 #
 # `handin.cost_grad(X, y, params, c)` does the same forward and backward pass and returns
@@ -358,6 +377,24 @@ print(check_big)
 
 # %%
 print("every parameter: rel. error <= 1e-7 or max |diff| <= 1e-9:", check_big.passed(1e-7))
+
+# %% [markdown]
+# <!-- BEGIN QUESTION -->
+# **Question:** The sizes of the small problem, $n, d, h, k$, are all different.
+# Suppose $d = h$. Which mistake in `dW1` would then pass every shape check, and
+# what would still catch it?
+#
+# > **Model answer.** With $d = h$ the gradient `X.T @ dZ1` is $(d, d)$, and so is
+# > the transposed product `dZ1.T @ X`, $(h, n)(n, d)$: a transposed `dW1` has the
+# > right shape, so no shape check and no error catches it, and training runs, on
+# > wrong steps. Only the values tell: a gradient check compares each entry with a
+# > difference of costs (and `check_backward` compares with the right gradient and
+# > names the transpose). That is why the book picks four different sizes.
+# >
+# > **Rubric:** 1 point: the transposed gradient `dZ1.T @ X` has the same $(d, d)$
+# > shape; 1 point: only a comparison of values catches it, such as the gradient
+# > check.
+# <!-- END QUESTION -->
 
 # %% [markdown]
 # ### The ReLU kink

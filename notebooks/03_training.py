@@ -272,6 +272,28 @@ print(f"lowest validation cost {history.val_cost[best]:.2f}, after epoch {histor
 print("the validation cost went up after", sum(np.diff(history.val_cost) > 0), "of the 9 epochs after the first")
 
 # %% [markdown]
+# <!-- BEGIN QUESTION -->
+# **Question:** With more epochs the validation cost eventually rises while the
+# training cost keeps falling, and the validation *accuracy* can stay flat meanwhile.
+# Why does the training cost keep falling, and how can the validation cost rise
+# while the accuracy does not fall?
+#
+# > **Model answer.** SGD lowers exactly the cost of the 3,400 training images, and
+# > with about 200,000 weights it can keep lowering it by fitting what is particular
+# > to those images (over-fitting); that does not carry over to the validation
+# > images. Meanwhile the network grows more confident: its probabilities move
+# > towards 0 and 1. The cross-entropy $-\log p_y$ is unbounded, so the few
+# > validation images it gets wrong, now with a tiny $p_y$, cost more and more,
+# > while the accuracy only counts whether the arg-max is right, which changes for
+# > few images.
+# >
+# > **Rubric:** 1 point: the training cost is what SGD minimises, and it keeps
+# > falling by fitting these particular images (over-fitting); 1 point: growing
+# > confidence makes the wrong validation images cost more ($-\log p_y$ unbounded),
+# > while the arg-max, and so the accuracy, barely changes.
+# <!-- END QUESTION -->
+
+# %% [markdown]
 # The exercise reports two numbers: the **in-sample** accuracy, on the 3,400 images the
 # network was trained on, and the **test** accuracy, on the 1,000 it has never seen.
 

@@ -160,6 +160,24 @@ print("9 read as 4 at least 5 times:", C[9, 4] >= 5, "  2 read as 3 or 7 at leas
 # written alike. The largest is a 9 read as a 4; then 2s, read as 3s or 7s. On this run
 # 2 is the hardest digit, and 0 and 3 are nearly always right.
 #
+# <!-- BEGIN QUESTION -->
+# **Question:** The largest entry off the diagonal is $C_{9,4}$. Read as a share of
+# its row, what does it say about the network? Is $C_{4,9}$ the same error? And why
+# would a 9 be read as a 4 more often than as a 1?
+#
+# > **Model answer.** Row 9 holds the test images whose true label is 9 (100 of
+# > them in the sample), so $C_{9,4} / 100$ is the share of 9s read as 4s: the
+# > largest single cause of the 9s' misses, the recall of 9 lost to one confusion.
+# > $C_{4,9}$ counts another error, 4s read as 9s; the matrix need not be
+# > symmetric. The network scores weighted sums of pixels (the templates of
+# > section 1), and a 9 and a 4 share most of their ink, the right-hand vertical
+# > stroke and a closed or nearly closed top; a 1 shares only the stroke.
+# >
+# > **Rubric:** 1 point: the entry is a share of the true 9s (a loss of their
+# > recall), and $C_{4,9}$ is a different error; 1 point: explains the pair by the
+# > pixels the two digits share, which the network's weighted sums cannot tell apart.
+# <!-- END QUESTION -->
+#
 # ## 3. The most confident mistakes
 #
 # For every test image the network gives a probability to each digit, a row of `P`. A

@@ -216,6 +216,24 @@ print(f"validation accuracy: 256 copies {h_same.val_acc[-1]:.2f}, one unit {h_on
 # units do come apart — but it is the random start that should tell them apart from the
 # first step. (Exercise 2 measures how long a small difference takes.)
 #
+# <!-- BEGIN QUESTION -->
+# **Question:** A start with every weight of $W_1$ equal to 0.01 but $W_2$ drawn at
+# random: do the 256 hidden units stay copies of one another? Argue from the
+# gradients of Chapter 2.
+#
+# > **Model answer.** No. All columns of $W_1$ are equal, so all units have the
+# > same $Z_1$ column at the start. But `dA1 = dZ2 @ W2.T`: column $u$ of `dA1` is
+# > `dZ2` times row $u$ of $W_2$, and those rows differ. So the columns of
+# > `dZ1 = dA1 * (Z1 > 0)` and of `dW1 = X.T @ dZ1` differ, and after the first step
+# > the units' incoming weights differ too. Units stay copies only when both their
+# > incoming and their outgoing weights are equal: then every gradient treats them
+# > alike, which is what a constant start does.
+# >
+# > **Rubric:** 1 point: no, because `dA1 = dZ2 @ W2.T` gives each unit a
+# > different gradient through its own row of $W_2$; 1 point: symmetry survives
+# > only if both incoming and outgoing weights are equal.
+# <!-- END QUESTION -->
+#
 # ### Too small, too large
 #
 # *Too small* (`std = 1e-4`): the logits are about $10^{-6}$ and `rms(dW1)` is about

@@ -491,6 +491,31 @@ for h in (16, 64, 256, 1024):
 # backward passes as there are parameters, and the gap grows with them. The measured
 # times above have the same shape, with a factor between one and a few where the count
 # says two (memory traffic and the small arrays' overheads count too).
+#
+# <!-- BEGIN QUESTION 3 points -->
+# **Question:** Why does one backward pass cost a fixed multiple of a forward pass,
+# however many parameters the network has, while numerical differentiation costs
+# more with every parameter? And the count above says twice: which product could
+# the first layer's backward pass skip, and what would the ratio then be for
+# $h = 256$?
+#
+# > **Model answer.** The backward pass visits each node of the graph once, in
+# > reverse, reusing the values cached by the forward pass and the one gradient
+# > handed down from above: a layer whose forward pass is one product `A @ W`
+# > does two products of the same size, `A.T @ dZ` for its weights and `dZ @ W.T`
+# > for the layer below. The chain rule's shared factors are computed once for all
+# > parameters. A central difference measures one partial derivative per pair of
+# > forward passes, so it needs two per parameter. The first layer need not pass
+# > a gradient to $X$ (the images are not trained), so `dZ1 @ W1.T` is skipped:
+# > backward is $n(784h + 2 \cdot 10h)$ against $n(784h + 10h)$ forward, about
+# > 1.01 forward passes for any $h$.
+# >
+# > **Rubric:** 1 point: the backward pass reuses the cache and passes one gradient
+# > per node down, two products per forward product, whatever the parameter
+# > count; 1 point: numerical differentiation needs two forward passes per
+# > parameter; 1 point: the first layer skips the gradient of $X$, so the ratio
+# > is about 1 (804/794).
+# <!-- END QUESTION -->
 
 # %% [markdown]
 # This is why every deep learning library differentiates in reverse mode: one output (the

@@ -163,6 +163,13 @@ with np.errstate(divide="ignore"):
 print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].round(4))
 
 # %% [markdown]
+# **Question:** Subtracting the *smallest* logit, $m = \min_j z_j$, leaves softmax
+# unchanged too. Why does it not cure the overflow of `z_big = [1000, 999, 0]`? What
+# does the fix need from $m = \max_j z_j$?
+#
+# *Your answer:*
+
+# %% [markdown]
 # ## 3. The derivative of the loss with respect to the logits
 #
 # We keep three letters apart, and never mix them:
@@ -293,6 +300,13 @@ print(f"all {dZ2.size} |diff| < 1e-10:", np.abs(dZ2 - approx).max() < 1e-10)
 # The two agree to every printed digit: the differences are of order $10^{-12}$, the
 # size of float64 round-off ($\approx 10^{-16}$ times the cost) divided by $2\varepsilon$. Chapter 2 runs the same check on every parameter of the network, with
 # `handin.gradient_check`.
+
+# %% [markdown]
+# **Question:** Every row of `dZ2` sums to zero (section 3 printed it for one
+# sample). Why? Which change of a sample's logits can a gradient step on $Z_2$
+# therefore never make, and why is that no loss (section 2)?
+#
+# *Your answer:*
 
 # %% [markdown]
 # ## 6. Your turn: the loss with loops, then vectorised

@@ -241,6 +241,13 @@ print({name: mine[name].shape for name in PARAM_NAMES})
 print("entries of dZ1 zeroed by the mask:", (cache["Z1"] <= 0).sum())
 
 # %% [markdown]
+# **Question:** A hidden unit $u$ has $Z_1[s, u] \le 0$ for every sample $s$ of the
+# batch. What are its column of `dW1` and its entry of `db1`, with $c = 0$ and with
+# $c > 0$? What happens to the unit if that holds for every training image?
+#
+# *Your answer:*
+
+# %% [markdown]
 # ## 4. Does it agree with `handin`?
 #
 # `handin.cost_grad(X, y, params, c)` does the same forward and backward pass and returns
@@ -297,6 +304,13 @@ print(check_big)
 
 # %%
 print("every parameter: rel. error <= 1e-7 or max |diff| <= 1e-9:", check_big.passed(1e-7))
+
+# %% [markdown]
+# **Question:** The sizes of the small problem, $n, d, h, k$, are all different.
+# Suppose $d = h$. Which mistake in `dW1` would then pass every shape check, and
+# what would still catch it?
+#
+# *Your answer:*
 
 # %% [markdown]
 # ### The ReLU kink

@@ -267,6 +267,14 @@ print(f"lowest validation cost {history.val_cost[best]:.2f}, after epoch {histor
 print("the validation cost went up after", sum(np.diff(history.val_cost) > 0), "of the 9 epochs after the first")
 
 # %% [markdown]
+# **Question:** With more epochs the validation cost eventually rises while the
+# training cost keeps falling, and the validation *accuracy* can stay flat meanwhile.
+# Why does the training cost keep falling, and how can the validation cost rise
+# while the accuracy does not fall?
+#
+# *Your answer:*
+
+# %% [markdown]
 # The exercise reports two numbers: the **in-sample** accuracy, on the 3,400 images the
 # network was trained on, and the **test** accuracy, on the 1,000 it has never seen.
 

@@ -159,6 +159,12 @@ print("9 read as 4 at least 5 times:", C[9, 4] >= 5, "  2 read as 3 or 7 at leas
 # written alike. The largest is a 9 read as a 4; then 2s, read as 3s or 7s. On this run
 # 2 is the hardest digit, and 0 and 3 are nearly always right.
 #
+# **Question:** The largest entry off the diagonal is $C_{9,4}$. Read as a share of
+# its row, what does it say about the network? Is $C_{4,9}$ the same error? And why
+# would a 9 be read as a 4 more often than as a 1?
+#
+# *Your answer:*
+#
 # ## 3. The most confident mistakes
 #
 # For every test image the network gives a probability to each digit, a row of `P`. A

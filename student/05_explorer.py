@@ -149,6 +149,29 @@ plt.show()
 # overshoots a little), and near the edge printed above the runs start to fail.
 #
 # %% [markdown]
+# ### Your turn: the edge and the batch size
+#
+# Does the edge move with the batch size? Measure it: for batches of 8, 32, 128 and 512,
+# and seeds 0, 1 and 2 (the seed draws the initial weights and the order of the batches),
+# bracket the largest surviving rate with
+# `largest_surviving_rate(*data, ratio=1.2, batch_size=..., seed=...)`, and print for each
+# batch size the three rates that train and their median. (Twelve bisections of seven
+# one-epoch runs or fewer: a few seconds.)
+
+# %%
+seeds, batch_sizes = (0, 1, 2), (8, 32, 128, 512)
+# YOUR CODE HERE
+raise NotImplementedError("bracket the largest surviving rate for every batch size and seed, and print them")
+
+# %% [markdown]
+# **Question:** In your measurements, how does the largest surviving rate move with the
+# batch size, and by how much over the 64-fold range of batch sizes? How much do single
+# seeds scatter? Why would a larger batch survive a larger rate? (The cost is a mean over
+# the batch: what does the batch size change in a step's gradient, and what not?)
+#
+# *Your answer:*
+
+# %% [markdown]
 # ## 4. Lesson two: too small a learning rate crawls
 #
 # With $\eta = 0.001$ each step is a hundred times shorter than the exercise's. The
@@ -277,9 +300,9 @@ print(f"{blank.sum()} pixels are 0 in every training image; their rows of W1 are
 #
 # ## Exercises
 #
-# 1. **The largest rate that survives.** Section 3 bracketed it for the reference settings. Does
-#    it move with 64 or 1,024 hidden units, or with batches of 8 or 256
-#    (`largest_surviving_rate(*data, hidden=64)`, ...)? Why would the batch size matter?
+# 1. **The largest rate that survives.** Section 3 bracketed it for the reference settings,
+#    and for four batch sizes. Does it move with 64 or 1,024 hidden units
+#    (`largest_surviving_rate(*data, hidden=64)`, ...)? Why would the width matter?
 # 2. **Batch size and learning rate.** Double the batch size from 32 to 64. What learning
 #    rate gives curves closest to the reference? Try again for 128. What rule do you see?
 # 3. **Less data, more decay?** Set the training rows to 500 and compare $c = 0$, $10^{-3}$

@@ -216,6 +216,12 @@ print(f"validation accuracy: 256 copies {h_same.val_acc[-1]:.2f}, one unit {h_on
 # units do come apart — but it is the random start that should tell them apart from the
 # first step. (Exercise 2 measures how long a small difference takes.)
 #
+# **Question:** A start with every weight of $W_1$ equal to 0.01 but $W_2$ drawn at
+# random: do the 256 hidden units stay copies of one another? Argue from the
+# gradients of Chapter 2.
+#
+# *Your answer:*
+#
 # ### Too small, too large
 #
 # *Too small* (`std = 1e-4`): the logits are about $10^{-6}$ and `rms(dW1)` is about

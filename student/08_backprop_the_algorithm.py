@@ -480,6 +480,14 @@ for h in (16, 64, 256, 1024):
 # backward passes as there are parameters, and the gap grows with them. The measured
 # times above have the same shape, with a factor between one and a few where the count
 # says two (memory traffic and the small arrays' overheads count too).
+#
+# **Question:** Why does one backward pass cost a fixed multiple of a forward pass,
+# however many parameters the network has, while numerical differentiation costs
+# more with every parameter? And the count above says twice: which product could
+# the first layer's backward pass skip, and what would the ratio then be for
+# $h = 256$?
+#
+# *Your answer:*
 
 # %% [markdown]
 # This is why every deep learning library differentiates in reverse mode: one output (the

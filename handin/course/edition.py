@@ -28,7 +28,23 @@ the teacher's chapter reads as if they were not there::
     # <!-- END SOLUTION -->
 
 The region becomes one line of prompt, ``# *Derive this yourself: show that dW2 = ...*``
-(without a message: ``*Derive this yourself.*``). Markers of the other kind are text:
+(without a message: ``*Derive this yourself.*``).
+
+A written **question** is a markdown region of another kind: the question, shown in
+both editions, then its model answer and rubric as a blockquote, shown to the teacher
+only::
+
+    # <!-- BEGIN QUESTION 2 points -->
+    # **Question:** why does subtracting $\max_j z_j$ not change softmax?
+    #
+    # > **Model answer.** The factor $e^{-m}$ cancels between numerator and ...
+    # >
+    # > **Rubric:** 1 point: the common factor cancels; 1 point: no exponent overflows.
+    # <!-- END QUESTION -->
+
+In the student edition the blockquote becomes an empty ``*Your answer:*`` place. The
+points (``N points``, default :data:`QUESTION_POINTS`) must be what the rubric's
+``N point(s)`` add up to. Markers of the other kind are text:
 ``# BEGIN SOLUTION`` in a markdown cell is prose, an HTML comment in a code cell is
 code. Regions do not nest and do not cross cells. Everything else is copied unchanged,
 so the solution edition runs as it is.
@@ -47,8 +63,9 @@ import pathlib
 import re
 from typing import NamedTuple
 
-__all__ = ["Region", "find_regions", "strip_solutions", "solution_texts", "paste_solutions",
-           "student_notebook", "edition_cells", "write_student_edition", "CHAPTER_GLOB"]
+__all__ = ["Region", "QUESTION_POINTS", "find_regions", "question_parts", "strip_solutions",
+           "solution_texts", "paste_solutions", "student_notebook", "edition_cells",
+           "write_student_edition", "CHAPTER_GLOB"]
 
 CHAPTER_GLOB = "[0-9][0-9]_*.py"
 _BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION(?::[ \t]*(?P<message>.*?))?[ \t]*$")
@@ -56,24 +73,35 @@ _END = re.compile(r"^[ \t]*# END SOLUTION[ \t]*$")
 _LOOSE = re.compile(r"^[ \t]*#.*\b(BEGIN|END)[ _]SOLUTION", re.IGNORECASE)
 _MD_BEGIN = re.compile(r"^#[ \t]*<!--[ \t]*BEGIN SOLUTION(?::[ \t]*(?P<message>.*?))?[ \t]*-->[ \t]*$")
 _MD_END = re.compile(r"^#[ \t]*<!--[ \t]*END SOLUTION[ \t]*-->[ \t]*$")
-_MD_LOOSE = re.compile(r"^#[ \t]*<!--.*\b(BEGIN|END)[ _]SOLUTION", re.IGNORECASE)
+_MD_LOOSE = re.compile(r"^#[ \t]*<!--.*\b(BEGIN|END)[ _](SOLUTION|QUESTION)", re.IGNORECASE)
+_Q_BEGIN = re.compile(r"^#[ \t]*<!--[ \t]*BEGIN QUESTION(?:[ \t]+(?P<points>[1-9][0-9]*) points?)?"
+                      r"[ \t]*-->[ \t]*$")
+_Q_END = re.compile(r"^#[ \t]*<!--[ \t]*END QUESTION[ \t]*-->[ \t]*$")
+_RUBRIC_POINTS = re.compile(r"\b([0-9]+) points?\b")
+#: points of a written question whose marker gives none
+QUESTION_POINTS = 2
 _CELL = re.compile(r"^# %%(?P<rest>.*)$")
 _DEF = re.compile(r"^(?P<indent>[ \t]*)(?:async[ \t]+)?def[ \t]+(?P<sig>\w+[ \t]*\(.*?\))")
 _KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
 class Region(NamedTuple):
-    """One solution region: marker lines ``begin`` and ``end`` (1-based), its stub text and
-    whether it sits in a markdown cell."""
+    """One solution or question region: marker lines ``begin`` and ``end`` (1-based), its
+    stub text, whether it sits in a markdown cell and, for a written question, the
+    question's lines and points."""
 
     begin: int
     end: int
     indent: str
     message: str
     markdown: bool = False
+    question: tuple = ()    #: a written question's lines (as in the source), else empty
+    points: int = 0         #: a written question's points
 
     def stub(self):
         """The lines that replace the region in the student edition."""
+        if self.question:
+            return [*self.question, "#\n", "# *Your answer:*\n"]
         if self.markdown:
             return [f"# *Derive this yourself{': ' + self.message if self.message else '.'}*\n"]
         return [f"{self.indent}# YOUR CODE HERE\n",
@@ -96,7 +124,7 @@ def _function_at(lines, i, indent):
 
 
 def find_regions(text, source="<text>"):
-    """The solution regions of a percent-format source, in order.
+    """The solution and question regions of a percent-format source, in order.
 
     Parameters
     ----------
@@ -112,8 +140,9 @@ def find_regions(text, source="<text>"):
     Raises
     ------
     ValueError
-        For a nested, unclosed, unopened or misspelled marker; the message names
-        ``source`` and the line.
+        For a nested, unclosed, unopened or misspelled marker, or a question without its
+        ``**Question:**``, its blockquoted answer or a rubric worth its points; the
+        message names ``source`` and the line.
     """
     lines = text.splitlines()
     regions, open_at, code = [], None, False
@@ -122,52 +151,122 @@ def find_regions(text, source="<text>"):
         cell = _CELL.match(line)
         if cell:
             if open_at is not None:
-                raise ValueError(f"{where}: a new cell starts but the solution region opened at "
-                                 f"line {open_at[0] + 1} is not closed; add '{_end_word(code)}'.")
+                raise ValueError(f"{where}: a new cell starts but the {open_at[2]} region opened "
+                                 f"at line {open_at[0] + 1} is not closed; add "
+                                 f"'{_end_word(code, open_at[2])}'.")
             code = _is_code_cell(cell["rest"])
             continue
-        begin, end, loose = ((_BEGIN, _END, _LOOSE) if code else (_MD_BEGIN, _MD_END, _MD_LOOSE))
-        begin, end = begin.match(line), end.match(line)
+        begin, end = ((_BEGIN.match(line), _END.match(line)) if code else
+                      (_MD_BEGIN.match(line) or _Q_BEGIN.match(line),
+                       _MD_END.match(line) or _Q_END.match(line)))
+        question = not code and (_Q_BEGIN.match(line) or _Q_END.match(line))
+        kind = "question" if question else "solution"
         if begin:
             if open_at is not None:
-                raise ValueError(f"{where}: '{_begin_word(code)}' inside the region opened at line "
-                                 f"{open_at[0] + 1}; solution regions cannot be nested.")
-            open_at = (i, begin)
+                raise ValueError(f"{where}: '{_begin_word(code, kind)}' inside the {open_at[2]} "
+                                 f"region opened at line {open_at[0] + 1}; regions cannot be "
+                                 "nested.")
+            open_at = (i, begin, kind)
         elif end:
             if open_at is None:
-                raise ValueError(f"{where}: '{_end_word(code)}' without a '{_begin_word(code)}' "
-                                 "before it.")
-            j, m = open_at
+                raise ValueError(f"{where}: '{_end_word(code, kind)}' without a "
+                                 f"'{_begin_word(code, kind)}' before it.")
+            j, m, opened = open_at
+            if opened != kind:
+                raise ValueError(f"{where}: '{_end_word(code, kind)}' closes the {opened} region "
+                                 f"opened at line {j + 1}; write '{_end_word(code, opened)}'.")
             if code:
                 sig = _function_at(lines, j, m["indent"])
                 message = m["message"] or (f"write the body of {sig}" if sig else "write this code")
                 if m["message"] and sig:
                     message = f"{sig.split('(')[0]}: {message}"
                 regions.append(Region(j + 1, i + 1, m["indent"], message))
+            elif kind == "question":
+                points = int(m["points"] or QUESTION_POINTS)
+                q0, q1, _ = _split_question([_uncomment(x) for x in lines[j + 1:i]], points,
+                                            j + 2, source)
+                question = tuple(x + "\n" for x in lines[j + 1 + q0:j + 1 + q1])
+                regions.append(Region(j + 1, i + 1, "", "", True, question, points))
             else:
                 regions.append(Region(j + 1, i + 1, "", m["message"] or "", markdown=True))
             open_at = None
-        elif loose.match(line):
-            raise ValueError(f"{where}: malformed marker {line.strip()!r}; write exactly "
-                             f"'{_begin_word(code)}' (optionally ': message') or "
-                             f"'{_end_word(code)}'.")
+        elif (_LOOSE if code else _MD_LOOSE).match(line):
+            words = (f"'{_begin_word(code)}' (optionally ': message') or '{_end_word(code)}'"
+                     if code else f"'{_begin_word(code)}' (optionally ': message'), "
+                     f"'{_end_word(code)}', '<!-- BEGIN QUESTION -->' (optionally 'N points') "
+                     "or '<!-- END QUESTION -->'")
+            raise ValueError(f"{where}: malformed marker {line.strip()!r}; write exactly {words}.")
     if open_at is not None:
-        raise ValueError(f"{source}, line {open_at[0] + 1}: '{_begin_word(code)}' is never closed; "
-                         f"add '{_end_word(code)}'.")
+        raise ValueError(f"{source}, line {open_at[0] + 1}: '{_begin_word(code, open_at[2])}' is "
+                         f"never closed; add '{_end_word(code, open_at[2])}'.")
     return regions
 
 
-def _begin_word(code):
-    return "# BEGIN SOLUTION" if code else "<!-- BEGIN SOLUTION -->"
+def _begin_word(code, kind="solution"):
+    return "# BEGIN SOLUTION" if code else f"<!-- BEGIN {kind.upper()} -->"
 
 
-def _end_word(code):
-    return "# END SOLUTION" if code else "<!-- END SOLUTION -->"
+def _end_word(code, kind="solution"):
+    return "# END SOLUTION" if code else f"<!-- END {kind.upper()} -->"
+
+
+def _uncomment(line):
+    """A markdown line of a percent-format source without its ``# ``."""
+    return line[2:] if line.startswith("# ") else line.lstrip("#")
+
+
+def _split_question(body, points, first, source):
+    """Where the question and its answer lie in a question region's ``body`` (lines without
+    their ``# ``; ``first`` is the file's line number of ``body[0]``): ``(q0, q1, a0)``,
+    the question being ``body[q0:q1]`` and the blockquoted answer ``body[a0:]``."""
+    def fail(k, why):
+        raise ValueError(f"{source}, line {first + k}: {why}")
+
+    a0 = next((k for k, x in enumerate(body) if x.startswith(">")), len(body))
+    filled = [k for k in range(a0) if body[k].strip()]
+    if not filled:
+        fail(-1, "the question region has no question; write '**Question:** ...' before its "
+                 "model answer.")
+    q0, q1 = filled[0], filled[-1] + 1
+    if not body[q0].startswith("**Question:**"):
+        fail(q0, "a question starts with '**Question:**'.")
+    if a0 == len(body):
+        fail(-1, "the question region has no model answer; write it and its rubric as a "
+                 "blockquote ('> ...') after the question.")
+    while body[-1].strip() == "" and len(body) > a0:
+        body = body[:-1]
+    for k in range(a0, len(body)):
+        if not body[k].startswith(">"):
+            fail(k, "every line of a question's model answer and rubric is quoted ('> ...').")
+    rubric = next((k for k in range(a0, len(body))
+                   if body[k].lstrip("> ").startswith("**Rubric:**")), None)
+    if rubric is None:
+        fail(-1, "the question region has no '**Rubric:**' line in its blockquote.")
+    given = sum(int(n) for x in body[rubric:] for n in _RUBRIC_POINTS.findall(x))
+    if points is not None and given != points:
+        fail(rubric, f"the rubric gives {given} points, the question {points} (write "
+                     f"'<!-- BEGIN QUESTION {given} points -->' if the rubric is right).")
+    return q0, q1, a0
+
+
+def question_parts(body):
+    """A question region's ``body`` (its lines between the markers, without their ``# ``)
+    as ``(question, answer)`` texts: the answer is the model answer and the rubric, unquoted.
+
+    Raises
+    ------
+    ValueError
+        As :func:`find_regions` does for a malformed question.
+    """
+    q0, q1, a0 = _split_question(body, None, 1, "<question>")
+    answer = [x[2:] if x.startswith("> ") else x[1:] for x in body[a0:]]
+    return "\n".join(body[q0:q1]), "\n".join(answer).strip("\n")
 
 
 def strip_solutions(text, source="<text>"):
     """Replace every solution region of ``text`` by its stub: a ``# YOUR CODE HERE`` and a
-    ``NotImplementedError`` in code, a *Derive this yourself* prompt in markdown.
+    ``NotImplementedError`` in code, a *Derive this yourself* prompt in markdown, and a
+    question followed by an empty *Your answer:* place.
 
     Examples
     --------

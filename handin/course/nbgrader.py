@@ -22,14 +22,22 @@ solution regions (:mod:`handin.course.edition`) become nbgrader cells:
 - a markdown region (a derivation) becomes a *Derive this yourself* prompt and a
   **manually graded answer cell** of :data:`ANSWER_POINTS` points, whose solution is
   the region's text;
+- a written question (``<!-- BEGIN QUESTION -->``) becomes a markdown cell with the
+  question and a **manually graded answer cell** of the question's points, whose solution
+  is the model answer followed by its rubric. The release has *YOUR ANSWER HERE* in its
+  place. nbgrader's formgrader shows graders the student's answer, not the source's
+  solution (nbgrader issue #1155; its "mark scheme" works in task cells only), so the
+  rubric is in the source notebook, ``source/<assignment>/<assignment>.ipynb``, in the
+  answer cell, and in the teacher's chapter;
 - every other cell is a plain cell, with no nbgrader metadata: nbgrader can put back a
   deleted test or answer cell (``OverwriteCells.add_missing_cells``) only after a cell
   that is a graded or solution cell, and fails the whole notebook when a locked
   read-only cell comes before it.
 
 Every nbgrader cell has a stable ``grade_id``, which is also its cell id: the function's
-name for solution and test cells (``my_backward``, ``test_my_backward``) and
-``answer_1``, ``answer_2``, ... in order for the answers. A plain cell's id is
+name for solution and test cells (``my_backward``, ``test_my_backward``),
+``answer_1``, ``answer_2``, ... in order for the derivations and ``question_1``,
+``question_2``, ... for the written questions. A plain cell's id is
 ``cell_<hash of its source>``.
 """
 
@@ -41,7 +49,8 @@ import re
 
 from . import edition
 
-__all__ = ["course_notebook", "write_course", "POINTS", "ANSWER_POINTS", "HIDDEN_SEEDS",
+__all__ = ["course_notebook", "write_course", "POINTS", "ANSWER_POINTS", "QUESTION_POINTS",
+           "HIDDEN_SEEDS",
            "NBGRADER_CONFIG"]
 
 #: points of each self-check's test cell
@@ -50,6 +59,8 @@ POINTS = {"check_softmax_loss": 3, "check_forward": 2, "check_cost": 2, "check_b
           "check_linear_cost_grad": 3, "check_linear": 3, "check_delta": 2}
 #: points of each manually graded answer (a derivation)
 ANSWER_POINTS = 1
+#: points of a written question whose marker gives none (``<!-- BEGIN QUESTION 3 points -->``)
+QUESTION_POINTS = edition.QUESTION_POINTS
 #: the seeds of the hidden tests' problems (the visible self-check uses seed 0)
 HIDDEN_SEEDS = (11, 12)
 
@@ -113,41 +124,50 @@ def _code_regions(source):
 
 
 def _markdown_parts(source):
-    """Split a markdown cell at its solution regions: ``("text", s)`` and ``("answer", s,
-    prompt)`` parts, in order."""
-    parts, text, answer, prompt = [], [], None, None
+    """Split a markdown cell at its regions: ``(kind, text, points)`` parts in order, where
+    ``kind`` is ``"text"`` (ending with the derivation's prompt or the question, if one
+    follows), ``"answer"`` (a derivation) or ``"question"`` (a model answer and rubric)."""
+    parts, text, body, kind = [], [], None, None
     for line in source.split("\n"):
-        begin, end = edition._MD_BEGIN.match("# " + line), edition._MD_END.match("# " + line)
-        if begin:
-            message = begin["message"]
-            prompt = f"*Derive this yourself{': ' + message if message else '.'}*"
-            text.append(prompt)
-            parts.append(("text", "\n".join(text).strip("\n")))
-            text, answer = [], []
-        elif end:
-            parts.append(("answer", "\n".join(answer).strip("\n"), prompt))
-            answer = None
-        elif answer is not None:
-            answer.append(line)
+        commented = "# " + line
+        derive, question = edition._MD_BEGIN.match(commented), edition._Q_BEGIN.match(commented)
+        if derive:
+            message = derive["message"]
+            text.append(f"*Derive this yourself{': ' + message if message else '.'}*")
+            parts.append(("text", "\n".join(text).strip("\n"), 0))
+            text, body, kind = [], [], ("answer", ANSWER_POINTS)
+        elif question:
+            body, kind = [], ("question", int(question["points"] or QUESTION_POINTS))
+        elif edition._MD_END.match(commented) or edition._Q_END.match(commented):
+            answer = "\n".join(body).strip("\n")
+            if kind[0] == "question":
+                asked, answer = edition.question_parts(body)
+                text.append(asked)
+                parts.append(("text", "\n".join(text).strip("\n"), 0))
+                text = []
+            parts.append((kind[0], answer, kind[1]))
+            body = None
+        elif body is not None:
+            body.append(line)
         else:
             text.append(line)
-    parts.append(("text", "\n".join(text).strip("\n")))
+    parts.append(("text", "\n".join(text).strip("\n"), 0))
     return [p for p in parts if p[1]]
 
 
 def _cells(nb):
     """The course's cells as ``(cell_type, source, metadata)`` triples."""
-    answers = 0
+    count = {"answer": 0, "question": 0}
     for cell in nb.cells:
         source = cell.source.strip("\n")
         if cell.cell_type == "markdown":
-            for part in _markdown_parts(source):
-                if part[0] == "answer":
-                    answers += 1
-                    yield "markdown", part[1], _meta(f"answer_{answers}", grade=True,
-                                                     solution=True, points=ANSWER_POINTS)
+            for kind, text, points in _markdown_parts(source):
+                if kind == "text":
+                    yield "markdown", text, None
                 else:
-                    yield "markdown", part[1], None
+                    count[kind] += 1
+                    yield "markdown", text, _meta(f"{kind}_{count[kind]}", grade=True,
+                                                  solution=True, points=points)
         elif cell.cell_type == "code" and _CHECK_CELL.match(source.strip()):
             m = _CHECK_CELL.match(source.strip())
             yield "code", _test_source(m["check"], m["fn"]), _meta(

@@ -43,22 +43,24 @@ def test_every_chapter_is_generated_with_nbgrader_cells(generated):
         "test_my_forward", "test_my_cost", "test_my_backward"]
     assert _grade_ids(source, solution=True, grade=False) == ["my_forward", "my_cost", "my_backward"]
     answers = _grade_ids(source, solution=True, grade=True)
-    assert answers == [f"answer_{i}" for i in range(1, 8)]
+    assert answers == [*(f"answer_{i}" for i in range(1, 7)), "question_1", "question_2",
+                       "answer_7"]
     assert _grade_ids(release) == _grade_ids(source)     # the same cells, the same ids
     text = nbformat.writes(release)
     assert "BEGIN HIDDEN TESTS" not in text and "seed=seed" not in text
     assert "dZ2 = (P - one_hot(y, k)) / n" not in text and "BEGIN SOLUTION" not in text
     assert "2c\\\\,(W_2)_{u,i}" not in text           # the derivation of section 3.2 is gone
-    assert text.count("YOUR ANSWER HERE") == 7 and text.count("raise NotImplementedError()") == 3
+    assert text.count("YOUR ANSWER HERE") == 9 and text.count("raise NotImplementedError()") == 3
     ch4 = nbformat.read(generated / "source" / "04_what_it_learned" / "04_what_it_learned.ipynb",
                         as_version=4)
-    assert _grade_ids(ch4, grade=True) == ["test_my_confusion_matrix", "test_my_confident_mistakes"]
+    assert _grade_ids(ch4, grade=True, locked=True) == [
+        "test_my_confusion_matrix", "test_my_confident_mistakes"]
     assert "from handin.course import check_confusion_matrix" in nbformat.writes(ch4)
     ch3 = nbformat.read(generated / "source" / "03_training" / "03_training.ipynb", as_version=4)
-    assert _grade_ids(ch3, grade=True) == ["test_my_epoch"]
+    assert _grade_ids(ch3, grade=True, locked=True) == ["test_my_epoch"]
     ch7 = nbformat.read(generated / "source" / "07_when_it_goes_wrong" / "07_when_it_goes_wrong.ipynb",
                         as_version=4)
-    assert _grade_ids(ch7, grade=True) == ["test_my_linear_cost_grad"]
+    assert _grade_ids(ch7, grade=True, locked=True) == ["test_my_linear_cost_grad"]
 
 
 def test_the_course_is_the_same_every_time(tmp_path):
@@ -74,9 +76,12 @@ def test_the_course_is_the_same_every_time(tmp_path):
 def test_the_command_line(tmp_path, capsys):
     assert cli.main(["course", str(tmp_path / "c"), "--timeout", "30"]) == 0
     out = capsys.readouterr().out
-    assert f"{cc.CH2}.ipynb: 15 points" in out and f"{cc.CH1}.ipynb: 8 points" in out
-    assert "03_training.ipynb: 3 points" in out and "04_what_it_learned.ipynb: 4 points" in out
-    assert "07_when_it_goes_wrong.ipynb: 3 points" in out
+    # autograded + derivations (1 each) + written questions (2 each, 3 in ch. 5 and 8)
+    assert f"{cc.CH2}.ipynb: 19 points" in out and f"{cc.CH1}.ipynb: 12 points" in out
+    assert "03_training.ipynb: 5 points" in out and "04_what_it_learned.ipynb: 6 points" in out
+    assert "05_explorer.ipynb: 3 points" in out and "06_draw_a_digit.ipynb: 0 points" in out
+    assert "07_when_it_goes_wrong.ipynb: 5 points" in out
+    assert "08_backprop_the_algorithm.ipynb: 10 points" in out
     assert "timeout = 30" in (tmp_path / "c" / "nbgrader_config.py").read_text()
     assert cli.main(["course", str(tmp_path / "d"), "--src", str(tmp_path)]) == 1
     (tmp_path / "file").write_text("")
@@ -148,3 +153,54 @@ def test_a_class_through_the_exchange(generated, tmp_path):
     assert (submitted / f"{cc.CH1}.ipynb").is_file() and (submitted / "timestamp.txt").is_file()
     cc.nbgrader(folder, "autograde", cc.CH1)
     assert cc.grades(folder)[student, cc.CH1] == cc.FULL[cc.CH1]
+
+
+# ---- written questions (<!-- BEGIN QUESTION -->): a question, then a manually graded answer ----
+
+QUESTION = r"""# %% [markdown]
+# Before.
+# <!-- BEGIN QUESTION -->
+# **Question:** why?
+#
+# > Because $a$.
+# >
+# > **Rubric:** 1 point: a; 1 point: b.
+# <!-- END QUESTION -->
+# After.
+
+# %% [markdown]
+# <!-- BEGIN QUESTION 3 points -->
+# **Question:** and then?
+# > Then.
+# > **Rubric:** 3 points: then.
+# <!-- END QUESTION -->
+"""
+
+
+def test_a_question_becomes_its_text_and_a_manually_graded_answer_holding_the_rubric():
+    nb = course.course_notebook(QUESTION)
+    cells = [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in nb.cells]
+    assert [src for _, src, _ in cells] == [
+        "Before.\n**Question:** why?", "Because $a$.\n\n**Rubric:** 1 point: a; 1 point: b.",
+        "After.", "**Question:** and then?", "Then.\n**Rubric:** 3 points: then."]
+    assert all(kind == "markdown" for kind, _, _ in cells)
+    assert cells[0][2] is None and cells[2][2] is None and cells[3][2] is None
+    for (_, _, meta), grade_id, points in [(cells[1], "question_1", course.QUESTION_POINTS),
+                                           (cells[4], "question_2", 3)]:
+        assert meta["grade"] and meta["solution"] and not meta["locked"]
+        assert (meta["grade_id"], meta["points"]) == (grade_id, points)
+    assert [c.id for c in nb.cells if c.metadata] == ["question_1", "question_2"]
+    with pytest.raises(ValueError, match="line 8: the rubric gives 2 points, the question 3"):
+        course.course_notebook(QUESTION.replace("QUESTION -->\n# **Question:** why",
+                                                "QUESTION 3 points -->\n# **Question:** why"))
+
+
+def test_the_release_asks_the_questions_without_their_answers_or_rubrics(generated):
+    for nb in sorted((generated / "release").glob("*/*.ipynb")):
+        text = nbformat.writes(nbformat.read(nb, as_version=4))
+        source = (generated / "source" / nb.parent.name / nb.name).read_text()
+        asked = source.count("**Question:**")
+        assert text.count("**Question:**") == asked and "**Rubric:**" not in text, nb.name
+        assert source.count("**Rubric:**") == asked, nb.name
+        if nb.parent.name != "06_draw_a_digit":
+            assert asked >= 1, f"{nb.name} asks no written question"

@@ -142,6 +142,88 @@ def test_unbalanced_or_misspelled_markers_in_code_or_markdown_name_the_file_and_
         edition.strip_solutions(src, "notebooks/09_x.py")
 
 
+QUESTION = r"""# %% [markdown]
+# The loss is shift-invariant.
+# <!-- BEGIN QUESTION -->
+# **Question:** why does subtracting $\max_j z_j$ not change softmax?
+#
+# > The factor $e^{-m}$ cancels.
+# >
+# > **Rubric:** 1 point: it cancels; 1 point: no overflow.
+# <!-- END QUESTION -->
+# After the question.
+# <!-- BEGIN QUESTION 3 points -->
+# **Question:** and the gradient?
+# > Unchanged too.
+# > **Rubric:**
+# > - 2 points: the loss is unchanged, so is its gradient;
+# > - 1 point: to rounding.
+# <!-- END QUESTION -->
+"""
+
+
+def test_a_question_keeps_its_question_and_leaves_an_empty_answer_place():
+    out = edition.strip_solutions(QUESTION)
+    assert out.splitlines() == [
+        "# %% [markdown]", "# The loss is shift-invariant.",
+        r"# **Question:** why does subtracting $\max_j z_j$ not change softmax?",
+        "#", "# *Your answer:*", "# After the question.",
+        "# **Question:** and the gradient?", "#", "# *Your answer:*"]
+    assert "cancels" not in out and "Rubric" not in out and "Unchanged" not in out
+    regions = edition.find_regions(QUESTION)
+    assert [(r.begin, r.end, r.markdown, r.points) for r in regions] == [
+        (3, 9, True, edition.QUESTION_POINTS), (11, 17, True, 3)]
+    assert edition.paste_solutions(out, edition.solution_texts(QUESTION)) == QUESTION
+
+
+def test_question_parts_split_the_question_from_its_unquoted_answer_and_rubric():
+    body = [line[2:] for line in QUESTION.splitlines()[11:16]]
+    assert edition.question_parts(body) == (
+        "**Question:** and the gradient?",
+        "Unchanged too.\n**Rubric:**\n- 2 points: the loss is unchanged, so is its gradient;\n"
+        "- 1 point: to rounding.")
+
+
+def _question(*body, begin="# <!-- BEGIN QUESTION -->"):
+    return "\n".join(["# %% [markdown]", "# Text.", begin, *body, "# <!-- END QUESTION -->", ""])
+
+
+GOOD_ANSWER = ("# > Because.", "# > **Rubric:** 1 point: a; 1 point: b.")
+
+
+@pytest.mark.parametrize("src, line, words", [
+    (_question("# > Because.", "# > **Rubric:** 2 points: all."), 3, "has no question"),
+    (_question("# Why?", *GOOD_ANSWER), 4, r"starts with '\*\*Question:\*\*'"),
+    (_question("# **Question:** why?"), 3, "has no model answer"),
+    (_question("# **Question:** why?", "# > Because.", "# after"), 6, "is quoted"),
+    (_question("# **Question:** why?", "# > Because."), 3, r"no '\*\*Rubric:\*\*' line"),
+    (_question("# **Question:** why?", *GOOD_ANSWER, begin="# <!-- BEGIN QUESTION 3 points -->"),
+     6, "the rubric gives 2 points, the question 3"),
+    (_question("# **Question:** why?", "# > **Rubric:** 1 point: a."), 5,
+     "the rubric gives 1 points, the question 2"),
+    ("# %% [markdown]\n# <!-- BEGIN QUESTION -->\n# **Question:** x\n", 2,
+     "'<!-- BEGIN QUESTION -->' is never closed; add '<!-- END QUESTION -->'"),
+    ("# %% [markdown]\n# <!-- BEGIN QUESTION -->\n# <!-- END SOLUTION -->\n", 3,
+     "closes the question region opened at line 2; write '<!-- END QUESTION -->'"),
+    ("# %% [markdown]\n# <!-- BEGIN SOLUTION -->\n# <!-- BEGIN QUESTION -->\n", 3,
+     "inside the solution region opened at line 2"),
+    ("# %% [markdown]\n# <!-- END QUESTION -->\n", 2, "without a '<!-- BEGIN QUESTION -->'"),
+    ("# %% [markdown]\n# <!-- BEGIN QUESTION: why? -->\n", 2, "malformed marker"),
+    ("# %% [markdown]\n# <!-- begin question -->\n", 2, "malformed marker"),
+    ("# %% [markdown]\n# <!-- BEGIN QUESTION -->\n\n# %%\nx = 1\n", 4,
+     "the question region opened at line 2 is not closed"),
+])
+def test_malformed_questions_name_the_file_and_line(src, line, words):
+    with pytest.raises(ValueError, match=rf"^notebooks/09_x\.py, line {line}: .*{words}"):
+        edition.strip_solutions(src, "notebooks/09_x.py")
+
+
+def test_a_well_formed_question_passes_and_a_question_marker_in_code_is_code():
+    assert len(edition.find_regions(_question("# **Question:** why?", *GOOD_ANSWER))) == 1
+    code = '# %%\nhtml = "<!-- BEGIN QUESTION -->"\n'
+    assert edition.strip_solutions(code) == code
+
+
 def test_markers_quoted_in_prose_are_text():
     src = "# %% [markdown]\n# Mark a derivation with `<!-- BEGIN SOLUTION -->` and ...\n"
     assert edition.strip_solutions(src) == src and edition.find_regions(src) == []
@@ -217,6 +299,17 @@ def test_the_student_edition_hides_the_derivations(stem):
     assert "Derive this yourself" in student
     assert any("## Exercises" in src for _, src in edition.edition_cells(student)), \
         "the exercises' statements stay"
+
+
+def test_every_chapter_but_6_asks_written_questions_whose_answers_students_do_not_see():
+    for py in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py")):
+        teacher = py.read_text(encoding="utf-8")
+        questions = [r for r in edition.find_regions(teacher, str(py)) if r.question]
+        assert (len(questions) >= 1) == (py.stem != "06_draw_a_digit"), py.name
+        student = edition.strip_solutions(teacher)
+        assert student.count("# *Your answer:*") == len(questions), py.name
+        assert student.count("**Question:**") == teacher.count("**Question:**"), py.name
+        assert "**Rubric:**" not in student and "Model answer" not in student, py.name
 
 
 def _run_until_the_last_check(text):
