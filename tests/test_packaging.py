@@ -62,3 +62,17 @@ def test_environment_uses_conda_forge_and_python_bound_matches():
     assert env["channels"] == ["conda-forge"]
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     assert f"python{requires}" in env["dependencies"]
+
+
+def test_binder_start_puts_the_voila_template_on_jupyter_path():
+    """repo2docker runs ./start before the server; the Binder link's ?template=handin needs
+    handin's template on JUPYTER_PATH, after which any JUPYTER_PATH already set follows."""
+    import os
+    import subprocess
+
+    env = dict(os.environ, JUPYTER_PATH="/elsewhere")
+    out = subprocess.run([str(ROOT / "start"), "sh", "-c", 'echo "$JUPYTER_PATH"'],
+                         capture_output=True, text=True, check=True, env=env).stdout.strip()
+    first, rest = out.split(os.pathsep, 1)
+    assert (pathlib.Path(first) / "voila" / "templates" / "handin" / "index.html.j2").is_file()
+    assert rest == "/elsewhere"
