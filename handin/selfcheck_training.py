@@ -3,7 +3,8 @@
 Like :mod:`handin.selfcheck`: the check runs your ``fn(params, X, y, lr, c, batch_size,
 rng)`` on a small seeded problem and compares the parameters it returns with one epoch
 of :func:`handin.fit` from the same start, with the same seed for the shuffle. The
-problem has 23 rows and batches of 5, so the last batch is short (3 rows); when the
+problem has 23 rows and batches of 5, so the last batch is short (3 rows; other seeds
+draw other sizes, always with a short last batch); when the
 result differs, the check tries the usual mistakes (no shuffle, the short batch dropped,
 a step uphill, no decay, one step for the whole epoch) to say which one it is.
 """
@@ -22,12 +23,15 @@ _LR, _C, _BATCH = 0.5, 0.01, 5
 
 
 def epoch_problem(*, seed=0):
-    """A seeded problem ``(params, X, y)``: 23 rows of 6 features in [0, 1), 3 classes,
-    4 hidden units, float64, non-zero biases."""
+    """A seeded problem ``(params, X, y)``: rows of features in [0, 1), non-zero biases,
+    float64. Seed 0 has 23 rows of 6 features, 4 hidden units and 3 classes; other seeds
+    other sizes, never a multiple of the batch size 5 (the last batch is short)."""
+    n, d, h, k = _hints.dims(seed, (23, 6, 4, 3), ((12, 29), (4, 10), (2, 8), (2, 6)))
+    n += n % _BATCH == 0
     rng = np.random.default_rng(seed + 1000)
-    X, y = rng.random((23, 6)), rng.permutation(np.arange(23) % 3)
-    params = model.init_params(6, 4, 3, rng=rng, dtype=np.float64)
-    params["b1"], params["b2"] = rng.normal(scale=0.1, size=4), rng.normal(scale=0.1, size=3)
+    X, y = rng.random((n, d)), rng.permutation(np.arange(n) % k)
+    params = model.init_params(d, h, k, rng=rng, dtype=np.float64)
+    params["b1"], params["b2"] = rng.normal(scale=0.1, size=h), rng.normal(scale=0.1, size=k)
     return params, X, y
 
 
@@ -57,10 +61,12 @@ def check_epoch(fn, *, seed=0):
                     forbid=("train.fit", "train.train_iter"))
         _hints.need_keys(out, model.PARAM_NAMES, "the parameters after the epoch")
         out = {k: np.asarray(out[k], dtype=float) for k in model.PARAM_NAMES}
-        ref, _ = train.fit(X, y, X, y, hidden=4, lr=_LR, c=_C, batch_size=_BATCH, epochs=1,
+        n, rest = len(X), len(X) % _BATCH
+        ref, _ = train.fit(X, y, X, y, hidden=params["b1"].size, lr=_LR, c=_C, batch_size=_BATCH, epochs=1,
                            seed=seed, dtype=np.float64, init=params)
         if all(_hints.close(out[k], ref[k]) for k in out):
-            return "matches one epoch of handin.fit (23 rows in batches of 5: the last has 3)."
+            return (f"matches one epoch of handin.fit ({n} rows in batches of {_BATCH}: the last "
+                    f"has {rest}).")
         perm = np.random.default_rng(seed).permutation(len(X))
         tries = [
             (params, "returns the parameters unchanged.",
@@ -69,7 +75,8 @@ def check_epoch(fn, *, seed=0):
              "the rows are not shuffled: the batches are always the same.",
              "Draw perm = rng.permutation(len(X)) once per epoch and take the batches from it."),
             (_epoch(params, X, y, _LR, _C, _BATCH, perm, drop_last=True),
-             "the short last batch is dropped (23 rows, batches of 5: the last has 3 rows).",
+             f"the short last batch is dropped ({n} rows, batches of {_BATCH}: the last has "
+             f"{rest} rows).",
              "Loop with range(0, len(X), batch_size): the last slice is simply shorter."),
             (_epoch(params, X, y, -_LR, _C, _BATCH, perm),
              "each step goes uphill: the cost grows.", "Subtract: params[k] - lr * grads[k]."),
