@@ -47,7 +47,8 @@ __all__ = ["course_notebook", "write_course", "POINTS", "ANSWER_POINTS", "HIDDEN
 #: points of each self-check's test cell
 POINTS = {"check_softmax_loss": 3, "check_forward": 2, "check_cost": 2, "check_backward": 4,
           "check_epoch": 3, "check_confusion_matrix": 2, "check_confident_mistakes": 2,
-          "check_linear_cost_grad": 3, "check_linear": 3, "check_delta": 2}
+          "check_linear_cost_grad": 3, "check_linear": 3, "check_delta": 2, "check_target": 2,
+          "check_he_init": 2, "check_dead_units": 2}
 #: points of each manually graded answer (a derivation)
 ANSWER_POINTS = 1
 #: the seeds of the hidden tests' problems (the visible self-check uses seed 0)
@@ -80,9 +81,11 @@ def _meta(grade_id, *, grade=False, solution=False, locked=False, points=None):
 
 def _check_module(check):
     """The module that defines the self-check ``check``."""
-    from . import selfcheck, selfcheck_layers, selfcheck_metrics, selfcheck_training
+    from . import (selfcheck, selfcheck_init, selfcheck_layers, selfcheck_metrics,
+                   selfcheck_training)
 
-    for module in (selfcheck, selfcheck_training, selfcheck_metrics, selfcheck_layers):
+    for module in (selfcheck, selfcheck_training, selfcheck_metrics, selfcheck_layers,
+                   selfcheck_init):
         if check in module.__all__:
             return module.__name__
     raise ValueError(f"no self-check named {check!r} in handin.selfcheck*.")

@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _hints, model, train
+from . import _hints, divergence, experiment, model, train
+from .hyperparameters import DEFAULTS
 from ._hints import Failed
 from .selfcheck import _call, _check
 
-__all__ = ["check_epoch", "epoch_problem"]
+__all__ = ["check_epoch", "epoch_problem", "check_target", "TARGET", "LIMITS"]
 
 _LR, _C, _BATCH = 0.5, 0.01, 5
+
+#: the validation accuracy ``check_target`` asks for, after the last epoch on the sample
+TARGET = 0.92
+#: the hyperparameters a student sets, each with its allowed range (inclusive, lr > 0)
+LIMITS = {"lr": (0.0, 2.0), "hidden": (1, 512), "batch_size": (1, 256), "epochs": (1, 10)}
 
 
 def epoch_problem(*, seed=0):
@@ -96,3 +102,77 @@ def check_epoch(fn, *, seed=0):
                      "Shuffle once with rng.permutation, then one step of lr * gradient per "
                      "batch of batch_size rows, the last batch shorter.")
     return _check(fn, "epoch", body)
+
+
+def _hyperparameters(hp):
+    """``hp`` validated against :data:`LIMITS`; a key or value out of place raises Failed."""
+    if not isinstance(hp, dict):
+        raise Failed(f"must return a dict with the keys {', '.join(LIMITS)}, got "
+                     f"{type(hp).__name__}.")
+    for key in hp:
+        if key not in LIMITS:
+            raise Failed(f"{key!r} is not a hyperparameter you set here.",
+                         f"Set exactly {', '.join(LIMITS)}; c stays at fit's 1e-4.")
+    for key, (low, high) in LIMITS.items():
+        if key not in hp:
+            raise Failed(f"{key!r} is missing.", f"Set exactly {', '.join(LIMITS)}.")
+        value, integer = hp[key], key != "lr"
+        kind = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise Failed(f"{key} = {value!r} must be {'an integer' if integer else 'a number'}.")
+        if not (low < value <= high if key == "lr" else low <= value <= high):
+            where = f"0 < lr <= {high:g}" if key == "lr" else f"{low} <= {key} <= {high}"
+            raise Failed(f"{key} = {value!r} is outside the allowed range {where}.",
+                         "The limits keep training to seconds (epochs <= 10, hidden <= 512).")
+    return {key: (int(v) if key != "lr" else float(v)) for key, v in hp.items()}
+
+
+def _advice(hp):
+    """What to try when ``hp`` misses the target."""
+    default = {"lr": DEFAULTS.lr, "hidden": DEFAULTS.hidden,
+               "batch_size": DEFAULTS.batch_size, "epochs": DEFAULTS.epochs}
+    tips = ["the defaults miss it" if hp == default else None,
+            "try a larger lr (0.1 takes small steps)" if hp["lr"] <= 0.1 else None,
+            "smaller batches take more steps per epoch" if hp["batch_size"] >= 32 else None,
+            "train the full 10 epochs" if hp["epochs"] < LIMITS["epochs"][1] else None,
+            "more hidden units" if hp["hidden"] < 128 else None]
+    tips = [tip for tip in tips if tip] or ["try a few values of lr and batch_size around yours"]
+    return "; ".join(tips) + "."
+
+
+def check_target(fn, *, seed=0):
+    """Check that the hyperparameters ``fn()`` returns reach :data:`TARGET` on the sample.
+
+    ``fn()`` returns ``{"lr": ..., "hidden": ..., "batch_size": ..., "epochs": ...}``,
+    each within :data:`LIMITS`. The check trains :func:`handin.fit` on the shipped
+    sample's training images (the split of ``experiment.prepare("sample", seed=0)``,
+    ``c = 1e-4``) with ``seed`` for the initial weights and the shuffles, and asks for a
+    validation accuracy of at least :data:`TARGET` after the last epoch. Other seeds (the
+    course's hidden tests) train the same hyperparameters from other starts: a setting
+    that reaches the target by luck on one seed fails there.
+
+    Returns
+    -------
+    CheckResult
+        Not ok with the key at fault for: not a dict, an unknown or missing key, a value
+        out of range; with the epoch for a run that diverges; and with the shortfall and
+        what to try for a run that misses the target.
+    """
+    def body():
+        hp = _hyperparameters(_call(fn))
+        split = experiment.prepare("sample", seed=0)
+        try:
+            _, history = train.fit(split.X_train, split.y_train, split.X_val, split.y_val,
+                                   **hp, seed=seed)
+        except divergence.TrainingDiverged as exc:
+            raise Failed(f"training diverged in epoch {exc.epoch} with lr = {hp['lr']:g}.",
+                         "Lower lr: too large a step overshoots and the cost explodes "
+                         "(Chapter 5).") from None
+        acc = float(history.val_acc[-1])
+        if acc < TARGET:
+            raise Failed(f"validation accuracy {acc:.3f} < {TARGET} after {hp['epochs']} "
+                         f"epochs (seed {seed}): {_advice(hp)}",
+                         "It must hold on other seeds too (the hidden tests): keep a margin.")
+        return (f"reaches validation accuracy {TARGET} or more after {hp['epochs']} epochs "
+                f"(seed {seed}).")
+    return _check(fn, "hyperparameters", body)
