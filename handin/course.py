@@ -17,8 +17,8 @@ solution regions (:mod:`handin.edition`) become nbgrader cells:
   **autograded test cell** with points (:data:`POINTS`). It imports the check afresh (a
   student's own ``check_backward`` does not count), makes it raise its diagnosis
   (:meth:`~handin.selfcheck.CheckResult.assert_passes`), and has hidden tests: the same
-  check on fresh problems (:data:`HIDDEN_SEEDS`), so answers hard-coded for the visible
-  problems fail;
+  check on fresh problems of other sizes (:data:`HIDDEN_SEEDS`), so answers hard-coded
+  for the visible problems fail;
 - a markdown region (a derivation) becomes a *Derive this yourself* prompt and a
   **manually graded answer cell** of :data:`ANSWER_POINTS` points, whose solution is
   the region's text;

@@ -125,8 +125,10 @@ CASES = [
                                 "dtype=np.float64)[0]"),), 2),
     Case("solutions", CH4, (), 4),
     Case("release", CH4, (), 0, base="release"),
-    Case("transposed", CH4, (sub("my_confusion_matrix", "(y_true, y_pred)", "(y_pred, y_true)"),), 2),
-    Case("least confident first", CH4, (sub("my_confident_mistakes", "np.argsort(-P[", "np.argsort(P["),), 2),
+    Case("transposed", CH4, (sub("my_confusion_matrix", "(y_true, y_pred)",
+                                 "(y_pred, y_true)"),), 2),
+    Case("least confident first", CH4, (sub("my_confident_mistakes", "np.argsort(-P[",
+                                            "np.argsort(P["),), 2),
     Case("calls handin", CH4, (("set", "my_confusion_matrix",
                                 "def my_confusion_matrix(y_true, y_pred, n_classes):\n"
                                 "    return handin.metrics.confusion_matrix(y_true, y_pred, "
