@@ -135,13 +135,14 @@ CASES = [
                                 "n_classes)"),), 2),
     Case("solutions", CH7, (), 7),
     Case("release", CH7, (), 0, base="release"),
-    Case("he 1/fan_in", CH7, (sub("my_he_init", "np.sqrt(2.0 / d)", "np.sqrt(1.0 / d)"),), 5),
-    Case("dead Z1 < 0", CH7, (sub("my_dead_units", "Z1 <= 0", "Z1 < 0"),), 5),
-    Case("linear decay cW", CH7, (sub("my_linear_cost_grad", "dW = X.T @ dZ + 2 * c * W",
-                                      "dW = X.T @ dZ + c * W"),), 4),
-    Case("calls handin", CH7, (("set", "my_dead_units",
-                                "def my_dead_units(X, params):\n"
-                                "    return int(handin.metrics.dead_units(X, params).sum())"),), 5),
+    # two submissions, two graded functions wrong in each: the points say which part passed
+    Case("he 1/fan_in, dead units call handin", CH7, (
+        sub("my_he_init", "np.sqrt(2.0 / d)", "np.sqrt(1.0 / d)"),
+        ("set", "my_dead_units", "def my_dead_units(X, params):\n"
+                                 "    return int(handin.metrics.dead_units(X, params).sum())")), 3),
+    Case("dead Z1 < 0, linear decay cW", CH7, (
+        sub("my_dead_units", "Z1 <= 0", "Z1 < 0"),
+        sub("my_linear_cost_grad", "dW = X.T @ dZ + 2 * c * W", "dW = X.T @ dZ + c * W")), 2),
     Case("solutions", CH8, (), 5),
     Case("release", CH8, (), 0, base="release"),
     Case("dW cW", CH8, (sub("solution", "2 * self.c * W", "self.c * W"),), 2),
