@@ -237,7 +237,8 @@ def check_backward(fn, *, seed=0):
         if not check.passed(1e-7):
             raise Failed("agrees with handin.backward but not with central differences "
                          f"(worst rel. error {check.max_rel_error:.1e}).")
-        return (f"matches handin.backward (n = 1 and {len(X)}, c = 0 and 0.1) and the gradient check "
+        return (f"matches handin.backward (n = 1 and {len(X)}, c = 0 and 0.1) and the gradient "
+                "check "
                 "(every rel. error < 1e-7).")
     return _check(fn, "backward", body)
 

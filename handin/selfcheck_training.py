@@ -68,7 +68,8 @@ def check_epoch(fn, *, seed=0):
         _hints.need_keys(out, model.PARAM_NAMES, "the parameters after the epoch")
         out = {k: np.asarray(out[k], dtype=float) for k in model.PARAM_NAMES}
         n, rest = len(X), len(X) % _BATCH
-        ref, _ = train.fit(X, y, X, y, hidden=params["b1"].size, lr=_LR, c=_C, batch_size=_BATCH, epochs=1,
+        ref, _ = train.fit(X, y, X, y, hidden=params["b1"].size, lr=_LR, c=_C,
+                           batch_size=_BATCH, epochs=1,
                            seed=seed, dtype=np.float64, init=params)
         if all(_hints.close(out[k], ref[k]) for k in out):
             return (f"matches one epoch of handin.fit ({n} rows in batches of {_BATCH}: the last "
