@@ -11,7 +11,8 @@
 #    $W \leftarrow W - \eta \cdot \nabla J$ over shuffled batches, and what an
 #    *epoch* is — one epoch written by you, `my_epoch`, with `handin.cost_grad`;
 # 3. ten epochs with `handin.fit` and the exercise's two-panel figure, "Loss Per Epoch" and
-#    "Accuracy Per Epoch";
+#    "Accuracy Per Epoch"; then hyperparameters of your choice that reach a stated
+#    validation accuracy, `my_hyperparameters`;
 # 4. the sanity checks every practitioner runs: the initial cost against $\ln 10$, a
 #    network that can learn 50 images by heart, the hidden units that died, and the
 #    cost of every batch beside the cost of every epoch;
@@ -28,7 +29,7 @@ import handin
 from handin.experiment import prepare
 from handin.metrics import dead_units
 from handin.plots import cost_acc_axes, plot_batch_costs, plot_history, show_digits
-from handin.course import check_epoch
+from handin.course import check_epoch, check_target
 
 # %% [markdown]
 # ## 1. The data
@@ -322,6 +323,33 @@ print(f"validation accuracy after epoch 10: {history.val_acc[-1]:.2f}")
 # worked solution prints it).
 
 # %% [markdown]
+# ### Your turn: reach 0.92 on validation, `my_hyperparameters`
+#
+# The defaults end near 0.91 on the validation images. Choose `lr`, `hidden`,
+# `batch_size` and `epochs` so that `fit` on the sample (`c = 1e-4`, seed 0) ends at a
+# **validation accuracy of 0.92 or more**, within these limits: $0 < $ `lr` $\le 2$,
+# `hidden` from 1 to 512, `batch_size` from 1 to 256, `epochs` from 1 to 10 (so a run
+# stays seconds). Search a little, on the validation set only: a handful of runs
+# around the defaults is enough. Ask yourself what each knob changes: the size of a
+# step, the number of steps per epoch, the capacity of the network.
+#
+# The self-check trains your setting and names the shortfall; a graded version also
+# trains it from other seeds, so a setting that clears 0.92 by luck on seed 0 alone
+# fails there: keep a margin of a few images.
+
+# %%
+def my_hyperparameters():
+    """The hyperparameters that reach 0.92 validation accuracy: a dict of lr, hidden,
+    batch_size and epochs."""
+    # BEGIN SOLUTION
+    return {"lr": 0.3, "hidden": 256, "batch_size": 16, "epochs": 10}
+    # END SOLUTION
+
+
+# %%
+check_target(my_hyperparameters)
+
+# %% [markdown]
 # ## 4. Sanity checks
 #
 # Four checks that catch most bugs in a training loop before anyone looks at accuracies
@@ -528,6 +556,8 @@ print(Fraction(0.977397739774).limit_denominator(10_000))
 # - `handin.fit` is that loop, made fast, returning the weights and a `History` of
 #   per-epoch cost and accuracy, and the cross-entropy of every batch; `plot_history`
 #   draws the exercise's figure. `fit(init=...)` starts from weights you give it.
+# - A larger `lr` and smaller batches reach 0.92 on validation in 10 epochs, where the
+#   defaults stop near 0.91; a setting is judged on several seeds, not on a lucky one.
 # - Sanity checks: the initial cost near $\ln 10$ (2.58: the decay term and `W2`'s
 #   variance), 100% on 50 images, no dead units, a per-batch curve that falls (and
 #   lies below the per-epoch cost, which carries the decay term).

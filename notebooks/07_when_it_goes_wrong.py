@@ -7,11 +7,12 @@
 #
 # 1. how big the signals are at the start, layer by layer, and the **variance rule** that
 #    predicts them — which is why `init_params` draws its weights with the variances it does;
+#    He's rule $2/n_{\text{in}}$ for ReLU layers, derived and written by you (`my_he_init`);
 # 2. starts that fail, measured: **zero weights** (no gradient reaches the weights at all),
 #    a **constant** start (256 hidden units that stay copies of one another), weights
 #    **too small** and **too large**;
 # 3. **dead ReLUs**: hidden units that a high learning rate switches off for good, counted
-#    epoch by epoch;
+#    by you (`my_dead_units`) and epoch by epoch;
 # 4. a **linear softmax classifier**, its cost and gradient written by you from Chapter 1's
 #    $(P - Y)/n$, trained side by side with the two-layer network on the same images:
 #    accuracy, and weights as pictures.
@@ -32,7 +33,7 @@ from handin.gradcheck import numerical_gradient
 from handin.metrics import dead_units
 from handin.model import log_softmax, one_hot
 from handin.plots import show_weights
-from handin.course import check_linear_cost_grad
+from handin.course import check_dead_units, check_he_init, check_linear_cost_grad
 
 # %% [markdown]
 # The data of Chapters 3 and 4: the shipped sample, pixels in $[0, 1]$, 3,400 training and
@@ -99,6 +100,50 @@ print(f"rms(dW1) = {scales['dW1']:.1e}   rms(dW2) = {scales['dW2']:.1e}")
 # layer reads a ReLU output, which halves the mean square, so its variance is doubled:
 # $4 / (h + k)$. Nothing here is sacred — the next section measures what happens away
 # from it.
+
+# %% [markdown]
+# ### Your turn: He's rule for ReLU layers
+#
+# He et al. (2015) keep the signal's size going forward through ReLU layers. Take a layer
+# $Z = A\,W$ whose input $A = \mathrm{relu}(Z_{\text{prev}})$ has $n_{\text{in}}$ columns
+# (its *fan-in*), weights drawn independently with mean 0 and variance $\sigma^2$, and
+# $Z_{\text{prev}}$ symmetric around 0. Show that $\mathrm{Var}(Z) = \mathrm{Var}(Z_{\text{prev}})$
+# requires $\sigma^2 = 2 / n_{\text{in}}$.
+#
+# <!-- BEGIN SOLUTION: derive Var(W) = 2 / fan_in for a layer that follows a ReLU -->
+# One unit: $Z[s, u] = \sum_{f=1}^{n_{\text{in}}} A[s, f]\, W[f, u]$. The weights are
+# independent of $A$ and of each other, with mean 0, so the mean of $Z[s, u]$ is 0 and
+# the cross terms of its square average to 0:
+# $\mathrm{Var}(Z) = \sum_f \mathbb{E}[A_f^2]\,\mathbb{E}[W_f^2] = n_{\text{in}}\,\mathbb{E}[A^2]\,\sigma^2$.
+# Note $\mathbb{E}[A^2]$, not $\mathrm{Var}(A)$: the ReLU's output has a positive mean.
+# $Z_{\text{prev}}$ is symmetric around 0, and $A = \max(Z_{\text{prev}}, 0)$ keeps its
+# positive half and sets the other to 0, so
+# $\mathbb{E}[A^2] = \tfrac12\,\mathbb{E}[Z_{\text{prev}}^2] = \tfrac12\,\mathrm{Var}(Z_{\text{prev}})$.
+# Hence $\mathrm{Var}(Z) = \tfrac12\, n_{\text{in}}\, \sigma^2\, \mathrm{Var}(Z_{\text{prev}})$,
+# and the size is kept when $\tfrac12\, n_{\text{in}}\, \sigma^2 = 1$: $\sigma^2 = 2 / n_{\text{in}}$,
+# twice LeCun's $1/n_{\text{in}}$ for layers without a ReLU. It depends on the fan-in only;
+# the fan-out belongs to the backward rule.
+# <!-- END SOLUTION -->
+#
+# Now write `my_he_init(d, h, k, seed)`: `W1` of shape $(d, h)$ with variance $2/d$,
+# `W2` of shape $(h, k)$ with variance $2/h$ (both layers, as He does; the first one reads
+# pixels, not a ReLU, and is drawn the same way), zero biases, every draw from
+# `np.random.default_rng(seed)`. The self-check measures the variances on wide layers and
+# names the usual mistakes.
+
+# %%
+def my_he_init(d, h, k, seed):
+    """He's initialisation of the two-layer network: a dict W1, b1, W2, b2."""
+    # BEGIN SOLUTION
+    rng = np.random.default_rng(seed)
+    W1 = rng.normal(0.0, np.sqrt(2.0 / d), size=(d, h))
+    W2 = rng.normal(0.0, np.sqrt(2.0 / h), size=(h, k))
+    return {"W1": W1, "b1": np.zeros(h), "W2": W2, "b2": np.zeros(k)}
+    # END SOLUTION
+
+
+# %%
+check_he_init(my_he_init)
 
 # %% [markdown]
 # ## 2. Starts that fail
@@ -298,6 +343,24 @@ print("its mistakes made with top p above 0.9: ", bad["top p on mistakes"] > 0.9
 # A hidden unit $u$ is **dead** on a data set when $Z_1[s, u] \le 0$ for every image $s$:
 # its ReLU outputs 0 everywhere and lets no gradient through ($dZ_1[s, u] = 0$), so no SGD
 # step on these images ever changes $W_1[:, u]$ or $b_1[u]$ again, apart from weight decay.
+# Count them yourself first: `my_dead_units(X, params)` returns the number of hidden units
+# whose $Z_1 = X W_1 + b_1$ is $\le 0$ on every row of `X` (one number). The self-check
+# builds a layer with every kind of unit — dead by its bias, exactly 0 everywhere, alive
+# only thanks to its bias, on for some rows only — and names what was miscounted.
+
+# %%
+def my_dead_units(X, params):
+    """The number of hidden units that are 0 on every row of X."""
+    # BEGIN SOLUTION
+    Z1 = X @ params["W1"] + params["b1"]
+    return int(np.all(Z1 <= 0, axis=0).sum())
+    # END SOLUTION
+
+
+# %%
+check_dead_units(my_dead_units)
+
+# %% [markdown]
 # `handin.metrics.dead_units(X, params)` says which units are dead. A big step can kill a
 # unit: it pushes $b_1[u]$ or $W_1[:, u]$ so far that $Z_1[:, u]$ is negative on every
 # image. We count the dead units after every epoch (`fit` calls `callback` at each
@@ -455,7 +518,8 @@ plt.show()
 # - The variance rule, $\mathrm{rms}(Z)^2 \approx n_{\text{in}}\, \mathrm{rms}(A)^2\,
 #   \sigma^2$, predicts every layer's size at the start; `init_params`'s variances
 #   (Glorot's $2/(n_{\text{in}} + n_{\text{out}})$, doubled after the ReLU) keep the logits
-#   near 0.6 and the first cost near $\ln 10$.
+#   near 0.6 and the first cost near $\ln 10$. He's $2/n_{\text{in}}$ keeps the size through a
+#   ReLU layer, whose output has half the mean square of its input.
 # - Zero weights give exactly zero weight gradients: nothing trains. A constant start
 #   trains 256 identical copies of one unit. A tiny start waits next to a saddle point. A
 #   huge one starts saturated and confidently wrong, with a cost around 200; it still learns

@@ -15,6 +15,34 @@ FORMULAS = {"W2": "A1.T @ dZ2 + 2 * c * W2", "b2": "dZ2.sum(axis=0)",
             "Z1": "X @ W1 + b1", "Z": "(P - Y) / n", "A1": "relu(Z1)", "Z2": "A1 @ W2 + b2", "P": "softmax(Z2)"}
 
 
+def dims(seed, base=(N, D, H, K), ranges=((3, 9), (4, 10), (2, 8), (2, 6))):
+    """The sizes of a self-check's problem for ``seed``: the hidden tests' problems have
+    other shapes than the visible one, so an answer hard-coded to its shapes fails.
+
+    Parameters
+    ----------
+    seed : int
+        0 is the visible problem: ``base`` itself.
+    base : tuple of int
+        The visible problem's sizes, e.g. ``(n, d, h, k)``.
+    ranges : tuple of (int, int)
+        Inclusive ``(low, high)`` for each size; each must hold a value other than its base.
+
+    Returns
+    -------
+    tuple of int
+        ``base`` for seed 0; otherwise sizes drawn from the seed's own generator, each
+        different from its base value and from the others (a wrong axis shows in a shape).
+    """
+    if seed == 0:
+        return tuple(base)
+    rng = np.random.default_rng([int(seed), 17])   # not the generator the problem draws from
+    while True:
+        out = tuple(int(rng.integers(lo, hi + 1)) for lo, hi in ranges)
+        if len(set(out)) == len(out) and all(a != b for a, b in zip(out, base)):
+            return out
+
+
 class Failed(Exception):
     """Stops a check; ``args`` are the report's lines (the first one is the verdict)."""
 
@@ -31,10 +59,11 @@ def need_keys(out, keys, what):
         raise Failed(f"must return a dict with the keys {', '.join(keys)} ({what}), got {got}.")
 
 
-def shape(key, got, want, names):
+def shape(key, got, want, names, n=N):
     """Raise if ``got`` has not the shape ``want``: transposed, or a bias summed wrongly.
 
-    ``key`` is the array's name as the report says it (``dW1``), ``names`` its shape in words.
+    ``key`` is the array's name as the report says it (``dW1``), ``names`` its shape in words,
+    ``n`` the problem's number of samples.
     """
     got = np.shape(got)
     if got == want:
@@ -42,8 +71,8 @@ def shape(key, got, want, names):
     text = f"{key} has shape {got} but must have {names} = {want}"
     if len(want) == 2 and got == want[::-1]:
         raise Failed(f"{text}: it is transposed.", f"{key} = {FORMULAS[key.lstrip('d')]}.")
-    kinds = {(N,): "summed over the wrong axis", (1, *want): "kept 2-D (keepdims=True)",
-             (N, *want): "not summed over the samples"}
+    kinds = {(n,): "summed over the wrong axis", (1, *want): "kept 2-D (keepdims=True)",
+             (n, *want): "not summed over the samples"}
     if len(want) == 1 and got in kinds:
         raise Failed(f"{text}: {kinds[got]}.",
                      f"Sum over the samples, .sum(axis=0) without keepdims, to get shape {want}.")

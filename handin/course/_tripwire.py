@@ -1,8 +1,8 @@
 """While a self-check runs a student's function, handin's own version of it is off limits.
 
 :func:`watch` swaps the named functions of :mod:`handin.model` (``"backward"``) or of
-:mod:`handin.metrics`, :mod:`handin.train` and :mod:`handin.linear`
-(``"metrics.confusion_matrix"``), wherever the student's code can
+:mod:`handin.metrics`, :mod:`handin.train`, :mod:`handin.linear`, :mod:`handin.layers` and
+:mod:`handin.inits` (``"metrics.confusion_matrix"``), wherever the student's code can
 reach them (``handin.X``, ``handin.model.X`` and the student's own globals, e.g. after
 ``from handin import backward``), for wrappers that note the call and then do the work.
 The check then fails the part with "my_backward calls handin.backward: write it
@@ -15,11 +15,12 @@ from __future__ import annotations
 import contextlib
 import functools
 
-from .. import linear, metrics, model, train
+from .. import inits, layers, linear, metrics, model, train
 
-_MODULES = {"model": model, "metrics": metrics, "train": train, "linear": linear}
+_MODULES = {"model": model, "metrics": metrics, "train": train, "linear": linear,
+            "layers": layers, "inits": inits}
 _TOP_LEVEL = {"forward", "backward", "cost", "cost_grad", "softmax", "predict_proba", "fit",
-              "train_iter"}
+              "train_iter", "init_params"}
 
 
 def _split(name):

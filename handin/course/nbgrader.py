@@ -17,8 +17,8 @@ solution regions (:mod:`handin.course.edition`) become nbgrader cells:
   **autograded test cell** with points (:data:`POINTS`). It imports the check afresh (a
   student's own ``check_backward`` does not count), makes it raise its diagnosis
   (:meth:`~handin.course.selfcheck.CheckResult.assert_passes`), and has hidden tests: the same
-  check on fresh problems (:data:`HIDDEN_SEEDS`), so answers hard-coded for the visible
-  problems fail;
+  check on fresh problems of other sizes (:data:`HIDDEN_SEEDS`), so answers hard-coded
+  for the visible problems fail;
 - a markdown region (a derivation) becomes a *Derive this yourself* prompt and a
   **manually graded answer cell** of :data:`ANSWER_POINTS` points, whose solution is
   the region's text;
@@ -56,7 +56,8 @@ __all__ = ["course_notebook", "write_course", "POINTS", "ANSWER_POINTS", "QUESTI
 #: points of each self-check's test cell
 POINTS = {"check_softmax_loss": 3, "check_forward": 2, "check_cost": 2, "check_backward": 4,
           "check_epoch": 3, "check_confusion_matrix": 2, "check_confident_mistakes": 2,
-          "check_linear_cost_grad": 3, "check_linear": 3, "check_delta": 2}
+          "check_linear_cost_grad": 3, "check_linear": 3, "check_delta": 2, "check_target": 2,
+          "check_he_init": 2, "check_dead_units": 2}
 #: points of each manually graded answer (a derivation)
 ANSWER_POINTS = 1
 #: points of a written question whose marker gives none (``<!-- BEGIN QUESTION 3 points -->``)

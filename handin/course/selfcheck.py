@@ -11,7 +11,8 @@ term alone); and logits in the thousands (an unstabilised softmax overflows).
 
 A check returns a :class:`CheckResult`: ``.ok``, and a short report as its text;
 ``.assert_passes()`` raises :class:`CheckFailed` with the report (the graded cells of the
-nbgrader course call it). ``seed`` draws other problems (the course's hidden tests). While
+nbgrader course call it). ``seed`` draws other problems, of other sizes (the course's
+hidden tests). While
 your function runs, handin's own version of it is off limits (a tripwire):
 
 >>> from handin import model
@@ -20,7 +21,7 @@ your function runs, handin's own version of it is off limits (a tripwire):
 ...     Z2 = np.maximum(Z1, 0) @ params["W2"] + params["b2"]
 ...     return {"X": X, "Z1": Z1, "A1": np.maximum(Z1, 0), "Z2": Z2, "P": model.softmax(Z2)}
 >>> print(check_forward(my_forward, seed=3))
-✓ my_forward: matches handin.forward (n = 1 and 5, and logits in the thousands).
+✓ my_forward: matches handin.forward (n = 1 and 8, and logits in the thousands).
 >>> print(check_forward(lambda X, params: model.forward(X, params)).lines[0])
 <lambda> calls handin.forward: write it yourself.
 """
@@ -35,7 +36,7 @@ import numpy as np
 
 from .. import model
 from . import _hints, _tripwire
-from ._hints import C, D, H, K, N, Failed
+from ._hints import C, Failed
 from ..gradcheck import gradient_check
 
 __all__ = ["CheckResult", "CheckFailed", "check_forward", "check_cost", "check_backward",
@@ -74,15 +75,18 @@ class CheckFailed(AssertionError):
     """A graded self-check failed; the message is its report."""
 
 
-def problem(n=N, *, seed=0, logit_scale=1.0):
-    """A seeded test problem ``(X, y, params)``: X (n, 6), labels in 0..2, non-zero biases.
+def problem(n=None, *, seed=0, logit_scale=1.0):
+    """A seeded test problem ``(X, y, params)``: X (n, d), labels in 0..k-1, non-zero biases.
 
-    ``n`` is at most 5; ``logit_scale`` multiplies ``W2`` (1000 gives logits in the thousands).
+    Seed 0 is the visible problem, ``n, d, h, k = 5, 6, 4, 3``; other seeds draw other
+    sizes (:func:`handin._hints.dims`). ``n`` (default: all the rows) takes the first
+    ``n`` rows; ``logit_scale`` multiplies ``W2`` (1000 gives logits in the thousands).
     """
+    rows, d, h, k = _hints.dims(seed)
     rng = np.random.default_rng(seed)
-    X, y = rng.normal(size=(N, D))[:n], rng.permutation(np.arange(N) % K)[:n]
-    params = model.init_params(D, H, K, rng=rng)
-    params["b1"], params["b2"] = rng.normal(scale=0.5, size=H), rng.normal(scale=0.5, size=K)
+    X, y = rng.normal(size=(rows, d))[:n], rng.permutation(np.arange(rows) % k)[:n]
+    params = model.init_params(d, h, k, rng=rng)
+    params["b1"], params["b2"] = rng.normal(scale=0.5, size=h), rng.normal(scale=0.5, size=k)
     params["W2"] = params["W2"] * logit_scale
     return X, y, params
 
@@ -137,7 +141,7 @@ def check_forward(fn, *, seed=0):
             out, ref = _call(fn, X, params, forbid=forbid), model.forward(X, params)
             _hints.need_keys(out, ("Z1", "A1", "Z2", "P"), "the forward pass's arrays")
             for key, names in _SHAPES.items():
-                _hints.shape(key, out[key], ref[key].shape, f"shape {names}")
+                _hints.shape(key, out[key], ref[key].shape, f"shape {names}", len(X))
             _hints.forward_values(out, ref, params)
         X, _, params = problem(seed=seed, logit_scale=1000.0)
         P = np.asarray(_call(fn, X, params, forbid=forbid)["P"], dtype=float)
@@ -147,7 +151,7 @@ def check_forward(fn, *, seed=0):
                          "before np.exp, as in Chapter 1 (or call handin.softmax).")
         if not _hints.close(P, model.forward(X, params)["P"]):
             raise Failed("P is wrong when the logits are large; compare with handin.softmax.")
-        return "matches handin.forward (n = 1 and 5, and logits in the thousands)."
+        return f"matches handin.forward (n = 1 and {len(X)}, and logits in the thousands)."
     return _check(fn, "forward", body)
 
 
@@ -162,8 +166,9 @@ def check_cost(fn, *, seed=0):
     """
     forbid = _FORBID["cost"]
     def body():
-        for n in (N, 1):
+        for n in (None, 1):
             X, y, params = problem(n, seed=seed)
+            n = len(X)
             J = _call(fn, X, y, params, 0.0, forbid=forbid)
             ref = model.cost(X, y, params, 0.0)
             if np.size(J) != 1:
@@ -183,7 +188,8 @@ def check_cost(fn, *, seed=0):
                          "handin.model.log_softmax(Z2), as in Chapter 1.")
         if not _hints.close(J, model.cost(X, y, params, 0.0)):
             raise Failed("the cost is wrong when the logits are large.")
-        return "matches handin.cost (n = 1 and 5, c = 0 and 0.1, and logits in the thousands)."
+        return (f"matches handin.cost (n = 1 and {len(X)}, c = 0 and 0.1, and logits in the "
+                "thousands).")
     return _check(fn, "cost", body)
 
 
@@ -207,7 +213,8 @@ def check_backward(fn, *, seed=0):
                     forbid=forbid)
         _hints.need_keys(out, model.PARAM_NAMES, "the gradients, named as the parameters")
         for name in model.PARAM_NAMES:
-            _hints.shape("d" + name, out[name], params[name].shape, f"the shape of {name}")
+            _hints.shape("d" + name, out[name], params[name].shape, f"the shape of {name}",
+                         len(y))
         return {name: np.asarray(out[name], dtype=float) for name in model.PARAM_NAMES}
 
     def right(g, X, y, params, c):
@@ -217,13 +224,13 @@ def check_backward(fn, *, seed=0):
     def body():
         X, y, params = problem(seed=seed)
         X1, y1, p1 = problem(1, seed=seed)
-        g0 = grads(X, y, params, 0.0)                      # shapes are checked with n = 5
+        g0 = grads(X, y, params, 0.0)                      # shapes are checked with n > 1
         ok, ref = right(g0, X, y, params, 0.0)
         ok1 = right(grads(X1, y1, p1, 0.0), X1, y1, p1, 0.0)[0]
         if not ok:
             _hints.backward_data(g0, ref, X, y, params, ok1)
         if not ok1:
-            raise Failed("right for n = 5 samples but wrong for a single sample (n = 1).")
+            raise Failed(f"right for n = {len(X)} samples but wrong for a single sample (n = 1).")
         gc = grads(X, y, params, C)
         for name in model.PARAM_NAMES:
             _hints.grad_decay(name, gc[name] - g0[name], C, params[name])
@@ -231,7 +238,8 @@ def check_backward(fn, *, seed=0):
         if not check.passed(1e-7):
             raise Failed("agrees with handin.backward but not with central differences "
                          f"(worst rel. error {check.max_rel_error:.1e}).")
-        return ("matches handin.backward (n = 1 and 5, c = 0 and 0.1) and the gradient check "
+        return (f"matches handin.backward (n = 1 and {len(X)}, c = 0 and 0.1) and the gradient "
+                "check "
                 "(every rel. error < 1e-7).")
     return _check(fn, "backward", body)
 
@@ -258,8 +266,9 @@ def check_softmax_loss(fn, *, seed=0):
     """
     forbid = _FORBID["softmax_loss"]
     def body():
+        n, _, _, k = _hints.dims(seed)
         rng = np.random.default_rng(seed)
-        Z5, y5 = rng.normal(scale=2.0, size=(N, K)), rng.permutation(np.arange(N) % K)
+        Z5, y5 = rng.normal(scale=2.0, size=(n, k)), rng.permutation(np.arange(n) % k)
         for Z, y in ((Z5, y5), (Z5[:1], y5[:1]), (Z5 * 1000.0, y5)):
             out = _call(fn, Z, y, forbid=forbid)
             if not isinstance(out, tuple) or len(out) != 2:
@@ -269,13 +278,13 @@ def check_softmax_loss(fn, *, seed=0):
                 raise Failed(f"the loss must be one number, got shape {np.shape(loss)}.",
                              "Average the per-sample losses -log P[s, y_s] over the batch.")
             loss, dZ = float(np.squeeze(loss)), np.asarray(dZ, dtype=float)
-            _hints.shape("dZ", dZ, Z.shape, "the shape of Z, (n, k)")
+            _hints.shape("dZ", dZ, Z.shape, "the shape of Z, (n, k)", len(Z))
             if not (np.isfinite(loss) and np.all(np.isfinite(dZ))):
                 raise Failed("inf or nan when the logits are large (in the thousands): the "
                              "softmax or its log is not stabilised.", "Subtract each row's "
                              "maximum before np.exp and take log P by log-sum-exp (Chapter 1).")
             _hints.softmax_loss_values(loss, dZ, Z, y)
-        return "matches handin (n = 1 and 5, and logits in the thousands)."
+        return f"matches handin (n = 1 and {n}, and logits in the thousands)."
     return _check(fn, "softmax_loss", body)
 
 
@@ -299,20 +308,21 @@ def check_linear_cost_grad(fn, *, seed=0):
             raise Failed("must return a pair (J, grads).", "return J, {'W': dW, 'b': db}")
         J, g = out
         _hints.need_keys(g, ("W", "b"), "the gradients, named as the parameters")
-        _hints.shape("dW", g["W"], params["W"].shape, "the shape of W, (d, k)")
-        _hints.shape("db", g["b"], params["b"].shape, "the shape of b, (k,)")
+        _hints.shape("dW", g["W"], params["W"].shape, "the shape of W, (d, k)", len(X))
+        _hints.shape("db", g["b"], params["b"].shape, "the shape of b, (k,)", len(X))
         return float(np.squeeze(J)), {k: np.asarray(g[k], dtype=float) for k in ("W", "b")}
 
     def body():
-        X, y, p = problem(seed=seed)
+        X, y, _ = problem(seed=seed)
+        n, d, _, k = _hints.dims(seed)
         rng = np.random.default_rng(seed)
-        params = {"W": rng.normal(scale=0.5, size=(D, K)), "b": rng.normal(scale=0.5, size=K)}
+        params = {"W": rng.normal(scale=0.5, size=(d, k)), "b": rng.normal(scale=0.5, size=k)}
         J0, g0 = call(X, y, params, 0.0)
         ref_J, ref = linear.cost_grad(X, y, params, 0.0)
         if not _hints.close(J0, ref_J):
-            _hints.cost_data(J0, ref_J, N)
-        if all(_hints.close(g0[k], N * ref[k]) for k in g0):
-            raise Failed(f"every gradient is n = {N} times too big: the 1/n is missing.",
+            _hints.cost_data(J0, ref_J, n)
+        if all(_hints.close(g0[k], n * ref[k]) for k in g0):
+            raise Failed(f"every gradient is n = {n} times too big: the 1/n is missing.",
                          "dZ = (P - Y) / n, because the cost is a mean over the samples.")
         for k in ("W", "b"):
             if not _hints.close(g0[k], ref[k]):

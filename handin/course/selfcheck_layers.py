@@ -1,7 +1,8 @@
 """Self-checks for Chapter 8: your linear layer's backward pass and your δ recursion.
 
 As in :mod:`handin.course.selfcheck`: each check runs your code on small seeded problems
-(``n, n_in, n_out = 5, 6, 4``, all different, so that a wrong axis shows in a shape),
+(``n, n_in, n_out = 5, 6, 4``, all different, so that a wrong axis shows in a shape;
+other seeds draw other sizes),
 compares it with :mod:`handin.layers` and, when they differ, names the usual mistake.
 
 >>> from handin import layers
@@ -19,7 +20,7 @@ import contextlib
 import numpy as np
 
 from .. import layers
-from ._hints import Failed, close
+from ._hints import Failed, close, dims
 from .selfcheck import CheckResult, _call, _check
 
 __all__ = ["check_linear", "check_delta", "CheckResult"]
@@ -28,33 +29,40 @@ N, N_IN, N_OUT = 5, 6, 4
 C = 0.1
 
 
+def _sizes(seed):
+    """``(n, n_in, n_out)``: 5, 6, 4 for seed 0, other sizes for the hidden tests' seeds."""
+    return dims(seed, (N, N_IN, N_OUT), ((3, 9), (4, 10), (2, 8)))
+
+
 def _problem(seed=0):
+    n, n_in, n_out = _sizes(seed)
     rng = np.random.default_rng(seed)
-    return (rng.normal(size=(N, N_IN)), rng.normal(size=(N_IN, N_OUT)),
-            rng.normal(size=N_OUT), rng.normal(size=(N, N_OUT)))
+    return (rng.normal(size=(n, n_in)), rng.normal(size=(n_in, n_out)),
+            rng.normal(size=n_out), rng.normal(size=(n, n_out)))
 
 
-def _shape(name, got, want, formula):
+def _shape(name, got, want, formula, n):
     got = np.shape(got)
     if got == want:
         return
     extra = (": it is transposed" if len(want) == 2 and got == want[::-1] else
-             ": summed over the wrong axis" if len(want) == 1 and got == (N,) else
+             ": summed over the wrong axis" if len(want) == 1 and got == (n,) else
              ": kept 2-D (keepdims=True)" if got == (1, *want) else
-             ": not summed over the samples" if got == (N, *want) else "")
+             ": not summed over the samples" if got == (n, *want) else "")
     raise Failed(f"{name} has shape {got} but must have {want}{extra}.", f"{name} = {formula}.")
 
 
 def _linear_mistakes(name, got, A, W, dZ, c):
     """Name the mistake in ``got``, the ``name`` part of a linear layer's backward."""
+    n, n_out = dZ.shape
     want = {"dA": dZ @ W.T, "dW": A.T @ dZ + 2 * c * W, "db": dZ.sum(axis=0)}[name]
     wrong = {"dW": [(A.T @ dZ, "dW has no decay term: add 2 * c * W, the derivative of c ||W||²."),
                     (A.T @ dZ + c * W, "the decay term of dW is c W, not 2 c W."),
-                    (A.T @ dZ / N + 2 * c * W, "dW is divided by n: the 1/n is already in the "
+                    (A.T @ dZ / n + 2 * c * W, "dW is divided by n: the 1/n is already in the "
                                                "upstream gradient (the cost is a mean).")],
              "db": [(dZ.mean(axis=0), "db is n times too small: sum over the samples, don't "
                                       "average (the 1/n is already upstream)."),
-                    (dZ.sum(axis=0) + 2 * c * np.ones(N_OUT), "db has a decay term, but the "
+                    (dZ.sum(axis=0) + 2 * c * np.ones(n_out), "db has a decay term, but the "
                                                               "bias is not decayed.")],
              "dA": [(dZ @ W.T + 2 * c * A, "dA has a decay term; the decay is of W, not of A.")]}
     if close(got, want):
@@ -116,7 +124,7 @@ def check_linear(cls, *, seed=0):
                              "backward proves nothing.")
             got = {"dA": dA, **{"d" + k: layer.grads.get(k) for k in ("W", "b")}}
             for name, want in (("dA", A.shape), ("dW", W.shape), ("db", b.shape)):
-                _shape(name, got[name], want, _FORMULAS[name])
+                _shape(name, got[name], want, _FORMULAS[name], len(A))
             for name in ("dW", "db", "dA"):
                 _linear_mistakes(name, np.asarray(got[name], dtype=float), A, W, dZ, c)
         layer = cls(W.copy(), b.copy(), C)
@@ -138,11 +146,12 @@ def check_delta(fn, *, seed=0):
         with the wrong sign, and multiplying by ``Z`` instead of its 0/1 derivative.
     """
     def body():
+        n, n_in, n_out = _sizes(seed)
         rng = np.random.default_rng(seed + 1)
-        Z, W_next = rng.normal(size=(N, N_IN)), rng.normal(size=(N_IN, N_OUT))
-        delta_next = rng.normal(size=(N, N_OUT))
+        Z, W_next = rng.normal(size=(n, n_in)), rng.normal(size=(n_in, n_out))
+        delta_next = rng.normal(size=(n, n_out))
         got = _call(fn, delta_next, W_next, Z)
-        _shape("delta", got, Z.shape, _FORMULAS["delta"] + ", the shape of Z_l")
+        _shape("delta", got, Z.shape, _FORMULAS["delta"] + ", the shape of Z_l", n)
         got, back = np.asarray(got, dtype=float), delta_next @ W_next.T
         mistakes = {"the ReLU mask is missing: δ_l is only (δ_{l+1} @ W_{l+1}.T).": back,
                     "the mask has the wrong sign: the gradient passes where Z_l > 0.": back * (Z < 0),

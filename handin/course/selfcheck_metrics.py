@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import metrics, model
-from ._hints import Failed
+from ._hints import Failed, dims
 from .selfcheck import _call, _check
 
 __all__ = ["check_confusion_matrix", "check_confident_mistakes", "label_problem"]
@@ -27,19 +27,27 @@ __all__ = ["check_confusion_matrix", "check_confident_mistakes", "label_problem"
 _K = 6
 
 
-def label_problem(n=17, *, seed=0):
-    """A seeded problem ``(y_true, y_pred, P)`` of ``n`` samples and 6 classes: ``P`` the
-    probabilities (softmax of random logits), ``y_pred`` its arg-max. Classes 4 and 5 never
-    occur in ``y_true``, classes 3 and 5 are never predicted; about half of the predictions
-    are wrong."""
+def label_problem(n=None, *, seed=0):
+    """A seeded problem ``(y_true, y_pred, P)`` of ``n`` samples and ``k`` classes: ``P`` the
+    probabilities (softmax of random logits), ``y_pred`` its arg-max. Seed 0 has 17 samples
+    and 6 classes, other seeds other sizes (``n`` overrides). Class ``k - 1`` never
+    occurs in ``y_true``, classes ``k - 3`` and ``k - 1`` are never predicted; about half
+    of the predictions are wrong."""
+    rows, k = _sizes(seed)
+    n = rows if n is None else n
     rng = np.random.default_rng(seed)
-    y_true = rng.integers(0, _K - 1, size=n)
-    Z = rng.normal(scale=2.0, size=(n, _K))
-    Z[:, [3, 5]] -= 50.0                                   # classes 3 and 5: never predicted
+    y_true = rng.integers(0, k - 1, size=n)
+    Z = rng.normal(scale=2.0, size=(n, k))
+    Z[:, [k - 3, k - 1]] -= 50.0                           # never predicted
     right = rng.random(n) < 0.5
     Z[right, y_true[right]] += 50.0                        # about half right
     P = model.softmax(Z)
     return y_true, P.argmax(axis=1), P
+
+
+def _sizes(seed):
+    """``(n, k)``: 17 samples of 6 classes for seed 0, other sizes for other seeds."""
+    return dims(seed, (17, _K), ((10, 30), (4, 9)))
 
 
 def check_confusion_matrix(fn, *, seed=0):
@@ -52,9 +60,10 @@ def check_confusion_matrix(fn, *, seed=0):
         ``n_classes``, and counts that do not add up to the number of samples.
     """
     def body():
-        y_true, y_pred, _ = label_problem(seed=seed)
-        C = _call(fn, y_true, y_pred, _K, forbid=("metrics.confusion_matrix",))
-        ref = metrics.confusion_matrix(y_true, y_pred, _K)
+        y_true, y_pred, P = label_problem(seed=seed)
+        k = P.shape[1]
+        C = _call(fn, y_true, y_pred, k, forbid=("metrics.confusion_matrix",))
+        ref = metrics.confusion_matrix(y_true, y_pred, k)
         C = np.asarray(C)
         if C.shape != ref.shape:
             raise Failed(f"C has shape {C.shape}, expected (n_classes, n_classes) = {ref.shape}.",
@@ -71,7 +80,7 @@ def check_confusion_matrix(fn, *, seed=0):
             i, j = np.argwhere(C != ref)[0]
             raise Failed(f"C[{i}, {j}] is {C[i, j]:g}, expected {ref[i, j]}.",
                          "C[i, j] counts the samples with y_true == i and y_pred == j.")
-        return "matches handin.metrics.confusion_matrix (6 classes, some never seen)."
+        return f"matches handin.metrics.confusion_matrix ({k} classes, some never seen)."
     return _check(fn, "confusion_matrix", body)
 
 

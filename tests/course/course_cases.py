@@ -1,4 +1,6 @@
-"""Submissions of chapters 1 and 2 that exercise the nbgrader course, and how to grade them.
+"""Submissions that exercise the nbgrader course, and how to grade them: chapters 1 and 2 in
+every way a submission can go wrong; chapters 3, 4, 7 and 8 with the solutions, the
+untouched release, one named mistake per graded function and one call into handin.
 
 Shared by tests/course/test_course.py and benchmarks/grade_class.py. A case is a name, the
 assignment, what the student did to the released notebook (edits applied to a notebook
@@ -20,7 +22,10 @@ from typing import NamedTuple
 import nbformat
 
 CH1, CH2 = "01_softmax_cross_entropy", "02_forward_backward"
-FULL = {CH1: 6, CH2: 8}   # autograded points of the solutions (manual answers not counted)
+CH3, CH4 = "03_training", "04_what_it_learned"
+CH7, CH8 = "07_when_it_goes_wrong", "08_backprop_the_algorithm"
+# autograded points of the solutions (manual answers not counted)
+FULL = {CH1: 6, CH2: 8, CH3: 5, CH4: 4, CH7: 7, CH8: 5}
 # Seconds per cell in the tests' courses. Only the 'never ends' cases wait for it, but every
 # cell must fit in it on a loaded machine: with 10 s, a first cell that imports handin and
 # matplotlib timed out under load and a whole submission graded 0.
@@ -107,6 +112,48 @@ CASES = [
     Case("cell type changed", CH2, (("markdown", "my_backward"),), 8),
     Case("never ends", CH2, (("after", "my_cost", NEVER_ENDS),), 8),
     Case("not JSON", CH2, (("text", '{"cells": [ not json'),), 0),
+    # chapters 3, 4, 7 and 8: the solutions, the release, one mistake per graded function
+    # (named by its self-check) and one call into handin (its tripwire)
+    Case("solutions", CH3, (), 5),
+    Case("release", CH3, (), 0, base="release"),
+    Case("no shuffle", CH3, (sub("my_epoch", "perm = rng.permutation(len(X))",
+                                 "perm = np.arange(len(X))"),), 2),
+    Case("the defaults", CH3, (sub("my_hyperparameters", '"lr": 0.3, "hidden": 256, '
+                                   '"batch_size": 16', '"lr": 0.1, "hidden": 256, '
+                                   '"batch_size": 32'),), 3),
+    Case("calls handin", CH3, (("set", "my_epoch",
+                                "def my_epoch(params, X, y, lr, c, batch_size, rng):\n"
+                                "    return handin.fit(X, y, X, y, hidden=len(params['b1']), "
+                                "lr=lr, c=c, batch_size=batch_size, epochs=1, init=params, "
+                                "dtype=np.float64)[0]"),), 2),
+    Case("solutions", CH4, (), 4),
+    Case("release", CH4, (), 0, base="release"),
+    Case("transposed", CH4, (sub("my_confusion_matrix", "(y_true, y_pred)",
+                                 "(y_pred, y_true)"),), 2),
+    Case("least confident first", CH4, (sub("my_confident_mistakes", "np.argsort(-P[",
+                                            "np.argsort(P["),), 2),
+    Case("calls handin", CH4, (("set", "my_confusion_matrix",
+                                "def my_confusion_matrix(y_true, y_pred, n_classes):\n"
+                                "    return handin.metrics.confusion_matrix(y_true, y_pred, "
+                                "n_classes)"),), 2),
+    Case("solutions", CH7, (), 7),
+    Case("release", CH7, (), 0, base="release"),
+    # two submissions, two graded functions wrong in each: the points say which part passed
+    Case("he 1/fan_in, dead units call handin", CH7, (
+        sub("my_he_init", "np.sqrt(2.0 / d)", "np.sqrt(1.0 / d)"),
+        ("set", "my_dead_units", "def my_dead_units(X, params):\n"
+                                 "    return int(handin.metrics.dead_units(X, params).sum())")), 3),
+    Case("dead Z1 < 0, linear decay cW", CH7, (
+        sub("my_dead_units", "Z1 <= 0", "Z1 < 0"),
+        sub("my_linear_cost_grad", "dW = X.T @ dZ + 2 * c * W", "dW = X.T @ dZ + c * W")), 2),
+    Case("solutions", CH8, (), 5),
+    Case("release", CH8, (), 0, base="release"),
+    Case("dW cW", CH8, (sub("solution", "2 * self.c * W", "self.c * W"),), 2),
+    Case("mask sign", CH8, (sub("my_delta", "(Z > 0)", "(Z < 0)"),), 3),
+    Case("calls handin", CH8, (("set", "solution",
+                                "class MyLinear(layers.Linear):\n"
+                                "    def backward(self, dZ):\n"
+                                "        return super().backward(dZ)"),), 2),
 ]
 
 

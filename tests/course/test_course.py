@@ -57,10 +57,11 @@ def test_every_chapter_is_generated_with_nbgrader_cells(generated):
         "test_my_confusion_matrix", "test_my_confident_mistakes"]
     assert "from handin.course import check_confusion_matrix" in nbformat.writes(ch4)
     ch3 = nbformat.read(generated / "source" / "03_training" / "03_training.ipynb", as_version=4)
-    assert _grade_ids(ch3, grade=True, locked=True) == ["test_my_epoch"]
+    assert _grade_ids(ch3, grade=True, locked=True) == ["test_my_epoch", "test_my_hyperparameters"]
     ch7 = nbformat.read(generated / "source" / "07_when_it_goes_wrong" / "07_when_it_goes_wrong.ipynb",
                         as_version=4)
-    assert _grade_ids(ch7, grade=True, locked=True) == ["test_my_linear_cost_grad"]
+    assert _grade_ids(ch7, grade=True, locked=True) == [
+        "test_my_he_init", "test_my_dead_units", "test_my_linear_cost_grad"]
 
 
 def test_the_course_is_the_same_every_time(tmp_path):
@@ -78,9 +79,9 @@ def test_the_command_line(tmp_path, capsys):
     out = capsys.readouterr().out
     # autograded + derivations (1 each) + written questions (2 each, 3 in ch. 5 and 8)
     assert f"{cc.CH2}.ipynb: 19 points" in out and f"{cc.CH1}.ipynb: 12 points" in out
-    assert "03_training.ipynb: 5 points" in out and "04_what_it_learned.ipynb: 6 points" in out
+    assert "03_training.ipynb: 7 points" in out and "04_what_it_learned.ipynb: 6 points" in out
     assert "05_explorer.ipynb: 3 points" in out and "06_draw_a_digit.ipynb: 0 points" in out
-    assert "07_when_it_goes_wrong.ipynb: 5 points" in out
+    assert "07_when_it_goes_wrong.ipynb: 10 points" in out
     assert "08_backprop_the_algorithm.ipynb: 10 points" in out
     assert "timeout = 30" in (tmp_path / "c" / "nbgrader_config.py").read_text()
     assert cli.main(["course", str(tmp_path / "d"), "--src", str(tmp_path)]) == 1
@@ -96,25 +97,27 @@ def _autograde(folder, assignment):
 
 def test_every_case_gets_its_points_from_grades_csv(generated, tmp_path):
     """One course copy per chapter, autograded side by side (nbgrader grades one submission
-    at a time); each 'never ends' case in a copy of its own, so that its wait for the
-    timeout overlaps the others' work; a notebook that is not JSON fails alone and the
-    batch goes on."""
+    at a time); each 'never ends' case in a copy of its own, started first, so that its
+    wait for the timeout overlaps the others' work; four graders at a time; a notebook that
+    is not JSON fails alone and the batch goes on."""
     folders, cases = {}, {}
-    for a in (cc.CH1, cc.CH2):
-        mine = [case for case in cc.CASES if case.assignment == a]
-        slow = [case for case in mine if case.name == "never ends"]
-        for group, chosen in ((a, [c for c in mine if c not in slow]), (a + "-slow", slow)):
-            folders[group] = cc.copy_course(generated, tmp_path / group)
-            cc.hand_in(folders[group], chosen)
-            cases[group] = chosen
-    with concurrent.futures.ThreadPoolExecutor(len(folders)) as pool:
+    chapters = sorted({case.assignment for case in cc.CASES})
+    slow = [case for case in cc.CASES if case.name == "never ends"]
+    for case in slow:
+        folders[case.assignment + "-slow"], cases[case.assignment + "-slow"] = None, [case]
+    for a in chapters:
+        folders[a], cases[a] = None, [c for c in cc.CASES if c.assignment == a and c not in slow]
+    for group in folders:
+        folders[group] = cc.copy_course(generated, tmp_path / group)
+        cc.hand_in(folders[group], cases[group])
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
         runs = dict(zip(folders, pool.map(
             _autograde, folders.values(), [c[0].assignment for c in cases.values()])))
+        grades = dict(zip(folders, pool.map(cc.grades, folders.values())))
     got, want = {}, {}
-    for group, folder in folders.items():
-        grades = cc.grades(folder)
+    for group in folders:
         for case in cases[group]:
-            got[case.assignment, case.name] = grades[cc.student_id(case), case.assignment]
+            got[case.assignment, case.name] = grades[group][cc.student_id(case), case.assignment]
             want[case.assignment, case.name] = case.points
     assert got == want
     for a in (cc.CH1, cc.CH2):     # the broken notebook is named in the log
