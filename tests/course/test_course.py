@@ -18,6 +18,7 @@ from nbgrader.utils import get_username  # noqa: E402
 
 import course_cases as cc  # noqa: E402
 from handin import cli, course  # noqa: E402
+from handin.course import nbgrader as course_nb  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -181,20 +182,20 @@ QUESTION = r"""# %% [markdown]
 
 
 def test_a_question_becomes_its_text_and_a_manually_graded_answer_holding_the_rubric():
-    nb = course.course_notebook(QUESTION)
+    nb = course_nb.course_notebook(QUESTION)
     cells = [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in nb.cells]
     assert [src for _, src, _ in cells] == [
         "Before.\n**Question:** why?", "Because $a$.\n\n**Rubric:** 1 point: a; 1 point: b.",
         "After.", "**Question:** and then?", "Then.\n**Rubric:** 3 points: then."]
     assert all(kind == "markdown" for kind, _, _ in cells)
     assert cells[0][2] is None and cells[2][2] is None and cells[3][2] is None
-    for (_, _, meta), grade_id, points in [(cells[1], "question_1", course.QUESTION_POINTS),
+    for (_, _, meta), grade_id, points in [(cells[1], "question_1", course_nb.QUESTION_POINTS),
                                            (cells[4], "question_2", 3)]:
         assert meta["grade"] and meta["solution"] and not meta["locked"]
         assert (meta["grade_id"], meta["points"]) == (grade_id, points)
     assert [c.id for c in nb.cells if c.metadata] == ["question_1", "question_2"]
     with pytest.raises(ValueError, match="line 8: the rubric gives 2 points, the question 3"):
-        course.course_notebook(QUESTION.replace("QUESTION -->\n# **Question:** why",
+        course_nb.course_notebook(QUESTION.replace("QUESTION -->\n# **Question:** why",
                                                 "QUESTION 3 points -->\n# **Question:** why"))
 
 
