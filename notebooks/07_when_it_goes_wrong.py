@@ -110,7 +110,7 @@ print(f"rms(dW1) = {scales['dW1']:.1e}   rms(dW2) = {scales['dW2']:.1e}")
 # $Z_{\text{prev}}$ symmetric around 0. Show that $\mathrm{Var}(Z) = \mathrm{Var}(Z_{\text{prev}})$
 # requires $\sigma^2 = 2 / n_{\text{in}}$.
 #
-# <!-- BEGIN SOLUTION: derive Var(W) = 2 / fan_in for a layer that follows a ReLU -->
+# <!-- BEGIN SOLUTION: $\mathrm{Var}(W) = 2 / n_{\text{in}}$ for a layer that follows a ReLU, step by step -->
 # One unit: $Z[s, u] = \sum_{f=1}^{n_{\text{in}}} A[s, f]\, W[f, u]$. The weights are
 # independent of $A$ and of each other, with mean 0, so the mean of $Z[s, u]$ is 0 and
 # the cross terms of its square average to 0:

@@ -18,9 +18,9 @@
 #
 # **Section 6 is an exercise.** In the student edition (`student/01_softmax_cross_entropy.py`,
 # made from this notebook by `python -m handin student-edition`) its functions are
-# `# YOUR CODE HERE`, and the derivations of section 3 are yours to write. This edition
-# holds a solution for each, between solution markers that the student edition cuts out,
-# and every check passes.
+# `# YOUR CODE HERE`, and the derivations of section 3 are yours to write. In the teacher's
+# edition (`notebooks/01_softmax_cross_entropy.py`) they hold a solution, between solution
+# markers that the student edition cuts out, and every check passes.
 #
 # **Notation.** The whole book uses these letters:
 #

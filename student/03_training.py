@@ -257,10 +257,9 @@ plt.show()
 # - both curves zig-zag: each step follows the gradient of only 32 images, and with
 #   `lr = 0.1` an epoch can end at a slightly worse point than the one before;
 # - the validation cost zig-zags too. Its lowest value so far is at the last epoch
-#   (printed below); whether more epochs would lower it further is exercise 3, whose worked
-#   solution trains on and stops when it has not improved for three epochs. Once it turns
-#   upwards while the training cost keeps falling, more epochs only fit the training set
-#   better.
+#   (printed below); whether more epochs would lower it further is exercise 3. Once it
+#   turns upwards while the training cost keeps falling, more epochs only fit the training
+#   set better.
 
 # %%
 best = int(np.argmin(history.val_cost))
@@ -300,8 +299,7 @@ print(f"validation accuracy after epoch 10: {history.val_acc[-1]:.2f}")
 # Both are estimates from few images, 600 and 1,000: one image is 0.0017 of the first and
 # 0.001 of the second, and the standard error of an accuracy near 0.92 on 600 images is
 # $\sqrt{0.92 \cdot 0.08 / 600} \approx 0.011$. How much of the gap is the split that seed 0
-# happened to hold out? Exercise 4 retrains with other seeds and measures the spread (its
-# worked solution prints it).
+# happened to hold out? Exercise 4 retrains with other seeds and measures the spread.
 
 # %% [markdown]
 # ### Your turn: reach 0.92 on validation, `my_hyperparameters`

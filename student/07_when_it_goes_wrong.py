@@ -110,7 +110,7 @@ print(f"rms(dW1) = {scales['dW1']:.1e}   rms(dW2) = {scales['dW2']:.1e}")
 # $Z_{\text{prev}}$ symmetric around 0. Show that $\mathrm{Var}(Z) = \mathrm{Var}(Z_{\text{prev}})$
 # requires $\sigma^2 = 2 / n_{\text{in}}$.
 #
-# *Derive this yourself: derive Var(W) = 2 / fan_in for a layer that follows a ReLU*
+# *Derive this yourself: $\mathrm{Var}(W) = 2 / n_{\text{in}}$ for a layer that follows a ReLU, step by step*
 #
 # Now write `my_he_init(d, h, k, seed)`: `W1` of shape $(d, h)$ with variance $2/d$,
 # `W2` of shape $(h, k)$ with variance $2/h$ (both layers, as He does; the first one reads
