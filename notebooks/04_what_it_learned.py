@@ -25,10 +25,12 @@ from handin.plots import plot_confidence, plot_confusion, show_digits, show_weig
 from handin.course import check_confident_mistakes, check_confusion_matrix
 
 # %% [markdown]
-# The run of Chapter 3: the sample, 15% held out, `fit`'s defaults (256 hidden units,
-# `lr = 0.1`, `c = 1e-4`, batches of 32) for 10 epochs with seed 0. We draw the initial
-# parameters ourselves and hand them to `fit` (`init=`, which copies them), so that we can
-# compare the trained weights with their start.
+# Chapter 3's settings and initial weights: the sample, 15% held out, `fit`'s defaults
+# (256 hidden units, `lr = 0.1`, `c = 1e-4`, batches of 32) for 10 epochs with seed 0. We
+# draw the initial parameters ourselves and hand them to `fit` (`init=`, which copies
+# them), so that we can compare the trained weights with their start. The shuffles differ
+# from Chapter 3's: with `init=` the seed only shuffles, from a fresh generator, so the
+# numbers below are close to Chapter 3's but not the same.
 
 # %%
 split = prepare("sample", seed=0)
@@ -101,8 +103,9 @@ print(f"{blank.sum()} of 784 pixels are 0 in all {len(split.X_train)} training i
 # ### Your turn: `my_confusion_matrix`
 #
 # Write it: an `(n_classes, n_classes)` array of counts, one added per sample at row
-# `y_true[s]`, column `y_pred[s]` (a loop over the samples is fine; `np.add.at` does it in
-# one call). The self-check runs it on small problems with a class that is never predicted
+# `y_true[s]`, column `y_pred[s]` (a loop over the samples is fine; numpy also has a
+# one-call way to add at repeated indices — find it). The self-check runs it on small
+# problems with a class that is never predicted
 # and one that never occurs, and names the mistake if it finds one.
 
 # %%
@@ -156,8 +159,8 @@ print("9 read as 4 at least 5 times:", C[9, 4] >= 5, "  2 read as 3 or 7 at leas
       C[2, 3] + C[2, 7] >= 5)
 
 # %% [markdown]
-# The mistakes are not spread evenly: they gather in a few cells, between digits that are
-# written alike. The largest is a 9 read as a 4; then 2s, read as 3s or 7s. On this run
+# The mistakes are not spread evenly: they gather in a few cells. The largest is a 9
+# read as a 4; then 2s, read as 3s or 7s. On this run
 # 2 is the hardest digit, and 0 and 3 are nearly always right.
 #
 # <!-- BEGIN QUESTION -->
@@ -186,9 +189,10 @@ print("9 read as 4 at least 5 times:", C[9, 4] >= 5, "  2 read as 3 or 7 at leas
 #
 # ### Your turn: `my_confident_mistakes`
 #
-# Return the indices of the wrong predictions (the arg-max of a row of `P` is not its
-# label), sorted by the probability given to the wrong digit, highest first, and at most
-# `n` of them (all if `n` is None).
+# Return a 1-D integer array of the row indices of the wrong predictions (the arg-max of a
+# row of `P` is not its label), sorted by `P[s, predicted]` (the probability of the digit
+# it chose, not of its label), highest first (ties in index order); at most `n` of them,
+# all if `n` is None.
 
 # %%
 def my_confident_mistakes(P, y, n=None):
@@ -197,8 +201,9 @@ def my_confident_mistakes(P, y, n=None):
     pred = P.argmax(axis=1)
     wrong = np.flatnonzero(pred != y)
     order = np.argsort(-P[wrong, pred[wrong]], kind="stable")   # highest first, ties in order
-    return wrong[order][:n]
+    mistakes = wrong[order][:n]
     # END SOLUTION
+    return mistakes
 
 
 # %%
@@ -304,7 +309,8 @@ for c, run in runs.items():
 # %% [markdown]
 # A stronger decay gives much smaller weights, but here it also costs accuracy: with
 # `c = 1e-2` the decay pulls so hard that the network cannot fit even its training images
-# as well (the training column; exercise 2 asks for the curves). `c = 1e-4` is too weak to change much in ten epochs; what `c` is
+# as well (the training column; exercise 2 asks which `c` over- and which under-fits).
+# `c = 1e-4` is too weak to change much in ten epochs; what `c` is
 # best is a question for the validation set.
 #
 # ### An exact prediction: the blank pixels
@@ -340,7 +346,8 @@ for c, run in runs.items():
 # - `confident_mistakes` sorts the wrong predictions by the probability given to the wrong
 #   digit; the network is wrong with high confidence more often than one would like.
 # - Weight decay multiplies the weights by $1 - 2\,\eta\,c$ at every step. `c = 1e-2`
-#   wipes out the initial noise and shrinks $\lVert W_1 \rVert$ four-fold, but costs accuracy;
+#   shrinks the blank pixels' initial noise to about a tenth and $\lVert W_1 \rVert$
+#   four-fold, but costs accuracy;
 #   pixels that never see ink are shaped by the decay alone, exactly as predicted.
 #
 # ## Exercises

@@ -110,7 +110,9 @@ print(f"lr = {edge.trains:.2f} trains, lr = {edge.diverges:.2f} diverges "
 # %% [markdown]
 # Why not narrower? Right at the edge the outcome is chaotic: whether a run survives
 # depends on the last bits of the arithmetic, which differ between processors. Bisected
-# to a factor 1.05, the bracket was 1.241 / 1.286 (diverging in batch 6) with the BLAS
+# to a factor 1.05 (runs not in this notebook: the figures are those of the README's table
+# of kernels, in the book's repository), the bracket was 1.241 / 1.286 (diverging in
+# batch 6) with the BLAS
 # kernels of an AMD EPYC, and 1.197 / 1.241 (in batch 58) with those of an AVX-512 Intel
 # Xeon. A factor 1.2 stays clear of that zone, so the bracket above is the same on every
 # machine we measured.
@@ -155,7 +157,8 @@ plt.show()
 # and seeds 0, 1 and 2 (the seed draws the initial weights and the order of the batches),
 # bracket the largest surviving rate with
 # `largest_surviving_rate(*data, ratio=1.2, batch_size=..., seed=...)`, and print for each
-# batch size the three rates that train and their median. (Twelve bisections of seven
+# batch size the three rates that train (each result's `.trains`) and their median.
+# (Twelve bisections of seven
 # one-epoch runs or fewer: a few seconds.)
 
 # %%
@@ -173,13 +176,13 @@ for bs in batch_sizes:
 # <!-- BEGIN QUESTION 3 points -->
 # **Question:** In your measurements, how does the largest surviving rate move with the
 # batch size, and by how much over the 64-fold range of batch sizes? How much do single
-# seeds scatter? Why would a larger batch survive a larger rate? (The cost is a mean over
-# the batch: what does the batch size change in a step's gradient, and what not?)
+# seeds scatter? Why would a larger batch survive a larger rate?
 #
 # > **Model answer.** It grows, slowly: the median rises from 1.00 at batch 8 to 1.15,
 # > 1.33 and 1.78 at batch 512, less than a factor 2 for 64 times the batch, far from
-# > proportional. A single seed's bracket scatters by one or two steps of the factor 1.2
-# > (at batch 512 from 1.15 to 2.05), enough for one seed to reverse the order of two
+# > proportional. A single seed's bracket scatters by one to four steps of the
+# > bisection's grid (about ×1.15 each; at batch 512 from 1.15 to 2.05, a factor 1.78),
+# > enough for one seed to reverse the order of two
 # > neighbouring batch sizes; the median of three seeds shows the trend. Why: the cost is
 # > a mean, so a batch's gradient has the same expected value, the full gradient, at every
 # > batch size; only its noise changes, with a variance that falls like 1/batch. A small
@@ -190,8 +193,8 @@ for bs in batch_sizes:
 # > scaling rule.
 # >
 # > **Rubric:** 1 point: the trend from the measured medians, rising by less than a
-# > factor 2 over a 64-fold batch; 1 point: single seeds scatter by a bracket step or
-# > two, so the trend needs several seeds; 1 point: the gradient's noise (variance
+# > factor 2 over a 64-fold batch; 1 point: single seeds scatter by one to four bracket
+# > steps, so the trend needs several seeds; 1 point: the gradient's noise (variance
 # > falling like 1/batch) lengthens small batches' steps, while the mean gradient and the
 # > curvature do not change with the batch.
 # <!-- END QUESTION -->
@@ -297,8 +300,9 @@ print(f"tiny = {tiny:.7g}; tiny / 1000 = {small:.7g}, times 1000 again: {small *
 # %% [markdown]
 # Three digits are gone. Many processors are also slow on them: a product that meets a
 # subnormal can take tens of times longer (on an Intel machine, twenty products $X W_1$
-# took 12.4 s with half of $W_1$ subnormal, 0.6 s with those entries at 0;
-# `benchmarks/subnormals.py` measures your processor). With `lr=0.63, c=0.1` the decay
+# took 12.4 s with half of $W_1$ subnormal, 0.6 s with those entries at 0, as
+# `benchmarks/README.md` reports; `benchmarks/subnormals.py`, in the book's repository,
+# measures your processor). With `lr=0.63, c=0.1` the decay
 # used to drive half of $W_1$ there by the sixth epoch. `handin`'s SGD step now sets
 # magnitudes below `tiny` to 0 where the decay shrinks the weights. The blank pixels'
 # weights end at exactly 0:

@@ -99,7 +99,7 @@ print(f"lr = 0.1: {val_acc[0.1]:.2f}; lr = 0.9 beats it: {val_acc[0.9] > val_acc
 # So `fit` first raises `TrainingDiverged` between the two rates printed above (within a
 # factor of 2, at a budget of two epochs; a rate that survives two epochs could still
 # diverge later, which a ten-epoch budget would catch at five times the cost). 0.9 beats
-# 0.1 after ten epochs (so does 0.3, if you try it): the largest rate that does lies
+# 0.1 after ten epochs: the largest rate that does lies
 # between 0.9 and that edge. A larger rate walks further in the same number of steps; close to the edge the
 # first steps overshoot (Chapter 5 shows them). Differences of one or two hundredths are
 # within the noise of 600 validation images (exercise 4): the exercise's 0.1 is a safe
@@ -129,9 +129,10 @@ print(f"stopped after epoch {len(h)}; lowest validation cost {best['cost']:.2f} 
 print("validation cost per epoch:", np.round(h.val_cost, 3))   # the 3rd decimal varies by machine
 
 # %% [markdown]
-# The validation cost stops improving after the epoch printed above, while the training
-# cost keeps falling: from there on the network fits its training images better and the
-# others no better. Reporting the test accuracy of epoch 40 would be fine only if we had
+# The validation cost stops improving after the epoch printed above (the training cost,
+# in `h.train_cost`, is not printed here; the chapter's figure shows it falling): from
+# there on the network fits its training images better and the others no better.
+# Reporting the test accuracy of epoch 40 would be fine only if we had
 # decided on 40 epochs *before* looking at the test set; choosing the epoch by the test
 # accuracy would flatter it. Choose it on the validation set (as here), then report the
 # test accuracy once.

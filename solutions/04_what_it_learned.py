@@ -142,7 +142,8 @@ plt.show()
 # *Figure: the most confident mistakes on the hardest digit (printed above), each titled true → predicted with the probability of the prediction.*
 #
 # Mostly not mislabelled: most are plain 2s that a person reads at once — a 2 written
-# with a thick or slanted stroke, a 2 with a curled loop at the bottom (read as 3, 8 or 9).
+# with a thick or slanted stroke, a 2 with a curled loop at the bottom (read as 3, 7, 8, 9
+# or another digit: the titles say which).
 # One or two are genuinely ambiguous (a 2 whose loop closes into a 9). The network compares
 # pixels with templates (exercise 1): a slant or a loop puts ink where another digit's
 # template is red.

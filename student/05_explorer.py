@@ -110,7 +110,9 @@ print(f"lr = {edge.trains:.2f} trains, lr = {edge.diverges:.2f} diverges "
 # %% [markdown]
 # Why not narrower? Right at the edge the outcome is chaotic: whether a run survives
 # depends on the last bits of the arithmetic, which differ between processors. Bisected
-# to a factor 1.05, the bracket was 1.241 / 1.286 (diverging in batch 6) with the BLAS
+# to a factor 1.05 (runs not in this notebook: the figures are those of the README's table
+# of kernels, in the book's repository), the bracket was 1.241 / 1.286 (diverging in
+# batch 6) with the BLAS
 # kernels of an AMD EPYC, and 1.197 / 1.241 (in batch 58) with those of an AVX-512 Intel
 # Xeon. A factor 1.2 stays clear of that zone, so the bracket above is the same on every
 # machine we measured.
@@ -155,7 +157,8 @@ plt.show()
 # and seeds 0, 1 and 2 (the seed draws the initial weights and the order of the batches),
 # bracket the largest surviving rate with
 # `largest_surviving_rate(*data, ratio=1.2, batch_size=..., seed=...)`, and print for each
-# batch size the three rates that train and their median. (Twelve bisections of seven
+# batch size the three rates that train (each result's `.trains`) and their median.
+# (Twelve bisections of seven
 # one-epoch runs or fewer: a few seconds.)
 
 # %%
@@ -166,8 +169,7 @@ raise NotImplementedError("bracket the largest surviving rate for every batch si
 # %% [markdown]
 # **Question:** In your measurements, how does the largest surviving rate move with the
 # batch size, and by how much over the 64-fold range of batch sizes? How much do single
-# seeds scatter? Why would a larger batch survive a larger rate? (The cost is a mean over
-# the batch: what does the batch size change in a step's gradient, and what not?)
+# seeds scatter? Why would a larger batch survive a larger rate?
 #
 # *Your answer:*
 
@@ -272,8 +274,9 @@ print(f"tiny = {tiny:.7g}; tiny / 1000 = {small:.7g}, times 1000 again: {small *
 # %% [markdown]
 # Three digits are gone. Many processors are also slow on them: a product that meets a
 # subnormal can take tens of times longer (on an Intel machine, twenty products $X W_1$
-# took 12.4 s with half of $W_1$ subnormal, 0.6 s with those entries at 0;
-# `benchmarks/subnormals.py` measures your processor). With `lr=0.63, c=0.1` the decay
+# took 12.4 s with half of $W_1$ subnormal, 0.6 s with those entries at 0, as
+# `benchmarks/README.md` reports; `benchmarks/subnormals.py`, in the book's repository,
+# measures your processor). With `lr=0.63, c=0.1` the decay
 # used to drive half of $W_1$ there by the sixth epoch. `handin`'s SGD step now sets
 # magnitudes below `tiny` to 0 where the decay shrinks the weights. The blank pixels'
 # weights end at exactly 0:

@@ -97,8 +97,9 @@ print(f"rms(dW1) = {scales['dW1']:.1e}   rms(dW2) = {scales['dW2']:.1e}")
 # *backward* (the same rule, read from right to left: $dA_1 = dZ_2\, W_2^\top$ sums over
 # the $n_{\text{out}}$ columns) you want $n_{\text{out}}\,\sigma^2 = 1$. Glorot and Bengio
 # (2010) take the compromise $\sigma^2 = 2 / (n_{\text{in}} + n_{\text{out}})$. The second
-# layer reads a ReLU output, which halves the mean square, so its variance is doubled:
-# $4 / (h + k)$. Nothing here is sacred — the next section measures what happens away
+# layer reads a ReLU output, and `init_params` doubles its variance, $4 / (h + k)$ (the
+# exercise below shows why a ReLU asks for that factor 2). Nothing here is sacred — the
+# next section measures what happens away
 # from it.
 
 # %% [markdown]
@@ -107,15 +108,19 @@ print(f"rms(dW1) = {scales['dW1']:.1e}   rms(dW2) = {scales['dW2']:.1e}")
 # He et al. (2015) keep the signal's size going forward through ReLU layers. Take a layer
 # $Z = A\,W$ whose input $A = \mathrm{relu}(Z_{\text{prev}})$ has $n_{\text{in}}$ columns
 # (its *fan-in*), weights drawn independently with mean 0 and variance $\sigma^2$, and
-# $Z_{\text{prev}}$ symmetric around 0. Show that $\mathrm{Var}(Z) = \mathrm{Var}(Z_{\text{prev}})$
-# requires $\sigma^2 = 2 / n_{\text{in}}$.
+# $Z_{\text{prev}}$ symmetric around 0. Combine section 1's variance rule with the ReLU's
+# halving of the mean square, step by step, and solve for the $\sigma^2$ that keeps
+# $\mathrm{Var}(Z) = \mathrm{Var}(Z_{\text{prev}})$.
 #
-# *Derive this yourself: $\mathrm{Var}(W) = 2 / n_{\text{in}}$ for a layer that follows a ReLU, step by step*
+# *Derive this yourself: the variance of a layer that follows a ReLU*
 #
-# Now write `my_he_init(d, h, k, seed)`: `W1` of shape $(d, h)$ with variance $2/d$,
-# `W2` of shape $(h, k)$ with variance $2/h$ (both layers, as He does; the first one reads
-# pixels, not a ReLU, and is drawn the same way), zero biases, every draw from
-# `np.random.default_rng(seed)`. The self-check measures the variances on wide layers and
+# Now write `my_he_init(d, h, k, seed)`: return
+# `{"W1": (d, h), "b1": zeros (h,), "W2": (h, k), "b2": zeros (k,)}`, `W1` with variance
+# $2/d$ and `W2` with variance $2/h$ (both layers, as He does; the first one reads pixels,
+# not a ReLU, and is drawn the same way). Draw every weight from one generator,
+# `rng = np.random.default_rng(seed)`, not from `np.random.*`, and do not call `handin`'s
+# initialisers (`init_params`, `inits.normal_init`). The self-check measures the
+# variances on wide layers and
 # names the usual mistakes.
 
 # %%
@@ -199,7 +204,7 @@ print(f"cost {h0.train_cost[-1]:.4f} (ln 10 = {np.log(10):.4f}), "
 
 # %% [markdown]
 # Every unit is *dead* (section 3): its ReLU is 0 on every image. The network outputs the
-# same probabilities, 1/10 each, for every image.
+# same probabilities, about 1/10 each, for every image.
 #
 # ### A constant start: 256 copies of one unit
 #
@@ -220,8 +225,10 @@ print("largest spread between the rows of W2:   ", spread["W2"])
 # On most machines that is exactly zero, to the last bit. Whether it is depends on the
 # BLAS kernel that computes the matrix products: a kernel works on blocks of columns and
 # may sum the columns at the edge of a block in another order. With 6 hidden units, the
-# AVX-512 kernels of an Intel Xeon left a spread of $4 \times 10^{-19}$ after three epochs;
-# 256 units fill whole blocks on every kernel we tried, and stay exactly equal there.
+# AVX-512 kernels of an Intel Xeon left a spread of $4 \times 10^{-19}$ (in a test of the
+# book's, `tests/test_linear.py`: three epochs on a small problem, not run here); the
+# 256 units above fill whole
+# blocks on every kernel we tried, and stay exactly equal there.
 # Exact or not, what holds everywhere is that the units agree to round-off:
 
 # %%
@@ -231,15 +238,16 @@ for name in ("W1", "W2"):
 
 # %% [markdown]
 # After 214 steps, the 256 units are still one unit, copied. The network is
-# no better than a network with a single hidden unit:
+# hardly better than a network with a single hidden unit:
 
 # %%
 _, h_one = run(epochs=2, hidden=1, init=inits.constant_init(784, 1, 10, 0.01))
 print(f"validation accuracy: 256 copies {h_same.val_acc[-1]:.2f}, one unit {h_one.val_acc[-1]:.2f}")
 
 # %% [markdown]
-# In float32 (`fit`'s default) the matrix products do not round every column alike, and
-# on this machine the columns differ by a few $10^{-8}$ after the first epoch. Symmetry is
+# In float32 (`fit`'s default) the matrix products do not round every column alike: on
+# the machine we measured (not printed here) the columns differed by a few $10^{-8}$ after
+# the first epoch. Symmetry is
 # an unstable balance: training amplifies any difference, and after a few epochs such
 # units do come apart — but it is the random start that should tell them apart from the
 # first step. (Exercise 2 measures how long a small difference takes.)
@@ -253,8 +261,8 @@ print(f"validation accuracy: 256 copies {h_same.val_acc[-1]:.2f}, one unit {h_on
 # ### Too small, too large
 #
 # *Too small* (`std = 1e-4`): the logits are about $10^{-6}$ and `rms(dW1)` is about
-# $10^{-6}$, because $dW_1$ is proportional to $W_2$ (through $dA_1 = dZ_2 W_2^\top$) and
-# $dW_2$ to $W_1$ (through $A_1$). Zero is a *saddle point* of the cost, and a tiny start
+# $10^{-6}$, because the two layers' gradients depend on each other's weights, and both
+# are tiny. Zero is a *saddle point* of the cost, and a tiny start
 # sits next to it: the first epoch is spent getting away, and then it learns, a little
 # behind the others. Each layer waits for the other to grow.
 #
@@ -268,7 +276,9 @@ print(f"accuracy {handin.accuracy(X, y, big):.2f}, "
       f"mean top probability {handin.predict_proba(X, big).max(axis=1).mean():.2f}")
 
 # %% [markdown]
-# And yet it trains: about 0.85 on validation after five epochs, in the figure above. The
+# And yet it trains: about 0.85 on validation after five epochs (on the machine that ran
+# this notebook 513 of 600 images, 0.855, which the table after the figure rounds to 0.86
+# and the one below to 0.85; the exact count moves with round-off). The
 # network is *homogeneous*: with zero biases, multiplying $W_1$ by $a > 0$ and $W_2$ by
 # $b > 0$ multiplies every logit by $ab$, and no arg-max changes. What the scale ruins is
 # the cost and the probabilities. Compare the two runs on the validation images: the
@@ -512,4 +522,5 @@ plt.show()
 # 5. **How many hidden units beat the linear classifier?** Train the network with `hidden`
 #    in `[1, 2, 4, 8, 16, 32]` for 10 epochs and compare the test accuracies with the
 #    linear classifier's. Why is the network with 1 hidden unit so much worse than the
-#    linear classifier, although it has more parameters than 784?
+#    linear classifier? Count the parameters of each network: is their number what
+#    decides?
