@@ -174,9 +174,8 @@ for part in ("train", "val", "test"):
 # compute the gradient with `handin.cost_grad(X[idx], y[idx], params, c)` from Chapter 2
 # and step every parameter by `- lr * gradient`. Return the new parameters: a new dict
 # with the keys `W1`, `b1`, `W2`, `b2` (don't change the one you are given). The
-# self-check compares it with one epoch of
-# `handin.fit` on a small problem whose last batch is short, and names the mistake if
-# they differ.
+# self-check compares it with one epoch of `handin.fit` on a small problem whose last
+# batch is short, and names the mistake if they differ.
 
 # %%
 def my_epoch(params, X, y, lr, c, batch_size, rng):

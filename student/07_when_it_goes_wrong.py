@@ -120,8 +120,7 @@ print(f"rms(dW1) = {scales['dW1']:.1e}   rms(dW2) = {scales['dW2']:.1e}")
 # not a ReLU, and is drawn the same way). Draw every weight from one generator,
 # `rng = np.random.default_rng(seed)`, not from `np.random.*`, and do not call `handin`'s
 # initialisers (`init_params`, `inits.normal_init`). The self-check measures the
-# variances on wide layers and
-# names the usual mistakes.
+# variances on wide layers and names the usual mistakes.
 
 # %%
 def my_he_init(d, h, k, seed):
