@@ -578,10 +578,11 @@ assert s8["glorot"]["dW"][0] < s8["he"]["dW"][0] / 5
 # Glorot's signal shrinks at every ReLU layer: after six more layers the rms of $Z_7$ is
 # between a tenth and a fifth of $Z_1$'s, and the gradient that reaches $W_1$ is about ten
 # times smaller than with He's. He's and the book's stay within a factor of 1.5 of their
-# first layer, and their ratios are equal. Set these numbers against your factors per
-# layer, raised to the sixth power: the rule assumes every $Z_l$ symmetric around 0, which
-# holds exactly for the first layer only. (The same seed draws the same pattern of
-# weights for every rule; only its scale differs.)
+# first layer, and their ratios are equal. Set these ratios against your factors per layer:
+# six layers multiply the square of the signal by a factor's sixth power, its rms by the
+# square root of that. The rule assumes every $Z_l$ symmetric around 0, which holds exactly
+# for the first layer only. (The same seed draws the same pattern of weights for every
+# rule; only its scale differs.)
 #
 # On this network the book's rule and He's give equal ratios; when the widths change from
 # layer to layer, the book's $4/(h_{l-1} + h_l)$ is not $2/h_{l-1}$. A tapering network,
