@@ -8,19 +8,18 @@
 # 1. what softmax and cross-entropy are, for one sample with label $y$;
 # 2. why the textbook formula for softmax overflows — we make it happen — and the stable
 #    form that `handin` uses (subtract the maximum; log-sum-exp);
-# 3. the derivative $\dfrac{\partial L}{\partial z_i} = \mathrm{softmax}(z)_i - \delta_{i,y}$,
-#    step by step, and its vector form $\nabla_z L = p - e_y$;
+# 3. the derivative $\partial L / \partial z_i$ of the loss with respect to each logit, step
+#    by step, and its vector form;
 # 4. the batch version $\dfrac{\partial J}{\partial Z_2} = \dfrac{P - Y}{n}$, the first line
 #    of the backward pass in Chapter 2;
 # 5. a numerical check of that formula by central differences;
 # 6. the same loss and gradient written by you, first with loops, then vectorised — and
 #    how much faster the vectorised one is.
 #
-# **Section 6 is an exercise.** In the student edition (`student/01_softmax_cross_entropy.py`,
-# made from this notebook by `python -m handin student-edition`) its functions are
-# `# YOUR CODE HERE`, and the derivations of section 3 are yours to write. In the teacher's
-# edition (`notebooks/01_softmax_cross_entropy.py`) they hold a solution, between solution
-# markers that the student edition cuts out, and every check passes.
+# **Section 6 is an exercise**: you write its functions where it says `# YOUR CODE HERE`,
+# and the derivations of section 3 where it says *Derive this yourself* (the teacher's
+# edition of this book holds a worked solution in their place). A self-check after each
+# function says ✓ or names your mistake.
 #
 # **Notation.** The whole book uses these letters:
 #
@@ -134,9 +133,8 @@ with np.errstate(over="ignore", invalid="ignore"):
 #   = \frac{e^{-m}\, e^{z_i}}{e^{-m} \sum_{j=1}^{k} e^{z_j}} = p_i ,$$
 #
 # so softmax does not change when the same number is subtracted from every logit. Choose
-# $m = \max_j z_j$: every exponent $z_j - m$ is $\le 0$, so nothing overflows, and one term
-# of the sum is $e^0 = 1$, so the denominator is at least 1. This is what `handin.softmax`
-# does.
+# $m = \max_j z_j$; this is what `handin.softmax` does (the question at the end of this
+# section asks why this choice works).
 #
 # **For the loss, log-sum-exp.** The loss needs $\log p_y$, and taking the log of a stable
 # softmax is still not enough: a tiny $p_y$ underflows to 0 and $\log 0 = -\infty$. So take
@@ -145,8 +143,8 @@ with np.errstate(over="ignore", invalid="ignore"):
 # $$\log p_i = z_i - \log \sum_{j=1}^{k} e^{z_j}
 #            = (z_i - m) - \log \sum_{j=1}^{k} e^{z_j - m} .$$
 #
-# The sum is at least 1, so its log is finite and $\ge 0$. This is `handin.model.log_softmax`,
-# and `handin.cost` computes the loss with it.
+# With $m = \max_j z_j$ the sum is the stable softmax's denominator, and its log is
+# finite. This is `handin.model.log_softmax`, and `handin.cost` computes the loss with it.
 
 # %%
 print("handin.softmax     =", handin.softmax(z_big[None, :])[0].round(4))
@@ -194,10 +192,9 @@ print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].
 # $\delta_{i,y} = 1$ if $i = y$ and $0$ otherwise. It is the derivative of one coordinate
 # with respect to another: $\partial z_y / \partial z_i = \delta_{i,y}$.
 #
-# We want $\partial L / \partial z_i$ for every $i$, and will find
-# $\partial L / \partial z_i = p_i - \delta_{i,y}$.
+# We want $\partial L / \partial z_i$ for every $i$.
 #
-# <!-- BEGIN SOLUTION: expand $L = -\log p_y$ into $-z_y$ plus the log of softmax's denominator, differentiate both terms with respect to $z_i$ (the first gives $-\delta_{i,y}$), and add them up. -->
+# <!-- BEGIN SOLUTION: expand $L = -\log p_y$ using the definition of softmax, and differentiate it term by term with respect to $z_i$. -->
 # **Step 1 — expand the log.** With $p_y = e^{z_y} / \sum_j e^{z_j}$,
 #
 # $$L(z) = -\log p_y = -\log e^{z_y} + \log \sum_{j=1}^{k} e^{z_j}
@@ -219,13 +216,15 @@ print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].
 # $$\boxed{\;\frac{\partial L}{\partial z_i} = p_i - \delta_{i,y} = \mathrm{softmax}(z)_i - \delta_{i,y}\;}$$
 # <!-- END SOLUTION -->
 #
-# For $i \ne y$ the derivative is $p_i > 0$: raising a wrong logit raises the loss. For
-# $i = y$ it is $p_y - 1 \le 0$: raising the true logit lowers it. Stacked over
+# So $\partial L / \partial z_i = p_i - \delta_{i,y}$. For $i \ne y$ the derivative is
+# $p_i > 0$: raising a wrong logit raises the loss. For $i = y$ it is $p_y - 1 \le 0$:
+# raising the true logit lowers it. Stacked over
 # $i = 1, \dots, k$, the $\delta_{i,y}$ form the one-hot vector $e_y$, so the **vector form** is
 #
 # $$\nabla_z L = p - e_y .$$
 #
-# *A note on the report this book grew from:* it reaches the same result, but on the way it
+# *A note on the report this book grew from* (a student's report on this exercise, not
+# part of the book; we describe its slip here): it reaches the same result, but on the way it
 # uses $j$ both for the label and for the coordinate being differentiated (it writes
 # $\partial/\partial z_j$ where $\partial/\partial z_i$ is meant, and $\delta_{i,j}$ for
 # $\delta_{i,y}$). An easy slip to make — which is why we gave the label, the
@@ -257,8 +256,8 @@ print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].
 
 # %% [markdown]
 # For the sample of section 1 with label $y = 0$ (in code numbering): the gradient has one
-# negative entry, at the label, and its entries sum to zero, since
-# $\sum_i p_i - \sum_i \delta_{i,y} = 1 - 1$.
+# negative entry, at the label, and its entries sum to zero (the question in section 5
+# asks why).
 
 # %%
 grad = p - one_hot(np.array([0]), 3)[0]     # p - e_y with y = 0
@@ -347,9 +346,9 @@ print(f"all {dZ2.size} |diff| < 1e-10:", np.abs(dZ2 - approx).max() < 1e-10)
 
 # %% [markdown]
 # <!-- BEGIN QUESTION -->
-# **Question:** Every row of `dZ2` sums to zero (section 3 printed it for one
-# sample). Why? Which change of a sample's logits can a gradient step on $Z_2$
-# therefore never make, and why is that no loss (section 2)?
+# **Question:** Every row of `dZ2` sums to zero. Why? Which change of a sample's
+# logits can a gradient step on $Z_2$ therefore never make, and why is that no loss
+# (section 2)?
 #
 # > **Model answer.** Row $s$ sums to $\frac1n \big(\sum_i P_{s,i} - \sum_i
 # > \delta_{i,y_s}\big) = \frac1n (1 - 1) = 0$: the probabilities add up to 1 and the
@@ -371,11 +370,18 @@ print(f"all {dZ2.size} |diff| < 1e-10:", np.abs(dZ2 - approx).max() < 1e-10)
 # `Z` $(n, k)$ with labels `y` $(n,)$, and its gradient `dZ` $= (P - Y)/n$, twice. First
 # with explicit loops over the samples $s$ and the classes $i$ — one number at a time,
 # as the formulas of sections 2 and 4 read. Stabilise it: subtract each row's maximum
-# before `np.exp`, and take $\log p$ by log-sum-exp.
+# before `np.exp`, and take $\log p$ by log-sum-exp. Write log-sum-exp yourself:
+# `handin.model.log_softmax` and `handin.model.cross_entropy` are off limits here (the
+# self-check fails a function that calls them); `handin.softmax` and `one_hot` are
+# allowed. Both functions return the pair `(loss, dZ)`: `loss` one number (a float), `dZ`
+# an array of the shape of `Z`, $(n, k)$.
 
 # %%
 def softmax_loss_loops(Z, y):
-    """Mean cross-entropy of logits Z (n, k) with labels y (n,), and dZ (n, k), by loops."""
+    """Mean cross-entropy of logits Z (n, k) with labels y (n,), and its gradient, by loops.
+
+    Returns (loss, dZ): loss a float, dZ an (n, k) array.
+    """
     n, k = Z.shape
     loss, dZ = 0.0, np.zeros_like(Z)
     # BEGIN SOLUTION
@@ -405,7 +411,7 @@ check_softmax_loss(softmax_loss_loops)
 
 # %%
 def softmax_loss_vectorized(Z, y):
-    """The same as softmax_loss_loops, without Python loops."""
+    """The same as softmax_loss_loops, without Python loops: returns (loss, dZ)."""
     n, k = Z.shape
     # BEGIN SOLUTION
     shifted = Z - Z.max(axis=1, keepdims=True)                   # (n, k), each row's max is 0
@@ -474,14 +480,13 @@ print("vectorised at least 10 times faster:", t_loops > 10 * t_vec)
 #
 # ## Exercises
 #
-# 1. **The Jacobian route.** Show that $\partial p_j / \partial z_i = p_j(\delta_{i,j} - p_i)$
-#    (section 3.1). Then derive $\partial L / \partial z_i$ again from $L = -\log p_y$ by
-#    the chain rule, and check that you get $p_i - \delta_{i,y}$. Check the Jacobian
-#    numerically: build the $k \times k$ matrix of your formula for the $z$ of section 1
-#    and compare it with central differences of `handin.softmax`.
+# 1. **The Jacobian route.** Check the Jacobian you derived in section 3.1 numerically:
+#    build the $k \times k$ matrix of your formula for the $z$ of section 1 and compare it
+#    with central differences of `handin.softmax`.
 # 2. **Shift invariance.** Check numerically that `handin.softmax(Z + a)` equals
 #    `handin.softmax(Z)` for any number `a`, and that every row of `(P - Y) / n` sums to
-#    zero. Explain why the second fact follows from the first.
+#    zero. Explain why the second fact follows from the first by the chain rule alone,
+#    without using that probabilities sum to 1.
 # 3. **Choosing $\varepsilon$.** Redo the check of section 5 with `eps` from `1e-1` down to
 #    `1e-12` (a keyword of `numerical_gradient`) and plot the largest difference against
 #    `eps` on log-log axes. Explain the V shape: truncation error $\sim \varepsilon^2$ on

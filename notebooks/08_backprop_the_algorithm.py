@@ -14,8 +14,8 @@
 #    numerically, and the 2-layer one equal to `handin.backward`;
 # 5. the **computational graph** of the cost, and a scalar **reverse-mode autodiff**
 #    (`handin.autodiff`) that finds the hand-derived gradients by itself;
-# 6. why reverse mode wins: one backward pass costs about as much as one forward pass,
-#    whatever the number of parameters — measured;
+# 6. why reverse mode wins: one backward pass costs a small fixed multiple (about two) of a
+#    forward pass, whatever the number of parameters — counted and measured;
 # 7. **initialisation** of deeper ReLU networks: the book's variances, Glorot's and He's,
 #    on 2 to 8 layers.
 #
@@ -186,7 +186,8 @@ print("the squared error's validation cross-entropy is higher after every epoch:
 
 # %% [markdown]
 # The squared error starts slowly and, on this data, catches up in accuracy within three
-# epochs: at the start its gradient is ten times smaller everywhere, and later only the
+# epochs: at the start its gradient is ten times smaller on the median image (and at least
+# 3.7 times smaller on every image), and later only the
 # few confidently wrong images are starved. (Its validation cross-entropy stays higher:
 # the cross-entropy is the cost the other network minimises.) Nielsen's single neuron,
 # started saturated, shows the same effect at its most extreme.
@@ -205,7 +206,7 @@ print("the squared error's validation cross-entropy is higher after every epoch:
 #
 # | layer | forward | backward, from `dZ` or `dA` | cache |
 # |---|---|---|---|
-# | `Linear(W, b, c)` | `Z = A @ W + b` | `dA = dZ @ W.T`, `dW = A.T @ dZ + 2 c W`, `db = dZ.sum(0)` | `A` |
+# | `Linear(W, b, c)` | `Z = A @ W + b` | your turn, below | `A` |
 # | `ReLU()` | `A = max(Z, 0)` | `dZ = dA * (Z > 0)` | `Z > 0` |
 # | `SoftmaxCrossEntropy()` | cross-entropy of `softmax(Z)` | `dZ = (P - Y) / n` | `P`, `y` |
 #
@@ -223,7 +224,10 @@ print("backward:", relu.backward(np.ones_like(Z)).tolist())
 #
 # Write `backward` for a linear layer. The three lines are Chapter 2's `dW2`, `db2` and
 # `dA1`, with the layer's own names: `self.A` is the cached input, `self.params["W"]` the
-# weights, `self.c` the decay. The check names the mistake if there is one.
+# weights, `self.c` the decay. Set `self.grads["W"]` and `self.grads["b"]` (arrays of the
+# shapes of `W` and `b`) and return `dA` (the shape of `self.A`); do not call
+# `layers.Linear.backward` (the check fails a layer that does). The check names the mistake
+# if there is one.
 
 # %%
 class MyLinear(layers.Linear):
@@ -242,6 +246,9 @@ class MyLinear(layers.Linear):
 check_linear(MyLinear)
 
 # %% [markdown]
+# The linear layer's row of the table, complete: backward `dA = dZ @ W.T`,
+# `dW = A.T @ dZ + 2 c W`, `db = dZ.sum(0)`.
+#
 # Each layer can be checked **on its own**, as CS231n does: with a random upstream
 # gradient $G$, the number $f = \sum G \odot \mathrm{forward}(A)$ has the gradient
 # `backward(G)` with respect to $A$. `layers.check_layer` compares that, and every
@@ -269,14 +276,14 @@ print("every array of both layers passes (rel. error <= 1e-7):",
 # | | equation | Chapter 2, $L = 2$ |
 # |---|---|---|
 # | BP1 | $\delta_L = (P - Y)/n$ | `dZ2` |
-# | BP2 | $\delta_l = (\delta_{l+1} W_{l+1}^\top) \odot 1[Z_l > 0]$, for $l = L-1, \dots, 1$ | `dZ1` |
+# | BP2 | $\delta_l = {?}$ from $\delta_{l+1}$, for $l = L-1, \dots, 1$ (derive it below) | `dZ1` |
 # | BP3 | $\partial J / \partial b_l = \sum_s \delta_l[s]$ | `db1`, `db2` |
 # | BP4 | $\partial J / \partial W_l = A_{l-1}^\top \delta_l + 2 c W_l$ | `dW1`, `dW2` |
 #
 # BP1 is Chapter 1. BP3 and BP4 are the linear layer's backward, which you just wrote.
-# BP2 is the linear layer's `dA` followed by the ReLU's backward.
+# BP2 carries $\delta$ from layer $l+1$ down to layer $l$.
 #
-# <!-- BEGIN SOLUTION: derive BP2: which entries of $Z_{l+1}$ does $Z_l[s, u]$ influence, and through what? -->
+# <!-- BEGIN SOLUTION: which entries of $Z_{l+1}$ does $Z_l[s, u]$ influence, and through what? -->
 # $Z_l[s, u]$ influences $A_l[s, u] = \mathrm{relu}(Z_l[s, u])$ only, and $A_l[s, u]$
 # enters $Z_{l+1}[s, v] = \sum_{u'} A_l[s, u'] W_{l+1}[u', v] + b_{l+1}[v]$ for every unit
 # $v$ of layer $l+1$ (same sample $s$), with coefficient $W_{l+1}[u, v]$. The chain rule:
@@ -301,6 +308,9 @@ def my_delta(delta_next, W_next, Z):
 check_delta(my_delta)
 
 # %% [markdown]
+# BP2 in full: $\delta_l = (\delta_{l+1} W_{l+1}^\top) \odot 1[Z_l > 0]$, the linear
+# layer's `dA` followed by the ReLU's backward.
+#
 # With BP1 and `my_delta`, the whole backward pass of a 4-layer network is a loop from the
 # top. `net.forward` keeps every $Z_l$ in `net.Z`; the loop computes every $\delta_l$ and
 # then BP4 gives $\partial J / \partial W_l$, to compare with what the layers computed:
@@ -437,7 +447,8 @@ print(f"numerical differentiation: 2 × {n_params} = {2 * n_params} forward pass
 # size, `A.T @ dZ` and `dZ @ W.T`. So one backward pass costs about **two** forward passes,
 # whatever the number of parameters, while numerical differentiation costs $2 \times$
 # (number of parameters) forward passes. Measured, on a batch of 256 images, for hidden
-# layers of growing width (numerical differentiation timed on 20 entries and scaled up):
+# layers of growing width (numerical differentiation timed on 40 entries, 10 of each array,
+# and scaled up):
 
 # %%
 def best_time(f, repeat=5):
@@ -529,8 +540,8 @@ for h in (16, 64, 256, 1024):
 #
 # $$\mathrm{rms}(Z_l)^2 \approx h_{l-1}\, \sigma_l^2\, \frac{\mathrm{rms}(Z_{l-1})^2}{2}.$$
 #
-# Each layer multiplies the square of the signal by $h_{l-1} \sigma_l^2 / 2$. Three rules
-# for $\sigma_l^2$ (`layers.INITS`):
+# Each layer multiplies the square of the signal by a factor. Three rules for $\sigma_l^2$
+# (`layers.INITS`):
 #
 # - **the book's** (`handin.init_params`): $2 / (h_0 + h_1)$ for the first layer,
 #   $4 / (h_{l-1} + h_l)$ after a ReLU (Glorot's, doubled);
@@ -558,24 +569,24 @@ for L in (2, 4, 8):
 s8 = {init: layers.layer_scales(layers.network([784] + [256] * 7 + [10], init, seed=0), X[:1000], y[:1000])
       for init in STARTS}
 shrink = {init: s["Z"][6] / s["Z"][0] for init, s in s8.items()}
-print("rms(Z_7) / rms(Z_1):", {init: round(r, 2) for init, r in shrink.items()},
-      f"  the rule for Glorot's, (1/√2)^6 = {2 ** -3:.3f}")
+print("rms(Z_7) / rms(Z_1):", {init: round(r, 2) for init, r in shrink.items()})
 print(f"rms(dW_1), He's / Glorot's: {s8['he']['dW'][0] / s8['glorot']['dW'][0]:.0f}")
 assert 0.1 < shrink["glorot"] < 0.2 and all(0.7 < shrink[i] < 1.5 for i in ("he", "report"))
 assert s8["glorot"]["dW"][0] < s8["he"]["dW"][0] / 5
 
 # %% [markdown]
-# Glorot's signal loses about half its square at every ReLU layer: after six more layers
-# the rms of $Z_7$ is between a tenth and a fifth of $Z_1$'s (the rule says an eighth; it
-# assumes every $Z_l$ symmetric around 0, which holds exactly for the first layer only),
-# and the gradient that reaches $W_1$ is about ten times smaller than with He's. He's and
-# the book's stay within a factor of 1.5 of their first layer. (Their ratios are equal:
-# with equal widths the book's variance *is* He's after the first layer, and the same seed
-# draws the same pattern.)
+# Glorot's signal shrinks at every ReLU layer: after six more layers the rms of $Z_7$ is
+# between a tenth and a fifth of $Z_1$'s, and the gradient that reaches $W_1$ is about ten
+# times smaller than with He's. He's and the book's stay within a factor of 1.5 of their
+# first layer, and their ratios are equal. Set these ratios against your factors per layer:
+# six layers multiply the square of the signal by a factor's sixth power, its rms by the
+# square root of that. The rule assumes every $Z_l$ symmetric around 0, which holds exactly
+# for the first layer only. (The same seed draws the same pattern of weights for every
+# rule; only its scale differs.)
 #
-# The book's rule equals He's only because our hidden layers have equal widths. When the
-# widths change from layer to layer, the book's $4/(h_{l-1} + h_l)$ is not $2/h_{l-1}$. A
-# tapering network, 784–512–256–128–64–32–10:
+# On this network the book's rule and He's give equal ratios; when the widths change from
+# layer to layer, the book's $4/(h_{l-1} + h_l)$ is not $2/h_{l-1}$. A tapering network,
+# 784–512–256–128–64–32–10:
 
 # %%
 taper = [784, 512, 256, 128, 64, 32, 10]
@@ -589,11 +600,25 @@ assert st["report"][4] / st["report"][0] > 1.5 > 1.3 > st["he"][4] / st["he"][0]
 
 # %% [markdown]
 # Halving the width each layer makes the book's variance $4/(1.5\, h_{l-1}) = (4/3) \cdot
-# 2/h_{l-1}$: each layer multiplies the square by $4/3$, and over the hidden layers the
-# book's signal doubles while He's grows by less than a third (its logits, out of only 32
-# units, scatter more from draw to draw). He's rule depends on the fan-in $h_{l-1}$ alone,
-# because the forward signal of a unit is a sum over its $h_{l-1}$ inputs, and it counts
-# the ReLU's halving; that is why it is the standard for ReLU networks.
+# 2/h_{l-1}$: each layer multiplies the square by $4/3$, and over the hidden layers this
+# draw's book signal doubles while He's grows by less than a third; He's logits jump from
+# 0.56 to 0.77. One draw of the weights scatters around the rule's average. The same two
+# ratios for ten seeds:
+
+# %%
+draws = {init: [layers.layer_scales(layers.network(taper, init, seed=seed), X[:1000], y[:1000])["Z"]
+                for seed in range(10)] for init in ("report", "he")}
+for init, zs in draws.items():
+    print(f"{init:>7}, seeds 0-9: Z_5 / Z_1 =", " ".join(f"{z[4] / z[0]:.1f}" for z in zs),
+          "  Z_6 / Z_5 =", " ".join(f"{z[5] / z[4]:.1f}" for z in zs))
+
+# %% [markdown]
+# The book's signal grows over the hidden layers in every draw, by 1.4 to 2.3 times; He's
+# stays between 0.8 and 1.3 times its first layer's. The jump of He's logits is one draw's:
+# over the ten seeds their ratio to $Z_5$ runs from 0.8 to 1.4. He's rule depends on the
+# fan-in $h_{l-1}$ alone, because the forward signal of a unit is a sum over its $h_{l-1}$
+# inputs, and it counts the ReLU's halving; that is why it is the standard for ReLU
+# networks.
 #
 # **Training.** One epoch at $\eta = 0.05$, batches of 32, from each start (the table
 # depends on round-off, so the tests do not compare it; the check after it holds on every

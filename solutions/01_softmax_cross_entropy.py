@@ -17,14 +17,13 @@ from handin.model import log_softmax, one_hot
 # %% [markdown]
 # ## Exercise 1 — The Jacobian route
 #
-# *Show that $\partial p_j / \partial z_i = p_j(\delta_{i,j} - p_i)$. Then derive
-# $\partial L / \partial z_i$ again from $L = -\log p_y$ by the chain rule, and check that
-# you get $p_i - \delta_{i,y}$. Check the Jacobian numerically: build the $k \times k$
+# *Check the Jacobian you derived in section 3.1 numerically: build the $k \times k$
 # matrix of your formula for the $z$ of section 1 and compare it with central differences
 # of `handin.softmax`.*
 #
-# **The Jacobian.** $\log p_j = z_j - \log \sum_l e^{z_l}$. Differentiating with respect
-# to $z_i$: the first term gives $\delta_{i,j}$, the second $e^{z_i} / \sum_l e^{z_l} = p_i$
+# The derivation of section 3.1 first, as a reminder. **The Jacobian.**
+# $\log p_j = z_j - \log \sum_l e^{z_l}$. Differentiating with respect to $z_i$: the
+# first term gives $\delta_{i,j}$, the second $e^{z_i} / \sum_l e^{z_l} = p_i$
 # (Chapter 1, step 3). So $\partial \log p_j / \partial z_i = \delta_{i,j} - p_i$, and since
 # $\partial \log p_j / \partial z_i = \frac{1}{p_j}\,\partial p_j / \partial z_i$,
 #
@@ -69,7 +68,8 @@ print("p - e_y          =", (p - one_hot(np.array([y]), 3)[0]).round(4))
 #
 # *Check numerically that `handin.softmax(Z + a)` equals `handin.softmax(Z)` for any number
 # `a`, and that every row of `(P - Y) / n` sums to zero. Explain why the second fact
-# follows from the first.*
+# follows from the first by the chain rule alone, without using that probabilities sum
+# to 1.*
 
 # %%
 rng = np.random.default_rng(0)

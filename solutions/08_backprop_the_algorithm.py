@@ -132,7 +132,8 @@ except OverflowError as exc:
 
 # %% [markdown]
 # The two forms are the same function, so reverse mode finds the same gradient, which is
-# $(P - Y)/n$. But `math.exp` of a logit in the hundreds overflows, and the naive form
+# $(P - Y)/n$. But `math.exp` of a logit above about 710 (here 821.6 and 905.4) overflows,
+# and the naive form
 # never gets to its log. The chapter's form overflows too: it has not subtracted the
 # maximum. A stable `Value` version would compute $m = \max_i z_i$ as a constant and
 # write $m + \log \sum_i e^{z_i - m} - z_y$, Chapter 1's log-sum-exp, with the same

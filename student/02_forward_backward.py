@@ -14,15 +14,13 @@
 # 5. a gradient check of every parameter against central differences, on the small problem
 #    and at the real MNIST size, and why checks can fail at the kink of the ReLU.
 #
-# **This chapter is an exercise.** In the student edition (`student/02_forward_backward.py`,
-# made from this notebook by `python -m handin student-edition`) the bodies of `my_forward`,
-# `my_cost` and `my_backward` are `# YOUR CODE HERE`, and the derivations of section 3
-# are yours to write. After each function, a self-check
-# from `handin.course` runs it on small random problems, compares it with `handin` (and
-# the backward pass with central differences) and, if something is off, says what — a
-# missing $1/n$, a transposed gradient, a wrong ReLU mask, a decay term of $cW$ instead
-# of $2cW$, … In the teacher's edition (`notebooks/02_forward_backward.py`) the functions
-# hold a solution and every check passes.
+# **This chapter is an exercise**: you write the bodies of `my_forward`, `my_cost` and
+# `my_backward` where it says `# YOUR CODE HERE`, and the derivations of section 3 where
+# it says *Derive this yourself* (the teacher's edition of this book holds a worked
+# solution in their place). After each function, a self-check from `handin.course` runs
+# it on small random problems, compares it with `handin` (and the backward pass with
+# central differences) and says ✓ or names your mistake — a missing $1/n$, a transposed
+# gradient, a wrong ReLU mask, a decay term of $cW$ instead of $2cW$, …
 
 # %%
 import numpy as np
@@ -177,22 +175,9 @@ print("J =", round(J, 6))
 # Entry by entry, $(Z_2)_{s,i} = \sum_{u} (A_1)_{s,u} (W_2)_{u,i} + (b_2)_i$.
 #
 # *Derive this yourself: find $\partial J / \partial (W_2)_{u,i}$ with the chain rule (which entries of $Z_2$ does $(W_2)_{u,i}$ influence?), write it as a matrix product plus the decay term, and check its shape.*
-#
-# Shapes are a good check, not a proof: when two of $n, d, h, k$ are equal, a wrong product
-# can have the right shape too — which is why the self-checks use four different sizes.
-#
-# Gradient descent subtracts $\eta$ times the gradient, so the decay term shrinks every
-# weight a little towards zero at each step — hence the name *weight decay*.
 
 # %% [markdown]
 # *Derive this yourself: find $\partial J / \partial (b_2)_i$: in which entries of $Z_2$ does $(b_2)_i$ appear, and with which coefficient?*
-#
-# **Why no decay term for the biases.** The exercise decays only $W_1$ and $W_2$, and this
-# is the usual choice. Decay keeps weights small, and small weights make the output change
-# little when the input changes — a smoother function that overfits less. A bias
-# multiplies no input: it only shifts a unit's threshold, so shrinking it does not make the
-# function smoother, and with $h + k$ biases against $dh + hk$ weights they add little
-# capacity. $J$ contains no $b$ in its decay term, so `db1` and `db2` get no $2c\,b$.
 
 # %% [markdown]
 # ### 3.3 Back into the hidden layer: `dA1`
@@ -205,15 +190,14 @@ print("J =", round(J, 6))
 # The ReLU acts entry by entry, $(A_1)_{s,u} = \max((Z_1)_{s,u}, 0)$.
 #
 # *Derive this yourself: write `dZ1` from `dA1` and the derivative of the ReLU (section 2).*
-#
-# A unit that was off for a sample passes no gradient back for that sample.
 
 # %% [markdown]
 # ### 3.5 The first layer: `dW1`, `db1`
 #
-# $(Z_1)_{s,u} = \sum_f X_{s,f} (W_1)_{f,u} + (b_1)_u$: the pattern of section 3.2 again.
+# $(Z_1)_{s,u} = \sum_f X_{s,f} (W_1)_{f,u} + (b_1)_u$: the pattern you derived for `dW2`
+# and `db2` in section 3.2 again.
 #
-# *Derive this yourself: write `dW1` (shape $(d, h)$) and `db1` (shape $(h,)$) by the pattern of section 3.2.*
+# *Derive this yourself: write `dW1` (shape $(d, h)$) and `db1` (shape $(h,)$) by the pattern you derived for `dW2` and `db2` in section 3.2.*
 #
 # ### 3.6 Your turn: `my_backward`
 #
@@ -246,6 +230,23 @@ print("entries of dZ1 zeroed by the mask:", (cache["Z1"] <= 0).sum())
 # $c > 0$? What happens to the unit if that holds for every training image?
 #
 # *Your answer:*
+
+# %% [markdown]
+# ### 3.7 What the backward pass says
+#
+# A unit that was off for a sample passes no gradient back for that sample: the mask
+# zeroes its entry of `dZ1`, and that sample adds nothing to the unit's column of `dW1`
+# or to its bias.
+#
+# Gradient descent subtracts $\eta$ times the gradient, so the decay term $2cW$ shrinks
+# every weight a little towards zero at each step — hence the name *weight decay*.
+#
+# **Why no decay term for the biases.** The exercise decays only $W_1$ and $W_2$, and this
+# is the usual choice. Decay keeps weights small, and small weights make the output change
+# little when the input changes — a smoother function that overfits less. A bias
+# multiplies no input: it only shifts a unit's threshold, so shrinking it does not make the
+# function smoother, and with $h + k$ biases against $dh + hk$ weights they add little
+# capacity. $J$ contains no $b$ in its decay term, so `db1` and `db2` get no $2c\,b$.
 
 # %% [markdown]
 # ## 4. Does it agree with `handin`?
@@ -348,22 +349,22 @@ for row in kink:
 # * Forward: $Z_1 = X W_1 + b_1$, $A_1 = \mathrm{relu}(Z_1)$, $Z_2 = A_1 W_2 + b_2$,
 #   $P = \mathrm{softmax}(Z_2)$; the cost is the mean cross-entropy plus
 #   $c(\|W_1\|^2 + \|W_2\|^2)$.
-# * Backward, from the top:
-# *Derive this yourself: list the seven lines of the backward pass, from `dZ2` to `db1`.*
+# * Backward, from the top: the seven lines of your `my_backward` (section 3.6), from
+#   `dZ2` down to `db1`.
 # * A weight is used by every sample, so its gradient sums over the batch (the matrix
 #   product does it; for the biases, a sum over the samples). Every gradient has the shape
-#   of its array; with $n, d, h, k$ all different, that leaves one way to write each product.
+#   of its array, a first check on every product.
 # * Decay adds $2cW$ to the weight gradients; the biases are not decayed.
-# * Your functions agree with `handin.cost_grad`, and `handin.gradient_check` agrees with both to
-#   a relative error of about $10^{-10}$, on the small problem and at MNIST size. A check
-#   can fail at the ReLU kink without a bug.
+# * Once they pass their checks, your functions agree with `handin.cost_grad`, and
+#   `handin.gradient_check` agrees with both to a relative error of about $10^{-10}$, on
+#   the small problem and at MNIST size. A check can fail at the ReLU kink without a bug.
 #
 # ## Exercises
 #
 # 1. **Break it on purpose.** Copy `my_backward` and break it, one bug at a time: drop the
-#    `/ n`; add `2 * c * b1` to `db1`; write `dZ2.mean(axis=0)` for `db2` (the seed report's
-#    `np.mean(d_nn, axis=0)` is right only because its `d_nn` has no `/ n`: see section 3.2);
-#    forget the decay in `dW1`. What does `check_backward` say? Then pass
+#    `/ n`; add `2 * c * b1` to `db1`; write `dZ2.mean(axis=0)` for `db2` (a mean would be
+#    right if `dZ2` had no `/ n`: where would the $1/n$ go instead?); forget the decay in
+#    `dW1`. What does `check_backward` say? Then pass
 #    `grad_fn=lambda X, y, p, c: (my_cost(X, y, p, c), my_backward(my_forward(X, p), y, p, c))`
 #    to `handin.gradient_check(X, y, params, c=c, ...)`: which rows of the table catch each
 #    bug? Would the bias bug be caught with the zero biases of `init_params`?

@@ -44,14 +44,13 @@ def test_every_chapter_is_generated_with_nbgrader_cells(generated):
         "test_my_forward", "test_my_cost", "test_my_backward"]
     assert _grade_ids(source, solution=True, grade=False) == ["my_forward", "my_cost", "my_backward"]
     answers = _grade_ids(source, solution=True, grade=True)
-    assert answers == [*(f"answer_{i}" for i in range(1, 7)), "question_1", "question_2",
-                       "answer_7"]
+    assert answers == [*(f"answer_{i}" for i in range(1, 7)), "question_1", "question_2"]
     assert _grade_ids(release) == _grade_ids(source)     # the same cells, the same ids
     text = nbformat.writes(release)
     assert "BEGIN HIDDEN TESTS" not in text and "seed=seed" not in text
     assert "dZ2 = (P - one_hot(y, k)) / n" not in text and "BEGIN SOLUTION" not in text
     assert "2c\\\\,(W_2)_{u,i}" not in text           # the derivation of section 3.2 is gone
-    assert text.count("YOUR ANSWER HERE") == 9 and text.count("raise NotImplementedError()") == 3
+    assert text.count("YOUR ANSWER HERE") == 8 and text.count("raise NotImplementedError()") == 3
     ch4 = nbformat.read(generated / "source" / "04_what_it_learned" / "04_what_it_learned.ipynb",
                         as_version=4)
     assert _grade_ids(ch4, grade=True, locked=True) == [
@@ -79,7 +78,7 @@ def test_the_command_line(tmp_path, capsys):
     assert cli.main(["course", str(tmp_path / "c"), "--timeout", "30"]) == 0
     out = capsys.readouterr().out
     # autograded + derivations (1 each) + written questions (2 each, 3 in ch. 5 and 8)
-    assert f"{cc.CH2}.ipynb: 19 points" in out and f"{cc.CH1}.ipynb: 12 points" in out
+    assert f"{cc.CH2}.ipynb: 18 points" in out and f"{cc.CH1}.ipynb: 12 points" in out
     assert "03_training.ipynb: 7 points" in out and "04_what_it_learned.ipynb: 6 points" in out
     assert "05_explorer.ipynb: 3 points" in out and "06_draw_a_digit.ipynb: 0 points" in out
     assert "07_when_it_goes_wrong.ipynb: 10 points" in out

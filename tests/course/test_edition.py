@@ -272,7 +272,7 @@ DERIVATIONS = {
                                  "dZ[s, i] = (np.exp(Z[s, i] - m) / total - (i == y[s])) / n"],
     "02_forward_backward": [r"(A_1^\top \, \texttt{dZ2})_{u,i}", r"\sum_{s=1}^{n} (\texttt{dZ2})_{s,i}",
                             r"(\texttt{dZ2} \; W_2^\top)_{s,u}", r"\odot 1[Z_1 > 0]",
-                            r"X^\top \, \texttt{dZ1} + 2c\,W_1", "`dW2 = A1.T @ dZ2 + 2c W2`",
+                            r"X^\top \, \texttt{dZ1} + 2c\,W_1", "dW2 = A1.T @ dZ2 + 2 * c * W2",
                             "dZ2 = (P - one_hot(y, k)) / n"],
 }
 
