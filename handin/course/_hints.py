@@ -59,24 +59,27 @@ def need_keys(out, keys, what):
         raise Failed(f"must return a dict with the keys {', '.join(keys)} ({what}), got {got}.")
 
 
-def shape(key, got, want, names, n=N):
+def shape(key, got, want, names, n=N, formula=None):
     """Raise if ``got`` has not the shape ``want``: transposed, or a bias summed wrongly.
 
     ``key`` is the array's name as the report says it (``dW1``), ``names`` its shape in words,
-    ``n`` the problem's number of samples.
+    ``n`` the problem's number of samples, ``formula`` the right formula for the hint
+    (default: :data:`FORMULAS` of ``key`` without its ``d``).
     """
     got = np.shape(got)
     if got == want:
         return
     text = f"{key} has shape {got} but must have {names} = {want}"
+    formula = formula or FORMULAS.get(key[1:] if key.startswith("d") else key)
+    hint = (f"{key} = {formula}.",) if formula else ()
     if len(want) == 2 and got == want[::-1]:
-        raise Failed(f"{text}: it is transposed.", f"{key} = {FORMULAS[key.lstrip('d')]}.")
+        raise Failed(f"{text}: it is transposed.", *hint)
     kinds = {(n,): "summed over the wrong axis", (1, *want): "kept 2-D (keepdims=True)",
              (n, *want): "not summed over the samples"}
     if len(want) == 1 and got in kinds:
         raise Failed(f"{text}: {kinds[got]}.",
                      f"Sum over the samples, .sum(axis=0) without keepdims, to get shape {want}.")
-    raise Failed(f"{text}.")
+    raise Failed(f"{text}.", *hint)
 
 
 def forward_values(out, ref, p):

@@ -20,7 +20,7 @@ import contextlib
 import numpy as np
 
 from .. import layers
-from ._hints import Failed, close, dims
+from ._hints import Failed, close, dims, shape
 from .selfcheck import CheckResult, _call, _check
 
 __all__ = ["check_linear", "check_delta", "CheckResult"]
@@ -39,17 +39,6 @@ def _problem(seed=0):
     rng = np.random.default_rng(seed)
     return (rng.normal(size=(n, n_in)), rng.normal(size=(n_in, n_out)),
             rng.normal(size=n_out), rng.normal(size=(n, n_out)))
-
-
-def _shape(name, got, want, formula, n):
-    got = np.shape(got)
-    if got == want:
-        return
-    extra = (": it is transposed" if len(want) == 2 and got == want[::-1] else
-             ": summed over the wrong axis" if len(want) == 1 and got == (n,) else
-             ": kept 2-D (keepdims=True)" if got == (1, *want) else
-             ": not summed over the samples" if got == (n, *want) else "")
-    raise Failed(f"{name} has shape {got} but must have {want}{extra}.", f"{name} = {formula}.")
 
 
 def _linear_mistakes(name, got, A, W, dZ, c):
@@ -124,7 +113,8 @@ def check_linear(cls, *, seed=0):
                              "backward proves nothing.")
             got = {"dA": dA, **{"d" + k: layer.grads.get(k) for k in ("W", "b")}}
             for name, want in (("dA", A.shape), ("dW", W.shape), ("db", b.shape)):
-                _shape(name, got[name], want, _FORMULAS[name], len(A))
+                shape(name, got[name], want, f"the shape of {name[1:]}", len(A),
+                      formula=_FORMULAS[name])
             for name in ("dW", "db", "dA"):
                 _linear_mistakes(name, np.asarray(got[name], dtype=float), A, W, dZ, c)
         layer = cls(W.copy(), b.copy(), C)
@@ -151,7 +141,7 @@ def check_delta(fn, *, seed=0):
         Z, W_next = rng.normal(size=(n, n_in)), rng.normal(size=(n_in, n_out))
         delta_next = rng.normal(size=(n, n_out))
         got = _call(fn, delta_next, W_next, Z)
-        _shape("delta", got, Z.shape, _FORMULAS["delta"] + ", the shape of Z_l", n)
+        shape("delta", got, Z.shape, "the shape of Z_l", n, formula=_FORMULAS["delta"])
         got, back = np.asarray(got, dtype=float), delta_next @ W_next.T
         mistakes = {"the ReLU mask is missing: δ_l is only (δ_{l+1} @ W_{l+1}.T).": back,
                     "the mask has the wrong sign: the gradient passes where Z_l > 0.": back * (Z < 0),
