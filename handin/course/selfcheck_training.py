@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import divergence, experiment, model, train
+from .. import divergence, experiment, hyperparameters, model, train
 from . import _hints
 from ..hyperparameters import DEFAULTS
 from ._hints import Failed
@@ -25,8 +25,9 @@ _LR, _C, _BATCH = 0.5, 0.01, 5
 
 #: the validation accuracy ``check_target`` asks for, after the last epoch on the sample
 TARGET = 0.92
-#: the hyperparameters a student sets, each with its allowed range (inclusive, lr > 0)
-LIMITS = {"lr": (0.0, 2.0), "hidden": (1, 512), "batch_size": (1, 256), "epochs": (1, 10)}
+#: the hyperparameters a student sets, each with its upper limit here (which keeps training
+#: to seconds); their types and lower bounds are :data:`handin.hyperparameters.RANGES`'
+LIMITS = {"lr": 2.0, "hidden": 512, "batch_size": 256, "epochs": 10}
 
 
 def epoch_problem(*, seed=0):
@@ -115,18 +116,16 @@ def _hyperparameters(hp):
         if key not in LIMITS:
             raise Failed(f"{key!r} is not a hyperparameter you set here.",
                          f"Set exactly {', '.join(LIMITS)}; c stays at fit's 1e-4.")
-    for key, (low, high) in LIMITS.items():
+    out = {}
+    for key, high in LIMITS.items():
         if key not in hp:
             raise Failed(f"{key!r} is missing.", f"Set exactly {', '.join(LIMITS)}.")
-        value, integer = hp[key], key != "lr"
-        kind = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-        if isinstance(value, bool) or not isinstance(value, kind):
-            raise Failed(f"{key} = {value!r} must be {'an integer' if integer else 'a number'}.")
-        if not (low < value <= high if key == "lr" else low <= value <= high):
-            where = f"0 < lr <= {high:g}" if key == "lr" else f"{low} <= {key} <= {high}"
-            raise Failed(f"{key} = {value!r} is outside the allowed range {where}.",
-                         "The limits keep training to seconds (epochs <= 10, hidden <= 512).")
-    return {key: (int(v) if key != "lr" else float(v)) for key, v in hp.items()}
+        try:
+            out[key] = hyperparameters.check(key, hp[key], high=high)
+        except (TypeError, ValueError) as exc:
+            raise Failed(str(exc), "The limits keep training to seconds (epochs <= 10, "
+                         "hidden <= 512).") from None
+    return out
 
 
 def _advice(hp):
@@ -136,7 +135,7 @@ def _advice(hp):
     tips = ["the defaults miss it" if hp == default else None,
             "try a larger lr (0.1 takes small steps)" if hp["lr"] <= 0.1 else None,
             "smaller batches take more steps per epoch" if hp["batch_size"] >= 32 else None,
-            "train the full 10 epochs" if hp["epochs"] < LIMITS["epochs"][1] else None,
+            "train the full 10 epochs" if hp["epochs"] < LIMITS["epochs"] else None,
             "more hidden units" if hp["hidden"] < 128 else None]
     tips = [tip for tip in tips if tip] or ["try a few values of lr and batch_size around yours"]
     return "; ".join(tips) + "."

@@ -92,10 +92,10 @@ def test_the_target_check_validates_trains_and_names_the_shortfall():
     assert check_target(good).ok
     text = str(check_target(defaults))
     assert f"< {TARGET}" in text and "the defaults miss it" in text and "larger lr" in text
-    for bad, words in (({**defaults(), "epochs": 11}, "1 <= epochs <= 10"),
+    for bad, words in (({**defaults(), "epochs": 11}, "epochs must be an int in the range [1, 10]"),
                        ({**defaults(), "c": 0.0}, "'c' is not a hyperparameter"),
                        ({"lr": 0.1}, "'hidden' is missing"),
-                       ({**defaults(), "hidden": 2.5}, "must be an integer"),
-                       ({**defaults(), "lr": 0.0}, "0 < lr <= 2")):
+                       ({**defaults(), "hidden": 2.5}, "hidden must be an int"),
+                       ({**defaults(), "lr": 0.0}, "lr must be a float in the range (0.0, 2.0]")):
         text = str(check_target(lambda bad=bad: bad))
         assert text.startswith("✗") and words in text, text
