@@ -63,8 +63,9 @@ def shape(key, got, want, names, n=N, formula=None):
     """Raise if ``got`` has not the shape ``want``: transposed, or a bias summed wrongly.
 
     ``key`` is the array's name as the report says it (``dW1``), ``names`` its shape in words,
-    ``n`` the problem's number of samples, ``formula`` the right formula for the hint
-    (default: :data:`FORMULAS` of ``key`` without its ``d``).
+    ``n`` the problem's number of samples (None: an array not computed from samples, so no
+    summing mistakes), ``formula`` the right formula for the hint (default: :data:`FORMULAS`
+    of ``key`` without its ``d``).
     """
     got = np.shape(got)
     if got == want:
@@ -76,7 +77,7 @@ def shape(key, got, want, names, n=N, formula=None):
         raise Failed(f"{text}: it is transposed.", *hint)
     kinds = {(n,): "summed over the wrong axis", (1, *want): "kept 2-D (keepdims=True)",
              (n, *want): "not summed over the samples"}
-    if len(want) == 1 and got in kinds:
+    if n is not None and len(want) == 1 and got in kinds:
         raise Failed(f"{text}: {kinds[got]}.",
                      f"Sum over the samples, .sum(axis=0) without keepdims, to get shape {want}.")
     raise Failed(f"{text}.", *hint)

@@ -80,10 +80,9 @@ def check_he_init(fn, *, seed=0):
         _hints.need_keys(p, ("W1", "b1", "W2", "b2"), "the parameters")
         for key, want, names in (("W1", (d, h), "(d, h)"), ("b1", (h,), "(h,)"),
                                  ("W2", (h, k), "(h, k)"), ("b2", (k,), "(k,)")):
-            got = np.shape(p[key])
-            if got != want:
-                why = ": it is transposed" if got == want[::-1] and len(want) == 2 else ""
-                raise Failed(f"{key} has shape {got} but must have {names} = {want}{why}.")
+            _hints.shape(key, p[key], want, names, n=None, formula=(
+                f"rng.normal(0, np.sqrt(2 / fan_in), size={names})" if key[0] == "W" else
+                f"np.zeros({names[1:-2]})"))
         p = {key: np.asarray(v, dtype=float) for key, v in p.items()}
         for key in ("b1", "b2"):
             if np.any(p[key] != 0):
