@@ -103,9 +103,15 @@ class Region(NamedTuple):
         if self.question:
             return [*self.question, "#\n", "# *Your answer:*\n"]
         if self.markdown:
-            return [f"# *Derive this yourself{': ' + self.message if self.message else '.'}*\n"]
+            return [f"# {derive_prompt(self.message)}\n"]
         return [f"{self.indent}# YOUR CODE HERE\n",
                 f"{self.indent}raise NotImplementedError({json.dumps(self.message, ensure_ascii=False)})\n"]
+
+
+def derive_prompt(message):
+    """The line that stands for a derivation in the student edition and the course:
+    ``*Derive this yourself: <message>*`` (``*Derive this yourself.*`` without one)."""
+    return f"*Derive this yourself{': ' + message if message else '.'}*"
 
 
 def _is_code_cell(marker_rest):

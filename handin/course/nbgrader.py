@@ -133,8 +133,7 @@ def _markdown_parts(source):
         commented = "# " + line
         derive, question = edition._MD_BEGIN.match(commented), edition._Q_BEGIN.match(commented)
         if derive:
-            message = derive["message"]
-            text.append(f"*Derive this yourself{': ' + message if message else '.'}*")
+            text.append(edition.derive_prompt(derive["message"]))
             parts.append(("text", "\n".join(text).strip("\n"), 0))
             text, body, kind = [], [], ("answer", ANSWER_POINTS)
         elif question:
