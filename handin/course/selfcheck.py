@@ -79,7 +79,7 @@ def problem(n=None, *, seed=0, logit_scale=1.0):
     """A seeded test problem ``(X, y, params)``: X (n, d), labels in 0..k-1, non-zero biases.
 
     Seed 0 is the visible problem, ``n, d, h, k = 5, 6, 4, 3``; other seeds draw other
-    sizes (:func:`handin._hints.dims`). ``n`` (default: all the rows) takes the first
+    sizes (:func:`handin.course._hints.dims`). ``n`` (default: all the rows) takes the first
     ``n`` rows; ``logit_scale`` multiplies ``W2`` (1000 gives logits in the thousands).
     """
     rows, d, h, k = _hints.dims(seed)
