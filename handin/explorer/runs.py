@@ -55,7 +55,7 @@ def run_label(values, n_all=None):
     'lr=7.94 h=64 c=0 b=128 n=500 ep=30'
     """
     label = f"lr={fmt_lr(values['lr'])} h={values['hidden']} c={fmt_c(values['c'])}"
-    if values.get("batch_size", 32) != DEFAULTS["batch_size"]:
+    if values.get("batch_size", DEFAULTS["batch_size"]) != DEFAULTS["batch_size"]:
         label += f" b={values['batch_size']}"
     if values.get("n_train") not in (None, n_all):
         label += f" n={values['n_train']}"
