@@ -1,6 +1,6 @@
 """Subnormal numbers: what they cost, and whether any slider setting makes an epoch crawl.
 
-    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/subnormals.py            # both parts
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/subnormals.py            # all three parts
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/subnormals.py --no-flush # as before the fix
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/subnormals.py --quick    # a smaller grid
 
@@ -13,15 +13,15 @@ for results, and the matrix product may not care at all.)
 
 Part 2: a sweep over the explorer's slider ranges, learning rate x weight decay c x dtype
 (hidden 256, batch 32, 10 epochs, the whole sample), each run with
-:func:`handin.train_iter` as the explorer runs it; for each run the worst epoch's seconds
+:func:`handin.train_iter` as the explorer runs it (``yield_every=1``); for each run the worst epoch's seconds
 divided by the median epoch's, each epoch's time the least of ``--repeats`` runs (a run that diverges counts the epochs it finished; a run
 with fewer than three epochs is left out). The goal is at most 1.5x. ``--no-flush`` turns
 the SGD step's flush of subnormals off, to see the sweep as it was before.
 
 Part 3: what the flush costs. One SGD step (batch 32, hidden 256, float32) against one flush
-of ``W1`` and ``W2`` (best of 7 repeats, on one BLAS thread); the step flushes once per fold of
-its decay scale (every ln(1/2) / ln(1 - 2 lr c) steps, and once per chunk of the loop), so the
-share per step is printed for a few (lr, c).
+of ``W1`` and ``W2`` (best of 7 repeats, on one BLAS thread); the step flushes each time the
+decay has halved the weights (every ln(1/2) / ln(1 - 2 lr c) steps) and at the end of every
+epoch, however often the loop yields, so the share per step is printed for a few (lr, c).
 
 Prints figures; it is not a test.
 """
@@ -87,7 +87,8 @@ def epoch_seconds(split, lr, c, dtype, epochs):
     history = None
     try:
         for progress in train.train_iter(split.X_train, split.y_train, split.X_val, split.y_val,
-                                         lr=lr, c=c, epochs=epochs, dtype=dtype, seed=0):
+                                         lr=lr, c=c, epochs=epochs, dtype=dtype, seed=0,
+                                         yield_every=1):
             history = progress.history
     except train.TrainingDiverged:
         pass
@@ -143,7 +144,8 @@ def flush_cost():
     print(f"\nPart 3: one step {t_step * 1e6:.0f} us, one flush of W1 and W2 {t_flush * 1e6:.0f} us")
     for lr, c in [(0.1, 1e-4), (0.1, 0.1), (0.63, 0.1), (1.0, 0.1)]:
         q = 1 - 2 * lr * c
-        every = min(np.log(0.5) / np.log(q), 107.0) if q > 0.5 else 1.0   # 107 steps: a chunk
+        steps = -(-len(X) // 32)                                        # an epoch's steps
+        every = min(np.ceil(np.log(0.5) / np.log(q)), steps) if q > 0.5 else 1.0
         print(f"  lr={lr:g} c={c:g}: a flush every {every:.0f} steps, "
               f"{t_flush / every / t_step:.1%} of a step")
 

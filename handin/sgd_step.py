@@ -53,14 +53,13 @@ and returns the batch's cross-entropy before the step. Each line of
   after a few hundred steps falls below ``np.finfo(dtype).tiny``: a *subnormal* number,
   on which the processor's arithmetic can run many times slower (in float32, ``lr=0.63,
   c=0.1`` used to make half of ``W1`` subnormal by the sixth epoch and its epochs several
-  times longer). Whenever the pending scale is folded into ``W1``
-  (:meth:`SGDStep.sync`: each time the decay has halved the weights, and whenever the
-  training loop hands the parameters out), magnitudes below ``tiny`` in ``W1`` and ``W2``
-  are set to zero, what a processor's flush-to-zero mode does, on the arrays that need it.
-  Between two folds a weight can only halve, so few entries are ever subnormal, and none
-  when the loop hands the parameters out. The flush reuses the ``dW1`` buffer (it
-  allocates nothing) and costs three passes over the weights per fold (measured in
-  ``benchmarks/subnormals.py``);
+  times longer). Each time the decay has halved the weights since the last flush, and at
+  the end of every epoch (:meth:`SGDStep.sync`), magnitudes below ``tiny`` in ``W1`` and
+  ``W2`` are set to zero, what a processor's flush-to-zero mode does. Between two flushes a
+  weight's decay can only halve it, so few entries are ever subnormal, and none at the end
+  of an epoch. The flush reuses the ``dW1`` buffer (it allocates nothing) and costs three
+  passes over the weights, at most once per halving or per epoch, however often the loop
+  yields (measured in ``benchmarks/subnormals.py``);
 * **the ReLU as a 0/1 mask** in the parameters' dtype: ``A1 = Z1 * mask`` and
   ``dZ1 = dA1 * mask`` are plain multiplications; the bias gradients are the
   products ``1^T dZ``.
@@ -94,6 +93,7 @@ class SGDStep:
     def __init__(self, params, batch_size, n_classes, lr, c):
         self.p, self.lr, self.shrink = params, lr, 1.0 - 2.0 * lr * c   # q, the shrink factor
         self.scale = 1.0                                   # s in W1 = s * params["W1"]
+        self.decayed = 1.0                                 # the decay since the last flush
         n_in, h = params["W1"].shape
         dt = params["W1"].dtype
         self.Xb = np.empty((batch_size, n_in), dt)         # the batch's rows of X
@@ -113,14 +113,19 @@ class SGDStep:
         self.ones = np.ones(batch_size, dt)
         self.rows = np.arange(batch_size)
 
-    def sync(self):
-        """Fold the pending decay into ``params["W1"]``, which then holds ``W1`` itself
-        (subnormal entries flushed to zero)."""
+    def sync(self, flush=False):
+        """Fold the pending decay into ``params["W1"]``, which then holds ``W1`` itself.
+
+        The subnormal entries of ``W1`` and ``W2`` are flushed to zero when ``flush``, and
+        whenever the decay has halved the weights since the last flush."""
         if self.scale != 1.0:           # decay since the last sync: W2 shrank by scale too
             self.p["W1"] *= self.scale
+            self.decayed *= self.scale
             self.scale = 1.0
+        if flush or self.decayed <= 0.5:
             flush_subnormals(self.p["W1"], self.dW1, self.tiny)
             flush_subnormals(self.p["W2"], self.W2_kept, self.tiny)
+            self.decayed = 1.0
 
     def __call__(self, X, y, idx):
         """Update the parameters in place on rows ``idx`` of ``X``.

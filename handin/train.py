@@ -203,7 +203,8 @@ def _train_gen(a, yield_every):
                     ce = step(X, y, perm[b * bs:(b + 1) * bs])
                     record(ce)
                     check(epoch, b + 1, ce, step)
-                step.sync()             # params["W1"] holds W1 whenever we yield
+                step.sync(flush=last == n_batches)   # W1 itself whenever we yield; an
+                                                     # epoch ends with no subnormal weight
             if last < n_batches:
                 yield Progress(epoch, last, n_batches, epochs, False, history, params)
         with _quiet():

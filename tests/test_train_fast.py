@@ -190,3 +190,26 @@ def test_flush_keeps_every_normal_value_nan_and_infinity():
     flush_subnormals(a, np.empty_like(a), tiny)
     assert a[:2].tolist() == [tiny, -tiny] and a[2:6].tolist() == [0.0, 0.0, 0.0, 1.0]
     assert np.isnan(a[6]) and a[7] == np.inf
+
+
+def test_the_flush_runs_once_per_halving_or_epoch_not_once_per_yield(monkeypatch):
+    """The explorer yields after every batch (yield_every=1): the flush must not follow it
+    into every step. It runs when the decay q = 1 - 2 lr c has halved the weights since the
+    last flush (every k steps, q**k <= 1/2) and at the end of each epoch: at the defaults
+    once per epoch, at lr 1, c 0.1 (q = 0.8, k = 4) five times in an epoch of 20 steps."""
+    import math
+
+    from handin import experiment, sgd_step, train
+    calls = []
+    real = sgd_step.flush_subnormals
+    monkeypatch.setattr(sgd_step, "flush_subnormals",
+                        lambda *a: (calls.append(1), real(*a)))
+    split = experiment.prepare("sample")
+    X, y = split.X_train[:640], split.y_train[:640]          # 20 batches of 32 per epoch
+    for lr, c in ((0.1, 1e-4), (1.0, 0.1)):
+        calls.clear()
+        list(train.train_iter(X, y, X[:50], y[:50], lr=lr, c=c, epochs=2, seed=0,
+                              yield_every=1))
+        k = math.ceil(math.log(0.5) / math.log(1 - 2 * lr * c))
+        per_epoch = math.ceil(20 / min(k, 20))
+        assert len(calls) == 2 * 2 * per_epoch, (lr, c, len(calls))   # W1 and W2, 2 epochs
