@@ -447,10 +447,11 @@ plt.show()
 
 # %% tags=["nbval-ignore-output"]
 batches = np.array(history.batch_cross_entropy).reshape(len(history), -1)
-decay10 = 1e-4 * float(np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2))
+below = [np.mean(batches[e] < history.train_cost[e]) for e in range(len(history))]
+decay10 = handin.model.weight_decay(params, 1e-4)     # what decay0 computed, after training
 for e in range(len(history)):
     print(f"epoch {e + 1:2}: batches' mean {batches[e].mean():.3f}, epoch's cost "
-          f"{history.train_cost[e]:.3f}, batches below it {np.mean(batches[e] < history.train_cost[e]):.0%}")
+          f"{history.train_cost[e]:.3f}, batches below it {below[e]:.0%}")
 print(f"decay term: {decay0:.3f} at the start, {decay10:.3f} after epoch 10")
 
 # %% [markdown]
@@ -458,7 +459,6 @@ print(f"decay term: {decay0:.3f} at the start, {decay10:.3f} after epoch 10")
 # not compare this table; the checks below hold everywhere.)
 
 # %%
-below = [np.mean(batches[e] < history.train_cost[e]) for e in range(len(history))]
 ce10 = history.train_cost[-1] - decay10              # cross-entropy alone after epoch 10
 print("epochs 3 to 10: most batches lie below the epoch's point:", min(below[2:]) > 0.5)
 print("epoch 10: the batches' mean lies above the cross-entropy after the epoch:",

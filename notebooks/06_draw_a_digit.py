@@ -169,7 +169,7 @@ for name, strokes in (("dash", dash), ("dot", dot)):
 # %%
 for name, P in answers.items():
     print(f"{name}: the probabilities sum to {P.sum():.2f}, the top class gets more than "
-          f"a uniform 0.10: {P.max() > 0.1}")
+          f"half: {P.max() > 0.5}")
 
 # %% [markdown]
 # ## Recap

@@ -11,7 +11,7 @@
 #    upstream gradient and returns the downstream one (`handin.layers`);
 # 3. the **δ recursion** for $L$ layers, the four equations behind every backward pass;
 # 4. 2-, 3- and 4-layer networks built from the same pieces, every layer checked
-#    numerically, and the 2-layer one equal to `handin.backward`;
+#    numerically, and the 2-layer one equal to `handin.cost_grad`;
 # 5. the **computational graph** of the cost, and a scalar **reverse-mode autodiff**
 #    (`handin.autodiff`) that finds the hand-derived gradients by itself;
 # 6. why reverse mode wins: one backward pass costs a small fixed multiple (about two) of a
@@ -186,8 +186,8 @@ print("the squared error's validation cross-entropy is higher after every epoch:
 
 # %% [markdown]
 # The squared error starts slowly and, on this data, catches up in accuracy within three
-# epochs: at the start its gradient is ten times smaller on the median image (and at least
-# 3.7 times smaller on every image), and later only the
+# epochs: at the start its gradient is ten times smaller on the median image (and more
+# than 3.6 times smaller on every image), and later only the
 # few confidently wrong images are starved. (Its validation cross-entropy stays higher:
 # the cross-entropy is the cost the other network minimises.) Nielsen's single neuron,
 # started saturated, shows the same effect at its most extreme.
@@ -655,14 +655,14 @@ print("8 layers: Glorot's start is behind He's by more than 0.2:",
 # - BP1–BP4: $\delta_L = (P - Y)/n$; $\delta_l = (\delta_{l+1} W_{l+1}^\top) \odot
 #   1[Z_l > 0]$; $\partial J / \partial b_l = \sum_s \delta_l[s]$; $\partial J / \partial
 #   W_l = A_{l-1}^\top \delta_l + 2 c W_l$.
-# - The 2-layer network built from layers equals `handin.backward` to 1e-12; 2, 3 and 4
+# - The 2-layer network built from layers equals `handin.cost_grad` to 1e-12; 2, 3 and 4
 #   layers pass the gradient check in every parameter.
 # - `Value` builds the computational graph and backpropagates through it: the same
 #   gradients, found by a program. One backward pass costs a small multiple of a forward
 #   pass; numerical differentiation costs two forward passes per parameter.
-# - He's variance $2/h_{l-1}$ keeps the ReLU network's signals level at any depth and
-#   any widths; Glorot's halves the square per layer; the book's equals He's for equal
-#   widths only.
+# - He's variance $2/h_{l-1}$ keeps the ReLU network's signals within a small factor of
+#   level at every depth measured; Glorot's halves the square per layer; the book's equals
+#   He's for equal widths only.
 #
 # ## Exercises
 #

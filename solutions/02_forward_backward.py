@@ -11,7 +11,7 @@
 import numpy as np
 
 import handin
-from handin.model import PARAM_NAMES, forward, one_hot, relu
+from handin.model import forward, one_hot
 from handin.course import check_backward
 
 # %% [markdown]

@@ -7,7 +7,6 @@
 # followed by the checks that hold on every machine.
 
 # %%
-import math
 
 import numpy as np
 

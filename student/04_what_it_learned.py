@@ -156,6 +156,8 @@ print("2 is the hardest digit:", np.argmin(np.diag(C)) == 2,
       "  0 and 3 are missed at most twice each:", min(C[0, 0], C[3, 3]) >= 98)
 print("9 read as 4 at least 5 times:", C[9, 4] >= 5, "  2 read as 3 or 7 at least 5 times:",
       C[2, 3] + C[2, 7] >= 5)
+print("the largest cell off the diagonal is 9 read as 4:",
+      np.unravel_index(off.argmax(), off.shape) == (9, 4))
 
 # %% [markdown]
 # The mistakes are not spread evenly: they gather in a few cells. The largest is a 9

@@ -262,7 +262,7 @@ for epoch, cost, decay, acc, b2 in rows:
 # ### Aside: numbers too small for a float
 #
 # A weight that no image ever pushes, such as the weight of a pixel that is blank in every
-# training image, feels only the decay: it shrinks by $1 - 2\,\mathrm{lr}\,c$ every step,
+# training image, feels only the decay: it shrinks by $1 - 2\eta c$ every step,
 # for ever. A float32 keeps its full seven digits down to `tiny`; below it come the
 # *subnormal* numbers, with fewer and fewer digits, down to about $10^{-45}$:
 

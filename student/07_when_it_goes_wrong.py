@@ -181,7 +181,7 @@ plt.show()
 
 # %% tags=["nbval-ignore-output"]
 for name, (p, h) in results.items():
-    print(f"{name:>12}: validation accuracy by epoch", np.round(h.val_acc, 2))
+    print(f"{name:>12}: validation accuracy by epoch", " ".join(f"{a:.2f}" for a in h.val_acc))
 
 # %% [markdown]
 # (The `std 1` run is sensitive to round-off: its digits change from one machine — even from
@@ -275,10 +275,8 @@ print(f"accuracy {handin.accuracy(X, y, big):.2f}, "
       f"mean top probability {handin.predict_proba(X, big).max(axis=1).mean():.2f}")
 
 # %% [markdown]
-# And yet it trains: about 0.85 on validation after five epochs (on the machine that ran
-# this notebook 513 of 600 images, 0.855, which the table after the figure rounds to 0.86
-# and the one below to 0.85; the exact count moves with round-off). The
-# network is *homogeneous*: with zero biases, multiplying $W_1$ by $a > 0$ and $W_2$ by
+# And yet it trains: about 0.85 on validation after five epochs. The network is
+# *homogeneous*: with zero biases, multiplying $W_1$ by $a > 0$ and $W_2$ by
 # $b > 0$ multiplies every logit by $ab$, and no arg-max changes. What the scale ruins is
 # the cost and the probabilities. Compare the two runs on the validation images: the
 # cross-entropy, the decay term $c\,(\lVert W_1 \rVert^2 + \lVert W_2 \rVert^2)$, and how sure
