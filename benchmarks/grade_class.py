@@ -7,8 +7,8 @@ gradebook in one sqlite file, so one ``nbgrader autograde`` cannot use a second 
 This script runs W workers side by side, each an ``nbgrader autograde`` process in its
 own copy of the course (its own gradebook.db), with the students dealt out round-robin;
 then each worker's ``nbgrader export`` gives its grades.csv, and the rows are merged
-into one grades.csv. The submissions are a realistic mix of tests/course/course_cases.py
-(:func:`class_mix`): per chapter, each odd case once (a stub left in, a syntax error, a
+into one grades.csv. The submissions are a realistic mix (:func:`class_mix`, below) of
+the cases of tests/course/course_cases.py: per chapter, each odd case once (a stub left in, a syntax error, a
 deleted, edited or retyped test cell, a redefined check, a call into handin, a cell that
 spins until nbgrader's 60 s timeout, a notebook that is not JSON), a third of the class
 with one of the mistakes the self-checks name, and the rest right.
@@ -20,6 +20,7 @@ match their expected points. The goal: 150 correct in 5 minutes on 2 cores.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import csv
 import pathlib
 import subprocess
@@ -99,11 +100,8 @@ def main(argv=None):
     for p in procs:
         p.wait()
     graded = time.perf_counter() - t1
-    exports = [subprocess.Popen([sys.executable, "-m", "nbgrader", "export"], cwd=folder,
-                                env=cc.nbgrader_env(), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL) for folder in workers]
-    for p in exports:          # side by side too
-        p.wait()
+    with concurrent.futures.ThreadPoolExecutor(len(workers)) as pool:   # side by side too
+        list(pool.map(lambda folder: cc.nbgrader(folder, "export"), workers))
     rows = []
     for folder in workers:
         with open(folder / "grades.csv", newline="", encoding="utf-8") as f:

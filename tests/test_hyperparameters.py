@@ -44,7 +44,7 @@ def test_a_tighter_upper_bound_for_this_data():
         hp.check("hidden", 70_000, high=10 ** 6)
 
 
-def test_check_dtype_one_error_for_every_bad_dtype():
+def test_scale_names_every_bad_dtype():
     X = np.zeros((1, 3), dtype=np.uint8)
     assert scale(X, np.float64).dtype == np.float64      # scale checks its dtype first
     for bad in ("int32", np.float16, "not a dtype", None.__class__):

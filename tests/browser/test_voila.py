@@ -205,7 +205,7 @@ def test_explorer_as_a_voila_page(voila, browser, artifacts):
 
 
 def _check_readable_and_accessible(page, artifacts):
-    """At 1000 px and 1600 px: the chart's text is 11 px or more and nothing is clipped;
+    """At 1000, 1600 and 900 px: the chart's text is 11 px or more and nothing is clipped;
     axe-core finds no violation in the explorer's own elements."""
     for width in (1000, 1600, 900):
         page.set_viewport_size({"width": width, "height": 1000})

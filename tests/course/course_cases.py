@@ -58,7 +58,7 @@ FAKE_CHECK = ("def {check}(fn, seed=0):   # a check that always passes\n"
               "    return Passed()")
 
 CASES = [
-    Case("solutions", CH1, (), 6),
+    Case("solutions", CH1, (), FULL[CH1]),
     Case("release", CH1, (), 0, base="release"),
     Case("loss summed", CH1, (LOOPS_SUM,), 3),
     Case("no -1 at the label", CH1, (sub("softmax_loss_loops", " - (i == y[s])", ""),), 3),
@@ -83,7 +83,7 @@ CASES = [
                                 "    return loss, (P - one_hot(y, Z.shape[1])) / len(y)"),), 3),
     Case("never ends", CH1, (("after", "softmax_loss_loops", NEVER_ENDS),), 6),
     Case("not JSON", CH1, (("text", '{"cells": [ not json'),), 0),
-    Case("solutions", CH2, (), 8),
+    Case("solutions", CH2, (), FULL[CH2]),
     Case("release", CH2, (), 0, base="release"),
     Case("no b1", CH2, (FORWARD_NO_B1,), 4),          # my_cost calls my_forward: both fail
     Case("unstable softmax", CH2, (sub("my_forward", "P = handin.softmax(Z2)",
@@ -114,7 +114,7 @@ CASES = [
     Case("not JSON", CH2, (("text", '{"cells": [ not json'),), 0),
     # chapters 3, 4, 7 and 8: the solutions, the release, one mistake per graded function
     # (named by its self-check) and one call into handin (its tripwire)
-    Case("solutions", CH3, (), 5),
+    Case("solutions", CH3, (), FULL[CH3]),
     Case("release", CH3, (), 0, base="release"),
     Case("no shuffle", CH3, (sub("my_epoch", "perm = rng.permutation(len(X))",
                                  "perm = np.arange(len(X))"),), 2),
@@ -126,7 +126,7 @@ CASES = [
                                 "    return handin.fit(X, y, X, y, hidden=len(params['b1']), "
                                 "lr=lr, c=c, batch_size=batch_size, epochs=1, init=params, "
                                 "dtype=np.float64)[0]"),), 2),
-    Case("solutions", CH4, (), 4),
+    Case("solutions", CH4, (), FULL[CH4]),
     Case("release", CH4, (), 0, base="release"),
     Case("transposed", CH4, (sub("my_confusion_matrix", "(y_true, y_pred)",
                                  "(y_pred, y_true)"),), 2),
@@ -136,7 +136,7 @@ CASES = [
                                 "def my_confusion_matrix(y_true, y_pred, n_classes):\n"
                                 "    return handin.metrics.confusion_matrix(y_true, y_pred, "
                                 "n_classes)"),), 2),
-    Case("solutions", CH7, (), 7),
+    Case("solutions", CH7, (), FULL[CH7]),
     Case("release", CH7, (), 0, base="release"),
     # two submissions, two graded functions wrong in each: the points say which part passed
     Case("he 1/fan_in, dead units call handin", CH7, (
@@ -146,7 +146,7 @@ CASES = [
     Case("dead Z1 < 0, linear decay cW", CH7, (
         sub("my_dead_units", "Z1 <= 0", "Z1 < 0"),
         sub("my_linear_cost_grad", "dW = X.T @ dZ + 2 * c * W", "dW = X.T @ dZ + c * W")), 2),
-    Case("solutions", CH8, (), 5),
+    Case("solutions", CH8, (), FULL[CH8]),
     Case("release", CH8, (), 0, base="release"),
     Case("dW cW", CH8, (sub("solution", "2 * self.c * W", "self.c * W"),), 2),
     Case("mask sign", CH8, (sub("my_delta", "(Z > 0)", "(Z < 0)"),), 3),
