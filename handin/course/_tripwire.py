@@ -17,6 +17,44 @@ import functools
 
 from .. import inits, layers, linear, metrics, model, train
 
+#: handin's code that computes a gradient or trains: with it any graded gradient comes free
+#: (``model.backward`` of a crafted cache gives a linear layer's gradient, one step of ``fit``
+#: with ``lr=1`` gives the gradient as a difference, ``gradcheck`` differentiates any cost).
+#: A name is ``module.function``, ``module.Class.method``, or a whole ``module``.
+ENGINES = ("model.backward", "model.cost_grad", "layers.Linear.backward", "layers.ReLU.backward",
+           "layers.SoftmaxCrossEntropy.backward", "layers.SoftmaxSquaredError.backward",
+           "layers.Sequential.backward", "layers.Sequential.cost_grad", "layers.gradient_check",
+           "layers.check_layer", "layers.sgd", "autodiff", "sgd_step", "gradcheck", "stability",
+           "train.fit", "train.train_iter", "train._train_gen", "experiment.run",
+           "linear.cost_grad", "linear._ce_grad", "linear.fit")
+_COSTS = ("model.cost", "model._cost_from", "model.cross_entropy", "model.weight_decay",
+          "linear.cost", "linear.evaluate", "layers.Sequential.cost",
+          "layers.SoftmaxCrossEntropy.forward", "train.evaluate")
+_FORWARD = ("model.forward", "model.predict_proba", "model.predict", "model.accuracy",
+            "layers.Sequential.forward", "layers.Sequential.predict", "train.evaluate")
+
+#: For each graded self-check, handin's code that computes its answer. While the course is
+#: graded, the sandbox's copy of handin has these switched off (:mod:`handin.course.build`)
+#: for every check of the chapter, so no route to them (an alias, a default argument, a
+#: closure, a copy of the code object) reaches working code.
+FORBID = {
+    "check_softmax_loss": ("model.log_softmax", *_COSTS, *ENGINES),
+    "check_forward": (*_FORWARD, *_COSTS, *ENGINES),
+    "check_cost": (*_COSTS, *ENGINES),
+    "check_backward": ENGINES,
+    "check_epoch": ("train.fit", "train.train_iter", "train._train_gen", "sgd_step", "layers.sgd",
+                    "linear.fit", "stability", "experiment.run"),
+    "check_target": (),
+    "check_confusion_matrix": ("metrics.confusion_matrix",),
+    "check_confident_mistakes": ("metrics.confident_mistakes",),
+    "check_linear_cost_grad": (*_COSTS, *ENGINES),
+    "check_he_init": ("model.init_params", "layers.init_params", "layers.network",
+                      "inits.normal_init"),
+    "check_dead_units": ("metrics.dead_units",),
+    "check_linear": ENGINES,
+    "check_delta": ENGINES,
+}
+
 _MODULES = {"model": model, "metrics": metrics, "train": train, "linear": linear,
             "layers": layers, "inits": inits}
 _TOP_LEVEL = {"forward", "backward", "cost", "cost_grad", "softmax", "predict_proba", "fit",

@@ -46,11 +46,12 @@ from __future__ import annotations
 import hashlib
 import pathlib
 import re
+import secrets
 
 from . import edition
 
 __all__ = ["course_notebook", "write_course", "POINTS", "ANSWER_POINTS", "QUESTION_POINTS",
-           "HIDDEN_SEEDS",
+           "HIDDEN_SEEDS", "HIDDEN_SEED_POOL",
            "NBGRADER_CONFIG"]
 
 #: points of each self-check's test cell
@@ -62,8 +63,11 @@ POINTS = {"check_softmax_loss": 3, "check_forward": 2, "check_cost": 2, "check_b
 ANSWER_POINTS = 1
 #: points of a written question whose marker gives none (``<!-- BEGIN QUESTION 3 points -->``)
 QUESTION_POINTS = edition.QUESTION_POINTS
-#: the seeds of the hidden tests' problems (the visible self-check uses seed 0)
+#: the seeds of the hidden tests' problems in the test cells (the visible self-check uses
+#: seed 0); the grader uses the course's own, drawn from :data:`HIDDEN_SEED_POOL`
 HIDDEN_SEEDS = (11, 12)
+#: the seeds a course's hidden problems are drawn from (the tests check every one of them)
+HIDDEN_SEED_POOL = range(11, 41)
 
 NBGRADER_CONFIG = '''\
 # nbgrader configuration of the handin course, written by `python -m handin course`.
@@ -75,6 +79,24 @@ c.OverwriteCells.add_missing_cells = True
 # Seconds per cell when autograding; a cell that runs longer is interrupted, counts as an
 # error, and the rest of the notebook is still graded.
 c.Execute.timeout = {timeout}
+
+# Grading no submission can forge (handin.course.autograde): each submission runs in a
+# sandbox (bubblewrap: no network, no view of this folder, limits on memory, processes
+# and time) whose copy of handin has the chapter's answers switched off, and each test
+# cell's verdict is computed here, outside the student's kernel. Without bubblewrap,
+# grading stops and says how to get it.
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata,  # noqa: E402
+                                    IgnorePattern, LimitOutput, SaveAutoGrades)
+from handin.course.autograde import SandboxedExecute  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata]
+# The hidden problems' seeds, drawn for this course: the sandbox never sees this file.
+c.SandboxedExecute.hidden_seeds = {seeds}
+# UNSAFE, for a machine with no sandbox: the students' code then runs with your rights.
+# c.SandboxedExecute.unsafe_no_sandbox = True
 '''
 
 _CHECK_CELL = re.compile(r"^(?P<check>check_\w+)\((?P<fn>\w+)\)$")
@@ -236,8 +258,9 @@ def write_course(src, out, *, timeout=120):
     notebooks = {py.stem: course_notebook(py.read_text(encoding="utf-8"), str(py))
                  for py in chapters}
     out.mkdir(parents=True, exist_ok=True)
-    (out / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(timeout=int(timeout)),
-                                            encoding="utf-8")
+    seeds = sorted(secrets.SystemRandom().sample(HIDDEN_SEED_POOL, len(HIDDEN_SEEDS)))
+    (out / "nbgrader_config.py").write_text(
+        NBGRADER_CONFIG.format(timeout=int(timeout), seeds=seeds), encoding="utf-8")
     points = {}
     for stem, nb in notebooks.items():
         (out / "source" / stem).mkdir(parents=True, exist_ok=True)

@@ -100,8 +100,10 @@ def _call(fn, *args, forbid=()):
                 _tripwire.watch(fn, forbid) as called:
             warnings.simplefilter("ignore")
             out = fn(*copy.deepcopy(args))
+    except Failed:      # the grader's proxy of a function that reached handin's own code
+        raise
     except NotImplementedError as exc:
-        where = traceback.extract_tb(exc.__traceback__)[-1].name
+        where = getattr(exc, "where", None) or traceback.extract_tb(exc.__traceback__)[-1].name
         where = name if where.startswith("<") else where
         raise Failed(f"write {where} first: it still raises NotImplementedError.") from None
     except Exception as exc:  # noqa: BLE001 - a mistake in the checked code becomes the report

@@ -57,6 +57,45 @@ FAKE_CHECK = ("def {check}(fn, seed=0):   # a check that always passes\n"
               "        def assert_passes(self):\n            return self\n"
               "    return Passed()")
 
+# Hostile submissions: each tries to get points its functions do not earn.
+PATCH_CHECKS = """import handin.course as hc
+class Pass:
+    ok = True
+    def assert_passes(self):
+        return self
+for name in dir(hc):
+    if name.startswith("check_"):
+        setattr(hc, name, lambda *a, **k: Pass())"""
+PATCH_RESULT = "import handin.course\nhandin.course.selfcheck.CheckResult.assert_passes = lambda s: s"
+ZEROS_BACKWARD = ("def my_backward(cache, y, params, c):\n"
+                  "    return {k: np.zeros_like(v) for k, v in params.items()}")
+PATCH_EVERYTHING = """import builtins, sys, types
+np.allclose = lambda *a, **k: True
+np.testing.assert_allclose = lambda *a, **k: None
+builtins.AssertionError = type("Quiet", (Exception,), {})
+fake = types.ModuleType("handin.course")
+fake.__getattr__ = lambda name: (lambda *a, **k: type("P", (), {"ok": True, "assert_passes": lambda s: s})())
+sys.modules["handin.course"] = fake"""
+BACKWARD_ROUTES = {
+    "default argument": "def my_backward(cache, y, params, c, _b=handin.backward):\n"
+                        "    return _b(cache, y, params, c)",
+    "closure": "def _wrap(f):\n    def my_backward(cache, y, params, c):\n"
+               "        return f(cache, y, params, c)\n    return my_backward\n"
+               "my_backward = _wrap(handin.model.backward)",
+    "code copy": "import types\n"
+                 "my_backward = types.FunctionType(handin.backward.__code__, "
+                 "handin.backward.__globals__, 'my_backward')",
+    "from_params": "def my_backward(cache, y, params, c):\n"
+                   "    return handin.layers.from_params(params, c=c).cost_grad(cache['X'], y)[1]",
+    "autodiff": "def my_backward(cache, y, params, c):\n"
+                "    handin.autodiff.Value(1.0).backward()\n"
+                "    return handin.backward(cache, y, params, c)",
+    "one step of fit": "def my_backward(cache, y, params, c):\n"
+                       "    new, _ = handin.fit(cache['X'], y, cache['X'], y, hidden=len(params['b1']), "
+                       "lr=1.0, c=c, batch_size=len(y), epochs=1, init=params, dtype=np.float64)\n"
+                       "    return {k: params[k] - new[k] for k in params}",
+}
+
 CASES = [
     Case("solutions", CH1, (), FULL[CH1]),
     Case("release", CH1, (), 0, base="release"),
@@ -111,6 +150,13 @@ CASES = [
                                 "    return handin.backward(cache, y, params, c)"),), 4),
     Case("cell type changed", CH2, (("markdown", "my_backward"),), 8),
     Case("never ends", CH2, (("after", "my_cost", NEVER_ENDS),), 8),
+    Case("patches the checks", CH2, (("stub", "my_forward"), ("after", "my_forward", PATCH_CHECKS)), 4),
+    Case("patches CheckResult", CH2, (("set", "my_backward", ZEROS_BACKWARD),
+                                      ("after", "my_backward", PATCH_RESULT)), 4),
+    Case("patches numpy and modules", CH2, (("set", "my_backward", ZEROS_BACKWARD),
+                                            ("after", "my_backward", PATCH_EVERYTHING)), 4),
+    *(Case(f"backward by {how}", CH2, (("set", "my_backward", code),), 4)
+      for how, code in BACKWARD_ROUTES.items()),
     Case("not JSON", CH2, (("text", '{"cells": [ not json'),), 0),
     # chapters 3, 4, 7 and 8: the solutions, the release, one mistake per graded function
     # (named by its self-check) and one call into handin (its tripwire)
