@@ -1,0 +1,143 @@
+"""The grader's view of a student's function (handin.course.remote, handin.course._rpc):
+every self-check gives the same verdict, word for word, on a function reached through the
+JSON wire as on the function itself; the wire carries plain data only."""
+
+import functools
+import json
+import math
+import sys
+import pathlib
+
+import numpy as np
+import pytest
+
+from handin import course
+from handin.course import _rpc, remote
+from handin.course.remote import Remote, local_channel
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))   # tests/test_layers.py
+
+import test_layers  # noqa: E402
+import test_selfcheck as ts  # noqa: E402
+import test_selfcheck_init as tsi  # noqa: E402
+
+
+def named(fn, name):
+    """``fn`` under the name a student would give it."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    wrapper.__name__ = name
+    return wrapper
+
+
+def _cases():
+    for check, make, bugs in ts.CASES:
+        for bug in (None, *bugs):
+            yield check.__name__, make(bug), bug
+    for bug in (None, *ts.SOFTMAX_BUGS):
+        yield "check_softmax_loss", ts.make_softmax_loss(bug), bug
+    for check, make, bugs in ts.METRICS_BUGS:
+        for bug in (None, *bugs):
+            yield check.__name__, make(bug), bug
+    for bug in (None, *ts.EPOCH_BUGS):
+        yield "check_epoch", ts.make_epoch(bug), bug
+    for bug in (None, *ts.LINEAR_BUGS):
+        yield "check_linear_cost_grad", ts.make_linear(bug), bug
+    for bug in (None, *tsi.HE_BUGS):
+        yield "check_he_init", named(functools.partial(tsi.he_init, bug=bug), "my_he_init"), bug
+    for bug in (None, *tsi.DEAD_BUGS):
+        yield "check_dead_units", named(functools.partial(tsi.dead_units, bug=bug),
+                                        "my_dead_units"), bug
+    yield "check_linear", test_layers.linear_with(), None
+    yield "check_linear", test_layers.linear_with(dW=lambda A, W, c, dZ: A.T @ dZ + c * W), "cW"
+    yield "check_linear", test_layers.linear_with(db=lambda dZ: dZ.mean(axis=0)), "db mean"
+    yield "check_delta", named(lambda d, W, Z: (d @ W.T) * (Z > 0), "my_delta"), None
+    yield "check_delta", named(lambda d, W, Z: (d @ W.T) * (Z < 0), "my_delta"), "sign"
+
+
+CASES = list(_cases())
+
+
+@pytest.mark.parametrize("check, fn, bug", CASES,
+                         ids=[f"{c}-{b}" for c, _, b in CASES])
+@pytest.mark.parametrize("seed", [0, 11])
+def test_every_check_says_the_same_of_a_function_in_the_kernel_as_of_the_function(
+        check, fn, bug, seed):
+    name = fn.__name__
+    here = getattr(course, check)(fn, seed=seed)
+    there = getattr(course, check)(Remote(local_channel({name: fn}), name), seed=seed)
+    assert (there.ok, str(there)) == (here.ok, str(here))
+    assert here.ok == (bug is None)
+
+
+def test_a_stub_an_exception_and_an_object_come_back_as_the_students():
+    def my_cost(X, y, params, c):
+        raise NotImplementedError("write the body of my_cost")
+
+    def my_forward(X, params):
+        raise ValueError("shapes (5,6) and (4,4) not aligned")
+    ns = {"my_cost": my_cost, "my_forward": my_forward}
+    report = str(course.check_cost(Remote(local_channel(ns), "my_cost")))
+    assert "write my_cost first" in report
+    report = str(course.check_forward(Remote(local_channel(ns), "my_forward")))
+    assert "my_forward raised ValueError: shapes (5,6) and (4,4) not aligned" in report
+    layer = Remote(local_channel({"Linear": test_layers.linear_with()}), "Linear")(
+        np.eye(2), np.zeros(2), 0.5)
+    assert isinstance(layer, Remote) and layer.c == 0.5
+    assert np.array_equal(layer.forward(np.ones((1, 2))), [[1.0, 1.0]])
+    assert layer.backward.__name__ == "Linear.backward"
+
+
+def test_a_generator_goes_over_in_its_state_and_a_draw_from_the_global_one_is_mirrored():
+    def draws(rng):
+        return rng.normal(size=3)
+
+    def global_draw():
+        return float(np.random.random())
+    f = Remote(local_channel({"draws": draws, "global_draw": global_draw}), "draws")
+    assert np.array_equal(f(np.random.default_rng(5)), np.random.default_rng(5).normal(size=3))
+    before = np.random.get_state()[1].copy()
+    Remote(local_channel({"global_draw": global_draw}), "global_draw")()
+    assert not np.array_equal(np.random.get_state()[1], before) or \
+        np.random.get_state()[2] != 624
+
+
+@pytest.mark.parametrize("data, words", [
+    ({"__a__": ["|O", [1], "AAAAAAAAAAA="]}, "dtype"),
+    ({"__a__": ["<f8", [3], "AAAAAAAAAAA="]}, "does not fill"),
+    ({"__x__": 1}, "unknown tag"),
+    ({"a": 1, "b": 2}, "unexpected dict"),
+    ({"__g__": {"__d__": [["bit_generator", "Evil"]]}}, "unknown generator"),
+    ({"__d__": [[[1], 2]]}, "unhashable"),
+])
+def test_the_wire_refuses_anything_but_plain_data(data, words):
+    with pytest.raises(_rpc.WireError, match=words):
+        _rpc.decode(data)
+    deep = 1
+    for _ in range(40):
+        deep = [deep]
+    with pytest.raises(_rpc.WireError, match="deeply"):
+        _rpc.decode(deep)
+
+
+def test_values_that_are_not_data_stay_in_the_kernel_and_a_bad_answer_is_no_answer():
+    class Thing:
+        pass
+    got = Remote(local_channel({"make": Thing}), "make")()
+    assert isinstance(got, Remote)
+    with pytest.raises(_rpc.WireError):
+        _rpc.encode(object())
+    bad = Remote(lambda request: {"ok": {"__a__": ["|O", [1], ""]}}, "my_forward")
+    with pytest.raises(remote.NoAnswer, match="returned an array of dtype object"):
+        bad(1)
+    assert "✗ my_forward: my_forward raised NoAnswer" in str(course.check_forward(bad)) or \
+        not course.check_forward(bad).ok
+    nan = _rpc.decode(json.loads(json.dumps(_rpc.encode((float("nan"), -math.inf)))))
+    assert math.isnan(nan[0]) and nan[1] == -math.inf
+
+
+def test_the_kernel_says_which_switched_off_function_was_reached():
+    answer = {"reached": ["handin.backward"], "moved_global_rng": False}
+    report = str(course.check_backward(Remote(lambda request: answer, "my_backward")))
+    assert report.startswith("✗ my_backward: my_backward calls handin.backward: write it yourself.")
