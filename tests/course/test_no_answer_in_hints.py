@@ -187,6 +187,15 @@ def linear_layer(dW=None, db=None, dA=None):
     return MyLinear
 
 
+def _new_seed_each_call():
+    calls = []
+
+    def my_he_init(d, h, k, seed):
+        calls.append(seed)
+        return ti.he_init(d, h, k, 1000 + len(calls))
+    return my_he_init
+
+
 def _confusion_moved(y_true, y_pred, n_classes):
     """Right but for one count moved to the next column: the total still adds up."""
     C = ts.make_confusion_matrix()(y_true, y_pred, n_classes)
@@ -251,6 +260,7 @@ def cases():
          _then(ti.he_init, lambda p, *_: {**p, "W1": p["W1"].T})),
         ("check_he_init-b1 shape", check_he_init,
          _then(ti.he_init, lambda p, *_: {**p, "b1": p["b1"][:1]})),
+        ("check_he_init-a new seed each call", check_he_init, _new_seed_each_call()),
         ("check_he_init-std 0.5", check_he_init,
          _then(ti.he_init, lambda p, *_: {**p, "W2": p["W2"] * 0.5})),
         ("check_dead_units-array", check_dead_units,
