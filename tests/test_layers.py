@@ -171,7 +171,7 @@ def linear_with(dW=None, db=None, dA=None):
 
 @pytest.mark.parametrize("cls, words", [
     (linear_with(dW=lambda A, W, c, dZ: A.T @ dZ), "no decay term"),
-    (linear_with(dW=lambda A, W, c, dZ: A.T @ dZ + c * W), "c W, not 2 c W"),
+    (linear_with(dW=lambda A, W, c, dZ: A.T @ dZ + c * W), "the decay term of dW is c W:"),
     (linear_with(dW=lambda A, W, c, dZ: A.T @ dZ / len(A) + 2 * c * W), "divided by n"),
     (linear_with(db=lambda dZ: dZ.mean(axis=0)), "n times too small"),
     (linear_with(db=lambda dZ: dZ.sum(axis=1)), "wrong axis"),

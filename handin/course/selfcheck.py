@@ -149,8 +149,9 @@ def check_forward(fn, *, seed=0):
         P = np.asarray(_call(fn, X, params, forbid=forbid)["P"], dtype=float)
         if not np.all(np.isfinite(P)):
             raise Failed("P holds inf or nan when the logits are large (in the thousands): the "
-                         "softmax is not stabilised.", "Subtract each row's maximum from Z2 "
-                         "before np.exp, as in Chapter 1 (or call handin.softmax).")
+                         "softmax is not stabilised.", "See why the textbook formula overflows, "
+                         "and its stable form, in Chapter 1, §2; Chapter 2, §2 names a softmax "
+                         "you may call.")
         if not _hints.close(P, model.forward(X, params)["P"]):
             raise Failed("P is wrong when the logits are large; compare with handin.softmax.")
         return f"matches handin.forward (n = 1 and {len(X)}, and logits in the thousands)."
@@ -175,7 +176,7 @@ def check_cost(fn, *, seed=0):
             ref = model.cost(X, y, params, 0.0)
             if np.size(J) != 1:
                 raise Failed(f"must return one number, got an array of shape {np.shape(J)}.",
-                             "Average the per-sample losses -log P[s, y_s] over the batch.")
+                             "The cost J of a batch is one number: see Chapter 2, §1.")
             if not _hints.close(float(np.squeeze(J)), ref):
                 _hints.cost_data(float(np.squeeze(J)), ref, n)
         X, y, params = problem(seed=seed)
@@ -186,8 +187,8 @@ def check_cost(fn, *, seed=0):
         J = float(np.squeeze(_call(fn, X, y, params, 0.0, forbid=forbid)))
         if not np.isfinite(J):
             raise Failed("the cost is inf or nan when the logits are large: the log of a P that "
-                         "underflowed to 0.", "Compute log P by the log-sum-exp trick, "
-                         "handin.model.log_softmax(Z2), as in Chapter 1.")
+                         "underflowed to 0.", "Take log P without computing P: the log-sum-exp "
+                         "trick of Chapter 1, §2 (Chapter 2, §2 names a function that does it).")
         if not _hints.close(J, model.cost(X, y, params, 0.0)):
             raise Failed("the cost is wrong when the logits are large.")
         return (f"matches handin.cost (n = 1 and {len(X)}, c = 0 and 0.1, and logits in the "
@@ -274,17 +275,18 @@ def check_softmax_loss(fn, *, seed=0):
         for Z, y in ((Z5, y5), (Z5[:1], y5[:1]), (Z5 * 1000.0, y5)):
             out = _call(fn, Z, y, forbid=forbid)
             if not isinstance(out, tuple) or len(out) != 2:
-                raise Failed("must return a pair (loss, dZ).", "return loss, dZ")
+                raise Failed("must return a pair (loss, dZ).",
+                             "Return the loss and dZ together, as a tuple of two.")
             loss, dZ = out
             if np.size(loss) != 1:
                 raise Failed(f"the loss must be one number, got shape {np.shape(loss)}.",
-                             "Average the per-sample losses -log P[s, y_s] over the batch.")
+                             "The loss of a batch is one number: see Chapter 1, §4.")
             loss, dZ = float(np.squeeze(loss)), np.asarray(dZ, dtype=float)
             _hints.shape("dZ", dZ, Z.shape, "the shape of Z, (n, k)", len(Z))
             if not (np.isfinite(loss) and np.all(np.isfinite(dZ))):
                 raise Failed("inf or nan when the logits are large (in the thousands): the "
-                             "softmax or its log is not stabilised.", "Subtract each row's "
-                             "maximum before np.exp and take log P by log-sum-exp (Chapter 1).")
+                             "softmax or its log is not stabilised.", "See why the textbook "
+                             "formula overflows, and its stable form, in Chapter 1, §2.")
             _hints.softmax_loss_values(loss, dZ, Z, y)
         return f"matches handin (n = 1 and {n}, and logits in the thousands)."
     return _check(fn, "softmax_loss", body)
@@ -307,7 +309,8 @@ def check_linear_cost_grad(fn, *, seed=0):
     def call(X, y, params, c):
         out = _call(fn, X, y, params, c, forbid=forbid)
         if not isinstance(out, tuple) or len(out) != 2:
-            raise Failed("must return a pair (J, grads).", "return J, {'W': dW, 'b': db}")
+            raise Failed("must return a pair (J, grads).", "Return the cost and a dict of the "
+                         "gradients under the keys W and b, as a tuple of two.")
         J, g = out
         _hints.need_keys(g, ("W", "b"), "the gradients, named as the parameters")
         _hints.shape("dW", g["W"], params["W"].shape, "the shape of W, (d, k)", len(X))
@@ -322,18 +325,18 @@ def check_linear_cost_grad(fn, *, seed=0):
         J0, g0 = call(X, y, params, 0.0)
         ref_J, ref = linear.cost_grad(X, y, params, 0.0)
         if not _hints.close(J0, ref_J):
-            _hints.cost_data(J0, ref_J, n)
+            _hints.cost_data(J0, ref_J, n, where="Chapter 7, §4")
         if all(_hints.close(g0[k], n * ref[k]) for k in g0):
             raise Failed(f"every gradient is n = {n} times too big: the 1/n is missing.",
-                         "dZ = (P - Y) / n, because the cost is a mean over the samples.")
+                         "The cost is a mean over the samples, and every gradient gets its "
+                         "1/n from dZ: see Chapter 1, §4.")
         for k in ("W", "b"):
             if not _hints.close(g0[k], ref[k]):
-                raise Failed(f"d{k} is wrong with c = 0.", f"d{k} = {_hints.FORMULAS[k]}, "
-                             "with dZ = (P - Y) / n.")
+                raise Failed(f"d{k} is wrong with c = 0.", _hints.GUIDE["d" + k])
         Jc, gc = call(X, y, params, C)
         if not _hints.close(Jc - J0, C * np.sum(params["W"] ** 2)):
-            raise Failed("the cost's decay term is wrong.",
-                         "It is c * np.sum(W**2): the weights only, not b.")
+            raise Failed("the cost's decay term is wrong.", "See the cost J in Chapter 7, "
+                         "§4: only W is decayed, not b.")
         for k in ("W", "b"):
             _hints.grad_decay(k, gc[k] - g0[k], C, params[k])
         return "matches handin.linear.cost_grad (c = 0 and 0.1)."

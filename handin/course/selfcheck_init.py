@@ -17,8 +17,8 @@ sizes change with ``seed`` (the course's hidden tests), and names the usual mist
 >>> import numpy as np
 >>> print(check_dead_units(lambda X, params: int(((X @ params["W1"] + params["b1"]) < 0)
 ...                                              .all(axis=0).sum())))
-✗ <lambda>: counts 2 dead units, expected 3: a unit with Z1 = 0 on every row was not counted (Z1 < 0 instead of Z1 <= 0).
-  A unit is dead when relu(Z1) is 0 on every row: Z1 <= 0, so count np.all(Z1 <= 0, axis=0).
+✗ <lambda>: counts 2 dead units, expected 3: a unit with Z1 = 0 on every row was not counted, but relu(0) is 0 too (a strict comparison).
+  A unit is dead when its relu(Z1) is 0 on every row of X: see Chapter 7, §3.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def _variance_mistake(name, var, fan_in, fan_out):
              (2.0 / (fan_in + fan_out), f"Var({name}) is Glorot's 2/(fan_in + fan_out); He's "
                                         "is 2/fan_in."),
              (he ** 2, f"Var({name}) is (2/fan_in)²: the variance was passed as the standard "
-                       "deviation. rng.normal(0, std) takes std = sqrt(2/fan_in).")]
+                       "deviation, and numpy's normal takes the standard deviation.")]
     for value, verdict in rules:
         if abs(var / value - 1) < 0.15:
             return verdict
@@ -80,37 +80,39 @@ def check_he_init(fn, *, seed=0):
         _hints.need_keys(p, ("W1", "b1", "W2", "b2"), "the parameters")
         for key, want, names in (("W1", (d, h), "(d, h)"), ("b1", (h,), "(h,)"),
                                  ("W2", (h, k), "(h, k)"), ("b2", (k,), "(k,)")):
-            _hints.shape(key, p[key], want, names, n=None, formula=(
-                f"rng.normal(0, np.sqrt(2 / fan_in), size={names})" if key[0] == "W" else
-                f"np.zeros({names[1:-2]})"))
+            _hints.shape(key, p[key], want, names, n=None, guide=(
+                f"The exercise in Chapter 7, §1 gives the shapes: {key} {names}"
+                + (", one row per input of the layer." if key[0] == "W" else ".")))
         p = {key: np.asarray(v, dtype=float) for key, v in p.items()}
         for key in ("b1", "b2"):
             if np.any(p[key] != 0):
                 raise Failed(f"{key} is not zero.", "He's rule is for the weights; the biases "
-                             "start at 0 (np.zeros).")
+                             "start at 0 (the exercise in Chapter 7, §1).")
         if moved:
             raise Failed("it draws from numpy's global generator (np.random.seed, "
                          "np.random.normal): a hidden state other code can change.",
-                         "Draw from rng = np.random.default_rng(seed): rng.normal(...).")
+                         "Draw every weight from one generator made from the seed, as the "
+                         "exercise in Chapter 7, §1 says, not from np.random's functions.")
         if not all(np.array_equal(p[key], np.asarray(again[key], dtype=float)) for key in p):
             raise Failed("the same seed gave other weights.",
-                         "Make one generator from the seed, rng = np.random.default_rng(seed), "
-                         "and draw every weight from it.")
+                         "Make one generator from the seed and draw every weight from it "
+                         "(the exercise in Chapter 7, §1).")
         if np.array_equal(p["W1"], np.asarray(other["W1"], dtype=float)):
             raise Failed("another seed gave the same weights: the seed is ignored.",
-                         "rng = np.random.default_rng(seed), not a fixed seed.")
+                         "Make the generator from the argument seed, not from a fixed number "
+                         "(the exercise in Chapter 7, §1).")
         for key, fan_in, fan_out in (("W1", d, h), ("W2", h, k)):
             W = p[key]
             var, mean = float(np.mean(W ** 2)), float(np.mean(W))
             if abs(var / (2.0 / fan_in) - 1) < 0.1 and abs(mean) < 5 * np.sqrt(var / W.size):
                 continue
             verdict = _variance_mistake(key, var, fan_in, fan_out)
+            where = (f"The fan-in of {key} is its number of rows, {fan_in}; see He's rule in "
+                     "Chapter 7, §1.")
             if verdict:
-                raise Failed(verdict, f"{key} = rng.normal(0, np.sqrt(2 / fan_in), size) with "
-                             f"fan_in = {fan_in}, its number of rows.")
+                raise Failed(verdict, where)
             raise Failed(f"Var({key}) is {var:.3g} (mean {mean:.2g}); He's rule gives 2/fan_in "
-                         f"= {2 / fan_in:.3g} and mean 0.",
-                         f"{key} = rng.normal(0, np.sqrt(2 / fan_in), size), fan_in = {fan_in}.")
+                         f"= {2 / fan_in:.3g} and mean 0.", where)
         return (f"He's variance 2/fan_in for W1 ({d} inputs) and W2 ({h} inputs), zero "
                 "biases, drawn from the seed.")
     return _check(fn, "he_init", body)
@@ -160,23 +162,24 @@ def check_dead_units(fn, *, seed=0):
         got = _call(fn, X, params, forbid=("metrics.dead_units",))
         if np.ndim(got) != 0:
             raise Failed(f"must return one number, got an array of shape {np.shape(got)}.",
-                         "Count the units: np.all(Z1 <= 0, axis=0).sum(), one number.")
+                         "Count the dead units of the layer: one number (Chapter 7, §3).")
         got = float(got)
         Z1, Z0 = X @ params["W1"] + params["b1"], X @ params["W1"]
         want = int(metrics.dead_units(X, params).sum())
         if got == want:
             return f"counts the {want} dead units of {Z1.shape[1]} (some with Z1 = 0 exactly)."
-        rule = "A unit is dead when relu(Z1) is 0 on every row: Z1 <= 0, so count " \
-               "np.all(Z1 <= 0, axis=0)."
+        rule = "A unit is dead when its relu(Z1) is 0 on every row of X: see Chapter 7, §3."
         mistakes = [
-            ((Z1 < 0).all(axis=0).sum(), "a unit with Z1 = 0 on every row was not counted "
-                                         "(Z1 < 0 instead of Z1 <= 0)."),
-            ((Z0 <= 0).all(axis=0).sum(), "the bias b1 is left out of Z1 = X @ W1 + b1."),
+            ((Z1 < 0).all(axis=0).sum(), "a unit with Z1 = 0 on every row was not counted, "
+                                         "but relu(0) is 0 too (a strict comparison)."),
+            ((Z0 <= 0).all(axis=0).sum(), "the bias b1 is left out of Z1."),
             ((Z1 <= 0).any(axis=0).sum(), "a unit is counted when it is 0 on some rows; dead "
-                                          "means on every row (all, not any)."),
-            ((Z1 <= 0).all(axis=1).sum(), "rows are counted, not units: all over axis=1 "
-                                          "(the units of a row) instead of axis=0 (the rows)."),
-            ((Z1 <= 0).sum(), "every (row, unit) entry with Z1 <= 0 is counted, not the units."),
+                                          "means on every row."),
+            ((Z1 <= 0).all(axis=1).sum(), "rows are counted, not units: it asks of each row "
+                                          "whether all its units are off, not of each unit "
+                                          "whether it is off on all rows."),
+            ((Z1 <= 0).sum(), "every (row, unit) entry where the unit is off is counted, not "
+                              "the units."),
         ]
         for value, verdict in mistakes:
             if got == value:

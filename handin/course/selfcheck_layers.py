@@ -45,12 +45,14 @@ def _linear_mistakes(name, got, A, W, dZ, c):
     """Name the mistake in ``got``, the ``name`` part of a linear layer's backward."""
     n, n_out = dZ.shape
     want = {"dA": dZ @ W.T, "dW": A.T @ dZ + 2 * c * W, "db": dZ.sum(axis=0)}[name]
-    wrong = {"dW": [(A.T @ dZ, "dW has no decay term: add 2 * c * W, the derivative of c ||W||²."),
-                    (A.T @ dZ + c * W, "the decay term of dW is c W, not 2 c W."),
+    wrong = {"dW": [(A.T @ dZ, "dW has no decay term: the layer's cost has c ||W||², and its "
+                               "derivative belongs in dW."),
+                    (A.T @ dZ + c * W, "the decay term of dW is c W: that is not the derivative "
+                                       "of c ||W||²."),
                     (A.T @ dZ / n + 2 * c * W, "dW is divided by n: the 1/n is already in the "
                                                "upstream gradient (the cost is a mean).")],
-             "db": [(dZ.mean(axis=0), "db is n times too small: sum over the samples, don't "
-                                      "average (the 1/n is already upstream)."),
+             "db": [(dZ.mean(axis=0), "db is n times too small: it averages over the samples, "
+                                      "but the 1/n is already upstream."),
                     (dZ.sum(axis=0) + 2 * c * np.ones(n_out), "db has a decay term, but the "
                                                               "bias is not decayed.")],
              "dA": [(dZ @ W.T + 2 * c * A, "dA has a decay term; the decay is of W, not of A.")]}
@@ -58,15 +60,19 @@ def _linear_mistakes(name, got, A, W, dZ, c):
         return
     for value, verdict in wrong[name]:
         if close(got, value):
-            raise Failed(verdict, f"{name} = {_FORMULAS[name]}.")
+            raise Failed(verdict, _GUIDE[name])
     raise Failed(f"{name} is wrong (max |diff| {float(np.abs(got - want).max()):.2g}).",
-                 f"{name} = {_FORMULAS[name]}.")
+                 _GUIDE[name])
 
 
-_FORMULAS = {"dA": "dZ @ W.T, shape (n, n_out) @ (n_out, n_in)",
-             "dW": "A.T @ dZ + 2 * c * W, shape (n_in, n) @ (n, n_out)",
-             "db": "dZ.sum(axis=0), shape (n_out,)",
-             "delta": "(delta_next @ W_next.T) * (Z > 0)"}
+# Where the course derives each part (Chapter 8, §3: Chapter 2's dW2, db2 and dA1 with the
+# layer's names): the hint of a wrong one, never its formula
+_GUIDE = {"dA": "dA is Chapter 2's dA1 with the layer's names: derive it as in Chapter 2, §3.3.",
+          "dW": "dW is Chapter 2's dW2 with the layer's names, decay term included: derive it "
+                "as in Chapter 2, §3.2.",
+          "db": "db is Chapter 2's db2 with the layer's names: derive it as in Chapter 2, §3.2.",
+          "delta": "Derive δ_l in Chapter 8, §4: which entries of Z_{l+1} does Z_l[s, u] "
+                   "influence, and through what? (Chapter 2, §3.3 and §3.4 are the case L = 2.)"}
 
 
 @contextlib.contextmanager
@@ -114,7 +120,7 @@ def check_linear(cls, *, seed=0):
             got = {"dA": dA, **{"d" + k: layer.grads.get(k) for k in ("W", "b")}}
             for name, want in (("dA", A.shape), ("dW", W.shape), ("db", b.shape)):
                 shape(name, got[name], want, f"the shape of {name[1:]}", len(A),
-                      formula=_FORMULAS[name])
+                      guide=_GUIDE[name])
             for name in ("dW", "db", "dA"):
                 _linear_mistakes(name, np.asarray(got[name], dtype=float), A, W, dZ, c)
         if not _numerical(cls, A, W, b, C, seed).passed(1e-7):
@@ -156,18 +162,20 @@ def check_delta(fn, *, seed=0):
         Z, W_next = rng.normal(size=(n, n_in)), rng.normal(size=(n_in, n_out))
         delta_next = rng.normal(size=(n, n_out))
         got = _call(fn, delta_next, W_next, Z)
-        shape("delta", got, Z.shape, "the shape of Z_l", n, formula=_FORMULAS["delta"])
+        shape("delta", got, Z.shape, "the shape of Z_l", n, guide=_GUIDE["delta"])
         got, back = np.asarray(got, dtype=float), delta_next @ W_next.T
-        mistakes = {"the ReLU mask is missing: δ_l is only (δ_{l+1} @ W_{l+1}.T).": back,
-                    "the mask has the wrong sign: the gradient passes where Z_l > 0.": back * (Z < 0),
-                    "δ is multiplied by Z_l, not by the derivative of the ReLU, 1[Z_l > 0].":
-                        back * Z,
-                    "δ is multiplied by relu(Z_l), not by its derivative 1[Z_l > 0].":
+        mistakes = {"the ReLU mask is missing: δ_l stops at the linear layer's backward and "
+                    "skips the ReLU's.": back,
+                    "the mask has the wrong sign: it passes the gradient where the unit was "
+                    "off.": back * (Z < 0),
+                    "δ is multiplied by Z_l, the ReLU's input, not by the derivative of the "
+                    "ReLU.": back * Z,
+                    "δ is multiplied by relu(Z_l), the ReLU's output, not by its derivative.":
                         back * np.maximum(Z, 0)}
         if not close(got, back * (Z > 0)):
             for verdict, value in mistakes.items():
                 if close(got, value):
-                    raise Failed(verdict, f"delta = {_FORMULAS['delta']}.")
-            raise Failed("delta is wrong.", f"delta = {_FORMULAS['delta']}.")
+                    raise Failed(verdict, _GUIDE["delta"])
+            raise Failed("delta is wrong.", _GUIDE["delta"])
         return "matches (δ_{l+1} W_{l+1}ᵀ) ⊙ 1[Z_l > 0] on a problem with both signs in Z_l."
     return _check(fn, "delta", body)

@@ -11,7 +11,7 @@ neither, so that a matrix sized by the labels seen, not by ``n_classes``, shows.
 ...     return C
 >>> print(check_confusion_matrix(my_confusion_matrix))
 ✗ my_confusion_matrix: C is transposed: C[i, j] counts the samples of true label i predicted as j.
-  Rows are the true labels, columns the predictions: C[y_true[s], y_pred[s]] += 1.
+  Rows are the true labels, columns the predictions (Chapter 4, §2).
 """
 
 from __future__ import annotations
@@ -68,18 +68,20 @@ def check_confusion_matrix(fn, *, seed=0):
         if C.shape != ref.shape:
             raise Failed(f"C has shape {C.shape}, expected (n_classes, n_classes) = {ref.shape}.",
                          "Size it by n_classes, not by the labels seen: a class may never be "
-                         "predicted, or never occur.")
+                         "predicted, or never occur (Chapter 4, §2).")
         if C.sum() != len(y_true):
             raise Failed(f"C counts {C.sum():g} samples in all, expected {len(y_true)}.",
-                         "Each sample adds 1 to exactly one entry, C[y_true[s], y_pred[s]].")
+                         "Each sample adds 1 to exactly one entry of C, also when its pair of "
+                         "labels repeats another sample's: see Chapter 4, §2.")
         if np.array_equal(C, ref.T):
             raise Failed("C is transposed: C[i, j] counts the samples of true label i "
                          "predicted as j.", "Rows are the true labels, columns the "
-                         "predictions: C[y_true[s], y_pred[s]] += 1.")
+                         "predictions (Chapter 4, §2).")
         if not np.array_equal(C, ref):
             i, j = np.argwhere(C != ref)[0]
             raise Failed(f"C[{i}, {j}] is {C[i, j]:g}, expected {ref[i, j]}.",
-                         "C[i, j] counts the samples with y_true == i and y_pred == j.")
+                         "C[i, j] counts the samples of true label i predicted as j "
+                         "(Chapter 4, §2).")
         return f"matches handin.metrics.confusion_matrix ({k} classes, some never seen)."
     return _check(fn, "confusion_matrix", body)
 
@@ -105,19 +107,22 @@ def check_confident_mistakes(fn, *, seed=0):
                 continue
             if np.any(pred[got] == y[got]):
                 raise Failed("it returns samples the network got right.",
-                             "A mistake is a sample whose arg-max of P is not its label y.")
+                             "A mistake is a sample whose most probable class is not its label "
+                             "(Chapter 4, §3).")
             every = metrics.confident_mistakes(P, y)
             if n is not None and len(got) > n:
-                raise Failed(f"with n = {n} it returns {len(got)} indices.", "Keep the first n.")
+                raise Failed(f"with n = {n} it returns {len(got)} indices.",
+                             "Return at most n indices, all of them when n is None (Chapter 4, "
+                             "§3).")
             if np.array_equal(got, every[::-1][:len(got)]):
-                raise Failed("the least confident mistakes come first.",
-                             "Sort by the probability of the predicted class, highest first.")
+                raise Failed("the least confident mistakes come first: the order is reversed.",
+                             "The most confident mistake comes first (Chapter 4, §3).")
             by_true = every[np.argsort(-P[every, y[every]], kind="stable")]
             if np.array_equal(got, by_true[:len(got)]):
-                raise Failed("sorted by P[s, y[s]], the probability of the true class.",
-                             "A mistake's confidence is P[s, predicted], the probability "
-                             "given to the wrong class it chose.")
+                raise Failed("sorted by the probability of the true class.",
+                             "A mistake's confidence is the probability given to the wrong class "
+                             "it chose (Chapter 4, §3).")
             raise Failed(f"with n = {n} it returns {got.tolist()}, expected {ref.tolist()}.",
-                         "The wrong predictions, sorted by P[s, predicted], highest first.")
+                         "The wrong predictions, the most confident first: see Chapter 4, §3.")
         return "matches handin.metrics.confident_mistakes (n = all and 3)."
     return _check(fn, "confident_mistakes", body)

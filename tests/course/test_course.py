@@ -133,7 +133,7 @@ def test_every_case_gets_its_points_from_grades_csv(generated, tmp_path):
         cc.nbgrader(folder, "generate_feedback", cc.CH2, "--student", student)
     html = {s: (folder / "feedback" / s / cc.CH2 / f"{cc.CH2}.html").read_text()
             for s in ("decay_cW", "calls_handin")}
-    assert "the decay term of dW2 is c W2, not 2 c W2" in html["decay_cW"]
+    assert "the decay term of dW2 is c W2: that is not the derivative" in html["decay_cW"]
     assert "my_backward calls handin.backward: write it yourself" in html["calls_handin"]
 
 

@@ -55,8 +55,8 @@ def dead_units(X, params, bug=None):
     return int((off.any(axis=0) if bug == "any" else off.all(axis=1 if bug == "rows" else 0)).sum())
 
 
-DEAD_BUGS = {"strict": "Z1 < 0 instead of Z1 <= 0", "no bias": "the bias b1 is left out",
-             "any": "all, not any", "rows": "rows are counted, not units",
+DEAD_BUGS = {"strict": "Z1 = 0 on every row was not counted", "no bias": "the bias b1 is left out",
+             "any": "0 on some rows; dead means on every row", "rows": "rows are counted, not units",
              "entries": "every (row, unit) entry"}
 
 
