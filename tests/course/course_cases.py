@@ -308,3 +308,8 @@ def grades(course):
     with open(pathlib.Path(course) / "grades.csv", newline="", encoding="utf-8") as f:
         return {(row["student_id"], row["assignment"]): float(row["raw_score"])
                 for row in csv.DictReader(f)}
+
+
+#: the cases that try to get points their functions do not earn (graded by the sandboxed
+#: grader alone: in the student's own kernel, a self-check cannot see through them)
+HOSTILE = [case for case in CASES if case.name.startswith(("patches ", "backward by "))]

@@ -361,7 +361,7 @@ def _course_cases():
     """The cases of course_cases.py that edit checked functions into ones that still run."""
     out = []
     for case in cc.CASES:
-        if case.base != "solutions" or not case.edits:
+        if case.base != "solutions" or not case.edits or case in cc.HOSTILE:
             continue
         graded = _graded(case.assignment)
         if any(kind not in ("sub", "set") or cell not in graded for kind, cell, *_ in case.edits):
