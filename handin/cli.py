@@ -10,7 +10,9 @@ once into a folder that a class can share read-only (``HANDIN_DATA=DIR``).
 student edition of the chapters (see :mod:`handin.course.edition`).
 
 ``python -m handin course DIR [--src notebooks/]`` writes an nbgrader course, one
-assignment per chapter (see :mod:`handin.course`).
+assignment per chapter (see :mod:`handin.course`); ``python -m handin grade ASSIGNMENT
+[--student NAME]``, run in it, grades the submissions, sandboxed, on every core
+(see :mod:`handin.course.grade`).
 
 No mistake ends in a traceback: a bad argument prints one line and exits with status 2;
 a problem met while running (a missing or damaged data set, an ``--out`` that cannot be
@@ -141,6 +143,19 @@ def build_parser():
                    help="folder of the solution chapters (default notebooks/)")
     k.add_argument("--timeout", type=int, default=120,
                    help="seconds a cell may run when autograding (default 120)")
+    g = sub.add_parser("grade", help="autograde an assignment's submissions, sandboxed, on "
+                       "every core", description="Grade every submission of ASSIGNMENT (or "
+                       "one student's) in the course folder: each in a sandbox, side by side on "
+                       "every core, into the course's gradebook.db; then Formgrader, nbgrader "
+                       "generate_feedback and nbgrader export work as usual.")
+    g.add_argument("assignment", metavar="ASSIGNMENT", help="e.g. 02_forward_backward")
+    g.add_argument("--student", help="grade this student's submission only")
+    g.add_argument("--course", type=pathlib.Path, default=pathlib.Path("."),
+                   help="the course folder (default: the current folder)")
+    g.add_argument("--workers", type=int, default=None,
+                   help="submissions graded side by side (default: one per core)")
+    g.add_argument("--force", action="store_true",
+                   help="grade again submissions graded already (after a change of tests)")
     return parser
 
 
@@ -272,6 +287,29 @@ def course_command(args):
     return 0
 
 
+def grade_command(args):
+    from .course import grade, sandbox
+
+    if args.workers is not None and args.workers < 1:
+        raise _Failed(f"--workers must be at least 1, got {args.workers}")
+    try:
+        students = grade.submissions(args.course, args.assignment, args.student)
+        if not grade.unsafe(args.course):
+            sandbox.check_available()
+        if not students:
+            raise _Failed(f"no submission of {args.assignment} in {args.course / 'submitted'}")
+        done = grade.grade(args.course, args.assignment, student=args.student,
+                           workers=args.workers, force=args.force)
+    except (grade.GradingError, sandbox.SandboxUnavailable) as exc:
+        raise _Failed(str(exc)) from None
+    print(f"Graded {done['students']} submission(s) of {args.assignment}, {done['workers']} "
+          f"side by side, into {args.course / 'gradebook.db'}.")
+    if done["returncode"]:
+        failed = [line for line in done["log"].splitlines() if "There was an error" in line]
+        raise _Failed("nbgrader autograde failed for some submissions:\n" + "\n".join(failed))
+    return 0
+
+
 def main(argv=None):
     """Run the command line; returns the exit status (0, 1 error, 2 usage, 130 interrupted)."""
     parser = build_parser()
@@ -287,6 +325,8 @@ def main(argv=None):
             return page_command(args)
         if args.command == "course":
             return course_command(args)
+        if args.command == "grade":
+            return grade_command(args)
     except _Failed as exc:
         print(f"handin {args.command}: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 
-__all__ = ["grade", "submissions", "GradingError"]
+__all__ = ["grade", "submissions", "unsafe", "GradingError"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,14 @@ def submissions(course, assignment, student=None):
             raise GradingError(f"student: {student!r} has no submission of {assignment}.")
         found = [student]
     return found
+
+
+def unsafe(course):
+    """Whether ``course``'s config grades without a sandbox (``unsafe_no_sandbox``)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    return bool(config.SandboxedExecute.get("unsafe_no_sandbox", False))
 
 
 def _env():

@@ -313,3 +313,52 @@ def grades(course):
 #: the cases that try to get points their functions do not earn (graded by the sandboxed
 #: grader alone: in the student's own kernel, a self-check cannot see through them)
 HOSTILE = [case for case in CASES if case.name.startswith(("patches ", "backward by "))]
+
+
+# Submissions that attack the grader, each as a cell added after my_backward in a right
+# chapter 2: its functions earn every point, and the attack must achieve nothing. Each
+# prints "ATTACK <name>: <what happened>"; "blocked" is the only good outcome.
+ATTACK = """import os, pathlib
+def attack(name, fn):
+    try:
+        print(f"ATTACK {{name}}: {{fn() or 'done'}}")
+    except BaseException as exc:
+        print(f"ATTACK {{name}}: blocked ({{type(exc).__name__}})")
+"""
+ATTACKS = {
+    "reads another's submission": ATTACK + "attack('read', lambda: open({other!r}).read()[:20])",
+    "reads the solutions": ATTACK + "attack('read', lambda: open({source!r}).read()[:20])",
+    "reads root's home": ATTACK + "attack('read', lambda: os.listdir('/root'))",
+    "writes the gradebook": ATTACK + """import sqlite3
+def zero():
+    for folder in [pathlib.Path.cwd(), *pathlib.Path.cwd().parents, pathlib.Path({course!r})]:
+        if (folder / "gradebook.db").exists():
+            db = sqlite3.connect(folder / "gradebook.db")
+            db.execute("UPDATE grade SET auto_score = 0")
+            db.commit()
+            return f"zeroed {{folder}}"
+    raise FileNotFoundError("no gradebook")
+attack('gradebook', zero)""",
+    "deletes the course": ATTACK + """import shutil
+def wipe():
+    shutil.rmtree({course!r})
+attack('delete', wipe)""",
+    "opens a socket": ATTACK + """import socket
+attack('socket', lambda: socket.create_connection(("127.0.0.1", {port}), timeout=3).close())""",
+    "memory bomb": ATTACK + "attack('memory', lambda: len('x' * 8 * 2**30))",
+    "fork bomb": "import os\nwhile True:\n    os.fork()",
+    "floods its output": "while True:\n    print('x' * 100000)",
+    "sleeps forever": "import time\nwhile True:\n    try:\n        time.sleep(1)\n"
+                      "    except KeyboardInterrupt:\n        pass",
+}
+
+
+def attack_cases(course, port):
+    """The attacks as cases of chapter 2, aimed at ``course`` (and at the test's listening
+    ``port`` on 127.0.0.1)."""
+    course = pathlib.Path(course)
+    paths = {"course": str(course), "port": port,
+             "other": str(course / "submitted" / "solutions" / CH2 / f"{CH2}.ipynb"),
+             "source": str(course / "source" / CH2 / f"{CH2}.ipynb")}
+    return [Case(name, CH2, (("after", "my_backward", code.format(**paths)),), FULL[CH2])
+            for name, code in ATTACKS.items()]
