@@ -96,6 +96,35 @@ BACKWARD_ROUTES = {
                        "    return {k: params[k] - new[k] for k in params}",
 }
 
+ROUTES = {
+    "loss": "def softmax_loss_vectorized(Z, y, _ce=handin.model.cross_entropy):\n"
+            "    n, k = Z.shape\n    S = Z - Z.max(axis=1, keepdims=True)\n"
+            "    P = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)\n"
+            "    return _ce(Z, y), (P - one_hot(y, k)) / n",
+    "epoch": "def my_epoch(params, X, y, lr, c, batch_size, rng, _fit=handin.fit):\n"
+             "    return _fit(X, y, X, y, hidden=len(params['b1']), lr=lr, c=c, "
+             "batch_size=batch_size, epochs=1, init=params, dtype=np.float64)[0]",
+    "confusion": "my_confusion_matrix = (lambda f: lambda y_true, y_pred, n_classes: "
+                 "f(y_true, y_pred, n_classes))(handin.metrics.confusion_matrix)",
+    "dead": "def my_dead_units(X, params, _d=handin.metrics.dead_units):\n"
+            "    return int(_d(X, params).sum())",
+    "linear": """def my_linear_cost_grad(X, y, params, c):
+    W, b = params["W"], params["b"]
+    Z = X @ W + b
+    P = handin.softmax(Z)
+    n, d = X.shape
+    J = -np.log(P[np.arange(n), y]).mean() + c * np.sum(W ** 2)
+    cache = {"X": X, "Z1": np.ones_like(X), "A1": X, "Z2": Z, "P": P}
+    net = {"W1": np.eye(d), "b1": np.zeros(d), "W2": W, "b2": b}
+    g = handin.model.backward(cache, y, net, c)
+    return J, {"W": g["W2"], "b": g["b2"]}""",
+    "MyLinear": "class MyLinear(layers.Linear):\n"
+                "    def backward(self, dZ, _b=layers.Linear.backward):\n"
+                "        return _b(self, dZ)",
+    "delta": "def my_delta(delta_next, W_next, Z):\n    relu = layers.ReLU()\n"
+             "    relu.forward(Z)\n    return relu.backward(delta_next @ W_next.T)",
+}
+
 CASES = [
     Case("solutions", CH1, (), FULL[CH1]),
     Case("release", CH1, (), 0, base="release"),
@@ -192,6 +221,15 @@ CASES = [
     Case("dead Z1 < 0, linear decay cW", CH7, (
         sub("my_dead_units", "Z1 <= 0", "Z1 < 0"),
         sub("my_linear_cost_grad", "dW = X.T @ dZ + 2 * c * W", "dW = X.T @ dZ + c * W")), 2),
+    # handin's answer by a route no name-based tripwire sees, one per chapter
+    Case("loss by default argument", CH1, (("set", "softmax_loss_vectorized", ROUTES["loss"]),), 3),
+    Case("epoch by default argument", CH3, (("set", "my_epoch", ROUTES["epoch"]),), 2),
+    Case("confusion by closure", CH4, (("set", "my_confusion_matrix", ROUTES["confusion"]),), 2),
+    Case("dead units by default argument", CH7, (("set", "my_dead_units", ROUTES["dead"]),), 5),
+    Case("linear gradient by model.backward", CH7, (("set", "my_linear_cost_grad",
+                                                     ROUTES["linear"]),), 4),
+    Case("MyLinear by default argument", CH8, (("set", "solution", ROUTES["MyLinear"]),), 2),
+    Case("delta by ReLU.backward", CH8, (("set", "my_delta", ROUTES["delta"]),), 3),
     Case("solutions", CH8, (), FULL[CH8]),
     Case("release", CH8, (), 0, base="release"),
     Case("dW cW", CH8, (sub("solution", "2 * self.c * W", "self.c * W"),), 2),
@@ -312,7 +350,7 @@ def grades(course):
 
 #: the cases that try to get points their functions do not earn (graded by the sandboxed
 #: grader alone: in the student's own kernel, a self-check cannot see through them)
-HOSTILE = [case for case in CASES if case.name.startswith(("patches ", "backward by "))]
+HOSTILE = [case for case in CASES if case.name.startswith("patches ") or " by " in case.name]
 
 
 # Submissions that attack the grader, each as a cell added after my_backward in a right

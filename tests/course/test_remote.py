@@ -13,6 +13,7 @@ import pytest
 
 from handin import course
 from handin.course import _rpc, remote
+from handin.course.nbgrader import HIDDEN_SEED_POOL
 from handin.course.remote import Remote, local_channel
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))   # tests/test_layers.py
@@ -141,3 +142,11 @@ def test_the_kernel_says_which_switched_off_function_was_reached():
     answer = {"reached": ["handin.backward"], "moved_global_rng": False}
     report = str(course.check_backward(Remote(lambda request: answer, "my_backward")))
     assert report.startswith("✗ my_backward: my_backward calls handin.backward: write it yourself.")
+
+
+@pytest.mark.parametrize("check, fn", [(c, f) for c, f, bug in CASES if bug is None],
+                         ids=[c for c, _, bug in CASES if bug is None])
+def test_right_code_passes_on_every_seed_a_course_may_draw_for_its_hidden_problems(check, fn):
+    failed = {seed: str(result) for seed in HIDDEN_SEED_POOL
+              for result in [getattr(course, check)(fn, seed=seed)] if not result.ok}
+    assert failed == {}
