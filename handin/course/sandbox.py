@@ -1,34 +1,27 @@
 """The sandbox in which a student's submission runs when nbgrader autogrades it.
 
-:class:`SandboxedKernelManager` is a jupyter_client kernel manager that starts the ordinary
-python3 ipykernel inside bubblewrap (``bwrap``), for nbgrader's Execute preprocessor
-(``c.ExecutePreprocessor.kernel_manager_class``)::
+:class:`SandboxedKernelManager` starts the ordinary python3 ipykernel inside bubblewrap
+(``bwrap``), for nbgrader's Execute preprocessor (``kernel_manager_class``)::
 
     km = SandboxedKernelManager(kernel_name="python3")
     km.build_dir = "/path/to/build"          # holds handin/: what `import handin` gives inside
     await km.start_kernel(cwd="course/autograded/alice/02_forward_backward")
 
-Inside, the kernel
-
-- runs as user ``nobody`` (uid 65534 on the host too: bubblewrap runs as root without a user
-  namespace and ``setpriv`` drops to that uid with no capabilities), so files readable by root
-  alone stay unreadable even on the few folders it sees;
-- sees only the running Python (its prefixes and site-packages, read-only), ``/usr`` and the
-  system library links, a few files of ``/etc``, ``build_dir/handin`` at
-  :data:`BUILD_MOUNT` (first on ``PYTHONPATH``, so it masks an installed handin), and a
-  writable tmpfs of ``scratch_bytes`` at ``/tmp`` holding ``HOME`` and its working folder
-  :data:`WORKDIR`: a copy of the submission folder's files without its notebooks (they hold
-  the hidden tests) and without symbolic links. Not the course folder, not ``/root``, not the
-  host's ``/tmp`` (other kernels' connection files hold their keys);
-- has no network (its own loopback only) and talks to the grader over ZeroMQ ``ipc`` sockets
-  in a per-kernel folder, the one folder bound writable;
-- is limited by cgroups (memory and pids, v1 or v2, made per kernel and removed after it;
-  per-process rlimits with a warning where no cgroup can be made), a CPU-time rlimit as a
-  backstop, and a CPU affinity; it is interrupted by a message on the control channel, not a
-  signal.
-
-The cgroups, rlimits and affinity are set by ``_sandbox_launch.py`` (beside this module)
-before it execs bubblewrap. Root is needed (cgroups, the uid switch): :func:`check_available`.
+Inside, the kernel runs as ``nobody`` (uid 65534 on the host too: bubblewrap runs as root
+without a user namespace, ``setpriv`` drops to that uid and every capability), so what only
+root may read stays unreadable. It sees the running Python (prefixes, site-packages),
+``/usr``, a few files of ``/etc``, ``build_dir/handin`` at :data:`BUILD_MOUNT` (first on
+``PYTHONPATH``: it masks an installed handin), all read-only, and a tmpfs of
+``scratch_bytes`` at ``/tmp`` holding ``HOME`` and :data:`WORKDIR`, its cwd: a copy of the
+submission folder without notebooks (they hold the hidden tests) or symbolic links. Not the
+course folder, ``/root``, the repository, nor the host's ``/tmp`` (other kernels' connection
+files hold their keys). It has no network: the grader talks to it over ZeroMQ ``ipc`` sockets
+in a per-kernel folder, the one folder bound writable. Its memory and processes are limited
+by cgroups (v1 or v2, one per kernel, removed after it; rlimits and a warning where none can
+be made), its CPU time by an rlimit (a backstop); ``cpus`` sets its affinity. It is
+interrupted by a message, not a signal. ``_sandbox_launch.py`` (beside this module) joins the
+cgroups, sets the rlimits and the affinity, then execs bubblewrap. Root is needed:
+:func:`check_available`.
 """
 
 import asyncio
@@ -109,7 +102,7 @@ def python_dirs():
              *site.getsitepackages()}
     paths = {q for p in given for q in (os.path.abspath(p), os.path.realpath(p))
              if os.path.isdir(q)}
-    return [p for p in _outermost(paths) if p != "/usr" and not p.startswith("/usr/")]
+    return [p for p in _outermost(paths) if p not in ("/", "/usr") and not p.startswith("/usr/")]
 
 
 def submission_files(folder):
@@ -149,7 +142,8 @@ def make_cgroups(name, memory_bytes, pids_max, root=_CGROUP_ROOT):
         path = os.path.join(root, name)
         try:
             with open(os.path.join(root, "cgroup.controllers")) as f:
-                have = [c for c in ("memory", "pids") if c in f.read().split()]
+                available = f.read().split()
+            have = [c for c in ("memory", "pids") if c in available]
             if have:
                 _write(os.path.join(root, "cgroup.subtree_control"),
                        " ".join("+" + c for c in have))
@@ -208,8 +202,7 @@ def _remove_cgroup(path):
 
 
 def rlimits(cpu_seconds, memory_bytes, pids_max, missing):
-    """The launcher's ``[name, soft, hard]`` rlimits: CPU time (the hard limit 5 s later),
-    no core files, and the per-process stand-ins of the cgroups ``missing``."""
+    """The launcher's [name, soft, hard] rlimits: CPU, no core, stand-ins of cgroups missing."""
     out = [["RLIMIT_CPU", cpu_seconds, cpu_seconds + 5], ["RLIMIT_CORE", 0, 0]]
     if "memory" in missing:
         out.append(["RLIMIT_AS", memory_bytes, memory_bytes])
@@ -271,9 +264,8 @@ def sandbox_argv(kernel_cmd, mounts, env, bwrap="bwrap", setpriv="setpriv"):
     namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                   "--unshare-cgroup-try", "--hostname", "sandbox", "--die-with-parent",
                   "--new-session"]
-    caps = ["--cap-drop", "ALL"]   # but what setpriv needs to drop to nobody (and then all)
-    for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP"):
-        caps += ["--cap-add", cap]
+    caps = ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+            "--cap-add", "CAP_SETPCAP"]   # what setpriv needs to drop to nobody (and all)
     env_args = ["--clearenv"]
     for key, value in env.items():
         env_args += ["--setenv", key, value]
@@ -300,14 +292,11 @@ def check_build(build_dir):
 
 
 def _check_limits(km):
-    for name, low in [("memory_bytes", 2**24), ("pids_max", 8), ("cpu_seconds", 1),
-                      ("scratch_bytes", 2**20)]:
-        if getattr(km, name) < low:
-            raise ValueError(f"{name}: {getattr(km, name)}; at least {low}")
-    bad = [c for c in km.cpus if c not in os.sched_getaffinity(0)]
-    if bad:
-        raise ValueError(f"cpus: {bad} are not among this process's CPUs "
-                         f"{sorted(os.sched_getaffinity(0))}")
+    lows = {"memory_bytes": 2**24, "pids_max": 8, "cpu_seconds": 1, "scratch_bytes": 2**20}
+    for name in [name for name, low in lows.items() if getattr(km, name) < low]:
+        raise ValueError(f"{name}: {getattr(km, name)}; at least {lows[name]}")
+    if not set(km.cpus) <= os.sched_getaffinity(0):
+        raise ValueError(f"cpus: {km.cpus}; among {sorted(os.sched_getaffinity(0))}")
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -337,13 +326,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         return spec
 
     @property
-    def cgroups(self):
-        """The running kernel's cgroup folders (empty when none could be made)."""
+    def cgroups(self):   # the running kernel's cgroup folders (none where none could be made)
         return list(self._cgroups)
 
     @property
-    def sandbox_dir(self):
-        """The host folder of the connection file and the ipc sockets (None when stopped)."""
+    def sandbox_dir(self):   # the host folder of the connection file and the ipc sockets
         return self._sandbox_dir
 
     async def _async_pre_start_kernel(self, **kw):
