@@ -8,23 +8,20 @@
     await km.start_kernel(cwd="course/autograded/alice/02_forward_backward")
 
 Inside, the kernel runs as ``nobody`` (uid 65534 on the host too: bubblewrap runs as root
-without a user namespace, ``setpriv`` drops to that uid and every capability), so what only
-root may read stays unreadable. It sees the running Python (prefixes, site-packages),
-``/usr``, a few files of ``/etc``, ``build_dir/handin`` at :data:`BUILD_MOUNT` (first on
-``PYTHONPATH``: it masks an installed handin), all read-only, and a tmpfs of
-``scratch_bytes`` at ``/tmp`` holding ``HOME`` and :data:`WORKDIR`, its cwd: a copy of the
-submission folder without notebooks (they hold the hidden tests) or symbolic links. Not the
-course folder, ``/root``, the repository, nor the host's ``/tmp`` (other kernels' connection
-files hold their keys). It has no network: the grader talks to it over ZeroMQ ``ipc`` sockets
-in a per-kernel folder, the one folder bound writable. Its memory and processes are limited
-by cgroups (v1 or v2, one per kernel, removed after it; rlimits and a warning where none can
-be made), its CPU time by an rlimit (a backstop); ``cpus`` sets its affinity. It is
-interrupted by a message, not a signal. ``_sandbox_launch.py`` (beside this module) joins the
-cgroups, sets the rlimits and the affinity, then execs bubblewrap. Root is needed:
-:func:`check_available`.
+without a user namespace, ``setpriv`` drops to that uid and every capability). It sees, read-
+only, the running Python, ``/usr``, a few files of ``/etc`` and ``build_dir/handin`` at
+:data:`BUILD_MOUNT` (first on ``PYTHONPATH``: it masks an installed handin); and a tmpfs of
+``scratch_bytes`` at ``/tmp`` with ``HOME`` and its cwd :data:`WORKDIR`, a copy of the
+submission folder without notebooks (they hold the hidden tests) or links. Not the course
+folder, ``/root``, the repository, the host's ``/tmp`` (other kernels' keys). No network: it
+talks over ZeroMQ ``ipc`` sockets in a per-kernel folder (a small tmpfs). cgroups (v1 or v2,
+per kernel) cap its memory and processes (rlimits, with a warning, where none can be made),
+an rlimit its CPU time; ``cpus`` sets its affinity; it is interrupted by message, not signal.
+``_sandbox_launch.py`` joins the cgroups, sets rlimits and affinity, and execs bubblewrap.
 """
 
 import asyncio
+import ctypes
 import json
 import logging
 import os
@@ -59,11 +56,8 @@ class SandboxUnavailable(RuntimeError):
 
 
 def check_available():
-    """Raise :class:`SandboxUnavailable` where a sandboxed kernel cannot be started here.
-
-    Needs Linux, ``bwrap`` (bubblewrap) and ``setpriv`` (util-linux) on ``PATH``, root, and
-    namespaces that bubblewrap may create (a quick trial run).
-    """
+    """Raise :class:`SandboxUnavailable` unless this is Linux with ``bwrap`` and ``setpriv`` on
+    ``PATH``, run as root, and bubblewrap may make namespaces here (a quick trial)."""
     if not sys.platform.startswith("linux"):
         raise SandboxUnavailable(f"the sandbox needs Linux (bubblewrap); this is {sys.platform}")
     bwrap = shutil.which("bwrap")
@@ -93,11 +87,8 @@ def _outermost(paths):
 
 
 def python_dirs():
-    """The running Python's folders to bind read-only: prefixes and site-packages.
-
-    Both the given and the resolved path of each, outermost only, without those under
-    ``/usr`` (bound whole). A venv inside a repository gives the venv, not the repository.
-    """
+    """The running Python's prefixes and site-packages (given and resolved paths), outermost
+    only, but those under /usr (bound whole): a venv in a repository, not the repository."""
     given = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
              *site.getsitepackages()}
     paths = {q for p in given for q in (os.path.abspath(p), os.path.realpath(p))
@@ -106,11 +97,8 @@ def python_dirs():
 
 
 def submission_files(folder):
-    """The submission folder's subfolders and files to copy in, relative, sorted.
-
-    No notebook (``.ipynb``), no ``.ipynb_checkpoints``, nothing that is not a regular file
-    or folder (a symbolic link could point into the course folder).
-    """
+    """The submission folder's subfolders and files to copy in, relative: no notebook, no
+    ``.ipynb_checkpoints``, no symbolic link (it could point into the course folder)."""
     dirs, files = [], []
     for root, dnames, fnames in os.walk(folder):
         rel = os.path.relpath(root, folder)
@@ -129,6 +117,19 @@ def submission_files(folder):
 def _write(path, value):
     with open(path, "w") as f:
         f.write(str(value))
+
+
+def _mount_tmpfs(path, size=2**20):
+    """Mount a small tmpfs on ``path`` (the one host folder the kernel may write to, so it
+    cannot fill the host's disk); False, with a warning, where that cannot be done."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    flags = 2 | 4 | 8   # MS_NOSUID | MS_NODEV | MS_NOEXEC
+    if libc.mount(b"tmpfs", os.fsencode(path), b"tmpfs", flags,
+                  f"size={size},nr_inodes=64,mode=0700".encode()) == 0:
+        return True
+    _log.warning("cannot mount a tmpfs on %s (%s): the kernel's socket folder is on the host's "
+                 "disk", path, os.strerror(ctypes.get_errno()))
+    return False
 
 
 def make_cgroups(name, memory_bytes, pids_max, root=_CGROUP_ROOT):
@@ -212,11 +213,8 @@ def rlimits(cpu_seconds, memory_bytes, pids_max, missing):
 
 
 def mount_args(pythons, handin_dir, ipc_dir, connection_file, dirs, files, scratch_bytes):
-    """bubblewrap's file-system arguments.
-
-    The launcher's ``@fd0@`` is the connection file (copied in read-only), ``@fdN@`` the N-th
-    of ``files`` (copied into :data:`WORKDIR`, as are the ``dirs``).
-    """
+    """bubblewrap's file-system arguments. The launcher's ``@fd0@`` is the connection file
+    (copied in read-only), ``@fdN@`` the N-th of ``files`` (copied into :data:`WORKDIR`)."""
     args = ["--ro-bind", "/usr", "/usr", "--perms", "0755", "--dir", "/etc"]
     made = {"/", "/usr", "/etc", "/proc", "/dev", SCRATCH}
     for path in _TOP_LINKS + tuple("/etc/" + name for name in _ETC):
@@ -291,7 +289,7 @@ def check_build(build_dir):
     return handin_dir
 
 
-def _check_limits(km):
+def _check_limits(km):   # ValueError naming the trait out of range
     lows = {"memory_bytes": 2**24, "pids_max": 8, "cpu_seconds": 1, "scratch_bytes": 2**20}
     for name in [name for name, low in lows.items() if getattr(km, name) < low]:
         raise ValueError(f"{name}: {getattr(km, name)}; at least {lows[name]}")
@@ -313,7 +311,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     cpus = List(Integer(), default_value=[], config=True,
                 help="The kernel's CPU affinity; [] leaves it as the grader's.")
 
-    _sandbox_dir = None
+    _sandbox_dir, _mounted = None, False
     _cgroups = ()
     _missing = frozenset()
 
@@ -339,6 +337,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         _check_limits(self)
         if self._sandbox_dir is None:
             self._sandbox_dir = tempfile.mkdtemp(prefix="handin-sandbox-")
+            self._mounted = _mount_tmpfs(self._sandbox_dir)
             ipc = os.path.join(self._sandbox_dir, "ipc")
             os.mkdir(ipc, 0o700)
             os.chown(ipc, SANDBOX_UID, SANDBOX_UID)
@@ -394,5 +393,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             _log.warning("cannot remove the sandbox's cgroups %s", left)
         self._cgroups = ()
         if not restart and self._sandbox_dir is not None:
-            shutil.rmtree(self._sandbox_dir, ignore_errors=True)
-            self._sandbox_dir = None
+            if self._mounted:
+                ctypes.CDLL(None, use_errno=True).umount2(os.fsencode(self._sandbox_dir), 2)
+            shutil.rmtree(self._sandbox_dir, ignore_errors=True)   # MNT_DETACH ^
+            self._sandbox_dir, self._mounted = None, False

@@ -271,6 +271,21 @@ def test_the_scratch_space_is_limited(kernel):
     assert int(errno_) == 28 and int(written) <= kernel.km.scratch_bytes   # ENOSPC
 
 
+def test_the_socket_folder_cannot_fill_the_hosts_disk(kernel):
+    assert os.path.ismount(kernel.km.sandbox_dir)   # a small tmpfs
+    big = os.path.join(os.path.dirname(kernel.km.ip), "big")
+    out = kernel.ok(f"""
+        import os
+        try:
+            with open({big!r}, "wb") as f:
+                f.write(b"x" * 2**22)
+        except OSError as e:
+            print(e.errno)
+        os.remove({big!r})
+    """)
+    assert out.strip() == "28"   # ENOSPC
+
+
 def test_a_fork_bomb_is_contained(kernel):
     out = kernel.ok("""
         import os, time
