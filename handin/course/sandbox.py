@@ -132,13 +132,14 @@ def _mount_tmpfs(path, size=2**20):
     return False
 
 
-def make_cgroups(name, memory_bytes, pids_max, root=_CGROUP_ROOT):
+def make_cgroups(name, memory_bytes, pids_max, root=None):
     """Make the cgroups ``name`` with the memory and pids limits; return (folders, missing).
 
     cgroup v2 where ``root`` is the unified hierarchy (the controllers enabled in the root's
     ``cgroup.subtree_control``), else v1 (``root/memory``, ``root/pids``). ``missing`` names
     the controllers ("memory", "pids") that could not be had.
     """
+    root = root or _CGROUP_ROOT
     if os.path.exists(os.path.join(root, "cgroup.controllers")):
         path = os.path.join(root, name)
         try:
@@ -312,8 +313,7 @@ class SandboxedKernelManager(AsyncKernelManager):
                 help="The kernel's CPU affinity; [] leaves it as the grader's.")
 
     _sandbox_dir, _mounted = None, False
-    _cgroups = ()
-    _missing = frozenset()
+    _cgroups, _missing = (), frozenset()
 
     @property
     def kernel_spec(self):

@@ -77,7 +77,11 @@ class Kernel:
         self.run(self.km.start_kernel(cwd=str(course["sub"])))
         self.kc = self.km.client()
         self.kc.start_channels()
-        self.run(self.kc.wait_for_ready(timeout=120))
+        try:
+            self.run(self.kc.wait_for_ready(timeout=120))
+        except BaseException:
+            self.close()
+            raise
 
     def run(self, coro):
         return self.loop.run_until_complete(coro)
@@ -359,6 +363,19 @@ def test_cpus_and_a_clean_shutdown(course):
     finally:
         k.close()
     assert not os.path.exists(folder) and not any(os.path.exists(c) for c in cgroups)
+
+
+def test_without_cgroups_rlimits_stand_in_with_a_warning(course, tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(sb, "_CGROUP_ROOT", str(tmp_path))   # no controller there
+    k = _fresh(course)
+    try:
+        assert k.km.cgroups == [] and "no memory and pids cgroup here" in caplog.text
+        content, _ = k.execute("import numpy as np; a = np.ones(2**30)")   # 8 GiB
+        assert content["ename"] == "MemoryError"   # RLIMIT_AS
+        assert k.ok("import resource; print(resource.getrlimit(resource.RLIMIT_NPROC))") \
+            .strip() == f"({k.km.pids_max}, {k.km.pids_max})"
+    finally:
+        k.close()
 
 
 def test_nbclient_runs_a_notebook_and_interrupts_a_cell_on_timeout(course):
