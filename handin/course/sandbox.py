@@ -1,11 +1,10 @@
 """The sandbox in which a student's submission runs when nbgrader autogrades it.
 
 :class:`SandboxedKernelManager` starts the ordinary python3 ipykernel inside bubblewrap
-(``bwrap``), for nbgrader's Execute preprocessor (``kernel_manager_class``)::
+(``bwrap``) when nbgrader autogrades, in ``nbgrader_config.py`` (or as command-line flags)::
 
-    km = SandboxedKernelManager(kernel_name="python3")
-    km.build_dir = "/path/to/build"          # holds handin/: what `import handin` gives inside
-    await km.start_kernel(cwd="course/autograded/alice/02_forward_backward")
+    c.Execute.kernel_manager_class = "handin.course.sandbox.SandboxedKernelManager"
+    c.SandboxedKernelManager.build_dir = "/path/to/build"   # its handin/ is `import handin`
 
 Inside, the kernel runs as ``nobody`` (uid 65534 on the host too: bubblewrap runs as root
 without a user namespace, ``setpriv`` drops to that uid and every capability). It sees, read-
