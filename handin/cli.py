@@ -12,6 +12,10 @@ student edition of the chapters (see :mod:`handin.course.edition`).
 ``python -m handin course DIR [--src notebooks/]`` writes an nbgrader course, one
 assignment per chapter (see :mod:`handin.course`).
 
+``python -m handin similarity ASSIGNMENT [--course DIR] [--threshold X]`` flags the
+near-identical submissions of an assignment for the grader (see
+:mod:`handin.course.similarity`).
+
 No mistake ends in a traceback: a bad argument prints one line and exits with status 2;
 a problem met while running (a missing or damaged data set, an ``--out`` that cannot be
 written, a diverged run) prints what went wrong and exits with 1; Ctrl-C exits with 130
@@ -141,6 +145,7 @@ def build_parser():
                    help="folder of the solution chapters (default notebooks/)")
     k.add_argument("--timeout", type=int, default=120,
                    help="seconds a cell may run when autograding (default 120)")
+    _similarity_parser(sub)
     return parser
 
 
@@ -272,6 +277,42 @@ def course_command(args):
     return 0
 
 
+# --- python -m handin similarity ASSIGNMENT [--course DIR] [--threshold X] ---------------
+
+def _similarity_parser(sub):
+    from .course import similarity
+
+    m = sub.add_parser("similarity", help="flag near-identical submissions for the grader",
+                       description="Compare the submissions of ASSIGNMENT in an nbgrader "
+                                   "course with each other and with handin's own source; "
+                                   "write DIR/similarity/ASSIGNMENT.csv and .html, the pairs "
+                                   "whose graded functions are near-identical once names, "
+                                   "comments and whitespace are set aside. It flags; it "
+                                   "changes no grade.")
+    m.add_argument("assignment", metavar="ASSIGNMENT", help="e.g. 02_forward_backward")
+    m.add_argument("--course", type=pathlib.Path, default=pathlib.Path("."), metavar="DIR",
+                   help="the course folder (default: the current folder)")
+    m.add_argument("--threshold", type=float, default=similarity.THRESHOLD, metavar="X",
+                   help="flag a function when this fraction of its code, in (0, 1], is found "
+                        f"in the other's (default {similarity.THRESHOLD:g})")
+
+
+def similarity_command(args):
+    try:
+        from .course.similarity import similarity_report
+
+        found = similarity_report(args.course, args.assignment, threshold=args.threshold)
+    except ImportError as exc:
+        raise _Failed(f"{exc.name or exc} is not installed: pip install 'handin[teacher]'") \
+            from None
+    except (ValueError, OSError) as exc:
+        raise _Failed(str(exc)) from None
+    pairs = len({(m.student, m.other) for m in found})
+    out = args.course / "similarity" / args.assignment
+    print(f"{args.assignment}: {pairs} pair{'s' * (pairs != 1)} flagged: {out}.csv, {out}.html")
+    return 0
+
+
 def main(argv=None):
     """Run the command line; returns the exit status (0, 1 error, 2 usage, 130 interrupted)."""
     parser = build_parser()
@@ -287,6 +328,8 @@ def main(argv=None):
             return page_command(args)
         if args.command == "course":
             return course_command(args)
+        if args.command == "similarity":
+            return similarity_command(args)
     except _Failed as exc:
         print(f"handin {args.command}: {exc}", file=sys.stderr)
         return EXIT_ERROR
