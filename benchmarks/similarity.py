@@ -1,6 +1,6 @@
 """Calibrate the similarity report (handin.course.similarity): scores of honest pairs and of copies.
 
-    python benchmarks/similarity.py [--k 15 20 25] [--no-model-answers]
+    python benchmarks/similarity.py [--k 15 20 25] [--no-model-answers] [--class-size 150]
 
 For every graded function with variants in tests/course/similarity_cases.py, the honest
 answers are the model answer and the independently written variants; the copies are each
@@ -96,11 +96,46 @@ def measure(course, k, model_answers=True):
     return rows
 
 
+def time_class(course, size):
+    """Seconds for the report of chapter 2 in a class of ``size``, and the pairs flagged:
+    half the class hands in the model answers, half the release, but students 1 and 2,
+    who write the two variants, and students 10, 60, 110, ... and 20, 70, 120, ..., who
+    hand in disguised copies of them (3 students per variant when ``size`` is 150: 12
+    pairs to flag)."""
+    import time
+
+    a = sc.CH2
+    release = nbformat.read(course / "release" / a / f"{a}.ipynb", as_version=4)
+    source = nbformat.read(course / "source" / a / f"{a}.ipynb", as_version=4)
+    given = {c.metadata["nbgrader"]["grade_id"]: c.source for c in release.cells
+             if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"}
+    funcs = ("my_forward", "my_cost", "my_backward")
+    variants = [{f: sc.fill(given[f], sc.VARIANTS[a, f][i]) for f in funcs} for i in (0, 1)]
+    model = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+             if c.metadata.get("nbgrader", {}).get("grade_id") in funcs}
+    keep = ("X", "Z1", "A1", "P", "W1", "W2", "b1", "b2", "n", "k")
+    for i in range(size):
+        if i in (1, 2):
+            answers = variants[i - 1]
+        elif i % 50 in (10, 20):
+            answers = {f: sc.disguise(code, keep) for f, code in variants[i % 50 // 20].items()}
+        else:
+            answers = model if i % 2 else {}
+        folder = course / "submitted" / f"s{i:03d}" / a
+        folder.mkdir(parents=True)
+        (folder / f"{a}.ipynb").write_text(sc.with_cells(release, answers), encoding="utf-8")
+    start = time.perf_counter()
+    found = sim.similarity_report(course, a)
+    return time.perf_counter() - start, len({(m.student, m.other) for m in found})
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--k", type=int, nargs="+", default=[sim.K])
     parser.add_argument("--no-model-answers", action="store_true",
                         help="the release's code alone as boilerplate")
+    parser.add_argument("--class-size", type=int, default=0,
+                        help="also time the report of chapter 2 for a class of this size")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         assignments = sorted({a for a, _ in sc.VARIANTS})
@@ -121,6 +156,10 @@ def main(argv=None):
                   f"largest match {max(r[4] for r in honest)} chars; "
                   f"copies: smallest score {min(max(r[2], r[3]) for r in copies):.2f}, "
                   f"smallest match {min(r[4] for r in copies)} chars")
+        if args.class_size:
+            seconds, pairs = time_class(course, args.class_size)
+            print(f"\nchapter 2, {args.class_size} submissions: {seconds:.1f} s, "
+                  f"{pairs} pairs flagged")
 
 
 if __name__ == "__main__":

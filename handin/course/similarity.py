@@ -278,6 +278,8 @@ def similarity_report(course_dir, assignment, *, threshold=THRESHOLD, min_matche
         raise ValueError(f"no release of assignment {assignment!r}: {release_nb} is missing "
                          f"(run nbgrader generate_assignment {assignment} in the course folder)")
     release = _read(release_nb)
+    if release is None:
+        raise ValueError(f"{release_nb} is not a notebook")
     source_nb = course / "source" / assignment / f"{assignment}.ipynb"
     common = boilerplate(release, _read(source_nb) if source_nb.is_file() else None)
     subs, unread = {}, []
