@@ -369,7 +369,7 @@ def write_html(found, path, *, assignment, students, unread, threshold, min_matc
     else:
         out.append("<table>\n<caption>Flagged pairs, the highest score first</caption>\n"
                    "<thead><tr>" + "".join(f'<th scope="col">{h}</th>' for h in (
-                       "Student", "Compared with", "Score", "Other's score",
+                       "Student", "Compared with", "Student's score", "Other's score",
                        "Characters in common", "Functions")) + "</tr></thead>\n<tbody>")
         for i, r in enumerate(rows, 1):
             out.append(f'<tr><th scope="row"><a href="#pair-{i}">{e(r["student"])}</a></th>'
