@@ -14,6 +14,10 @@ assignment per chapter (see :mod:`handin.course`); ``python -m handin grade ASSI
 [--student NAME]``, run in it, grades the submissions, sandboxed, on every core
 (see :mod:`handin.course.grade`).
 
+``python -m handin similarity ASSIGNMENT [--course DIR] [--threshold X]`` flags the
+near-identical submissions of an assignment for the grader (see
+:mod:`handin.course.similarity`).
+
 No mistake ends in a traceback: a bad argument prints one line and exits with status 2;
 a problem met while running (a missing or damaged data set, an ``--out`` that cannot be
 written, a diverged run) prints what went wrong and exits with 1; Ctrl-C exits with 130
@@ -156,6 +160,7 @@ def build_parser():
                    help="submissions graded side by side (default: one per core)")
     g.add_argument("--force", action="store_true",
                    help="grade again submissions graded already (after a change of tests)")
+    _similarity_parser(sub)
     return parser
 
 
@@ -307,6 +312,39 @@ def grade_command(args):
     if done["returncode"]:
         failed = [line for line in done["log"].splitlines() if "There was an error" in line]
         raise _Failed("nbgrader autograde failed for some submissions:\n" + "\n".join(failed))
+# --- python -m handin similarity ASSIGNMENT [--course DIR] [--threshold X] ---------------
+
+def _similarity_parser(sub):
+    from .course import similarity
+
+    m = sub.add_parser("similarity", help="flag near-identical submissions for the grader",
+                       description="Compare the submissions of ASSIGNMENT in an nbgrader "
+                                   "course with each other and with handin's own source; "
+                                   "write DIR/similarity/ASSIGNMENT.csv and .html, the pairs "
+                                   "whose graded functions are near-identical once names, "
+                                   "comments and whitespace are set aside. It flags; it "
+                                   "changes no grade.")
+    m.add_argument("assignment", metavar="ASSIGNMENT", help="e.g. 02_forward_backward")
+    m.add_argument("--course", type=pathlib.Path, default=pathlib.Path("."), metavar="DIR",
+                   help="the course folder (default: the current folder)")
+    m.add_argument("--threshold", type=float, default=similarity.THRESHOLD, metavar="X",
+                   help="flag a function when this fraction of its code, in (0, 1], is found "
+                        f"in the other's (default {similarity.THRESHOLD:g})")
+
+
+def similarity_command(args):
+    try:
+        from .course.similarity import similarity_report
+
+        found = similarity_report(args.course, args.assignment, threshold=args.threshold)
+    except ImportError as exc:
+        raise _Failed(f"{exc.name or exc} is not installed: pip install 'handin[teacher]'") \
+            from None
+    except (ValueError, OSError) as exc:
+        raise _Failed(str(exc)) from None
+    pairs = len({(m.student, m.other) for m in found})
+    out = args.course / "similarity" / args.assignment
+    print(f"{args.assignment}: {pairs} pair{'s' * (pairs != 1)} flagged: {out}.csv, {out}.html")
     return 0
 
 
@@ -327,6 +365,8 @@ def main(argv=None):
             return course_command(args)
         if args.command == "grade":
             return grade_command(args)
+        if args.command == "similarity":
+            return similarity_command(args)
     except _Failed as exc:
         print(f"handin {args.command}: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -15,7 +15,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONDA_TO_PIP = {"matplotlib-base": "matplotlib"}
 NOT_IN_ENV = {"bench"}  # benchmark-only extras are installed by benchmarks/run.sh
 NOT_PACKAGES = {"python", "pip"}
-PIP_ONLY = {"axe-playwright-python"}   # installed from PyPI by the pip section
+PIP_ONLY = {"axe-playwright-python", "copydetect"}   # installed from PyPI by the pip section
 
 
 def _split(req):
