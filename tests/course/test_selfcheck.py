@@ -363,6 +363,11 @@ EPOCH_BUGS = {"no shuffle": "not shuffled", "drop last": "short last batch is dr
               "full batch": "whole training set", "unchanged": "parameters unchanged"}
 
 
+# pieces of a correct my_epoch: a hint names the mistake and the section, it does not print them
+EPOCH_CODE = ("params[k]", "grads[k]", "rng.permutation", "range(", "perm[", "X[idx]",
+              "cost_grad(", "- lr")
+
+
 @pytest.mark.parametrize("bug", sorted(EPOCH_BUGS))
 @pytest.mark.parametrize("seed", [0, 11])
 def test_each_epoch_bug_fails_with_its_hint_and_no_other(bug, seed):
@@ -370,6 +375,16 @@ def test_each_epoch_bug_fails_with_its_hint_and_no_other(bug, seed):
     text = str(selfcheck_training.check_epoch(make_epoch(bug), seed=seed))
     assert text.startswith("✗") and EPOCH_BUGS[bug] in text, text
     assert not [w for b, w in EPOCH_BUGS.items() if b != bug and w in text], text
+    assert "Chapter 3, section 2" in text and not [c for c in EPOCH_CODE if c in text], text
+
+
+def test_an_epoch_with_an_unnamed_mistake_gets_the_section_not_the_code():
+    def my_epoch(params, X, y, lr, c, batch_size, rng):
+        return {k: v * 1.01 for k, v in make_epoch()(params, X, y, lr, c, batch_size, rng).items()}
+
+    text = str(selfcheck_training.check_epoch(my_epoch))
+    assert "differ from one epoch of handin.fit" in text and "Chapter 3, section 2" in text
+    assert not [c for c in EPOCH_CODE if c in text], text
 
 
 def test_the_epoch_check_refuses_handins_fit():

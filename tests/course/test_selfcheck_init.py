@@ -1,5 +1,6 @@
-"""Chapter 7's He initialisation and dead-unit checks, and Chapter 3's validation target:
-each mistake gets its own diagnosis; hard-coded answers fail the hidden seeds."""
+"""Chapter 7's He initialisation and dead-unit checks: each mistake gets its own diagnosis;
+hard-coded answers fail the hidden seeds. (Chapter 3's validation target:
+test_selfcheck_training.py.)"""
 
 import functools
 
@@ -10,7 +11,6 @@ import handin
 from handin.course.nbgrader import HIDDEN_SEEDS
 from handin.course import check_dead_units, check_he_init
 from handin.course.selfcheck_init import dead_problem
-from handin.course.selfcheck_training import TARGET, check_target
 
 
 def he_init(d, h, k, seed, bug=None):
@@ -80,22 +80,3 @@ def test_hard_coded_answers_fail_the_hidden_problems():
         return he_init(300, 100, 40, seed)
     assert check_he_init(he_300_100_40).ok
     assert not any(check_he_init(he_300_100_40, seed=s).ok for s in HIDDEN_SEEDS)
-
-
-def test_the_target_check_validates_trains_and_names_the_shortfall():
-    def good():
-        return {"lr": 0.3, "hidden": 256, "batch_size": 16, "epochs": 10}
-
-    def defaults():
-        return {"lr": 0.1, "hidden": 256, "batch_size": 32, "epochs": 10}
-
-    assert check_target(good).ok
-    text = str(check_target(defaults))
-    assert f"< {TARGET}" in text and "the defaults miss it" in text and "larger lr" in text
-    for bad, words in (({**defaults(), "epochs": 11}, "epochs must be an int in the range [1, 10]"),
-                       ({**defaults(), "c": 0.0}, "'c' is not a hyperparameter"),
-                       ({"lr": 0.1}, "'hidden' is missing"),
-                       ({**defaults(), "hidden": 2.5}, "hidden must be an int"),
-                       ({**defaults(), "lr": 0.0}, "lr must be a float in the range (0.0, 2.0]")):
-        text = str(check_target(lambda bad=bad: bad))
-        assert text.startswith("✗") and words in text, text
