@@ -37,7 +37,7 @@ import secrets
 
 import nbformat
 from jupyter_core.utils import run_sync
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode
 
@@ -176,9 +176,11 @@ class SandboxedExecute(Execute):
                     self._revive()
                 else:
                     self._good.append(index)
-            except DeadKernelError:
+            except (DeadKernelError, CellTimeoutError) as exc:   # dead, or deaf to interrupts
+                ename = "CellTimeoutError" if isinstance(exc, CellTimeoutError) else "KernelStopped"
+                text = _STUCK if isinstance(exc, CellTimeoutError) else _STOPPED
                 cell.outputs.append(nbformat.v4.new_output(
-                    "error", ename="KernelStopped", evalue=_STOPPED, traceback=[_STOPPED]))
+                    "error", ename=ename, evalue=text, traceback=[text]))
                 self._revive()
         if index == len(self.nb.cells) - 1:
             for i, (check, fn) in self._tests.items():
@@ -263,6 +265,8 @@ _STOPPED = ("The kernel was stopped while running this cell (a memory, process o
             "limit of the grader's sandbox, or a crash); the cells after it ran in a new kernel.")
 
 
+_STUCK = ("This cell did not end within the time a cell may take, nor when it was "
+          "interrupted; the cells after it ran in a new kernel.")
 _NOT_RUN = "Not run: the kernel was stopped too many times in the cells above.\n"
 
 
