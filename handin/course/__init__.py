@@ -7,6 +7,13 @@ cells import the checks from here. The modules: ``selfcheck`` (chapters 1, 2, 7)
 ``selfcheck_training`` (3), ``selfcheck_metrics`` (4), ``selfcheck_init`` (7),
 ``selfcheck_layers`` (8), ``edition``,
 ``nbgrader``; ``_hints`` and ``_tripwire`` are the checks' shared machinery.
+
+The grader (``python -m handin grade``), which no submission can forge: ``autograde``
+(nbgrader's Execute in the sandbox, the verdicts computed outside it), ``remote`` and
+``_rpc`` (the student's functions reached over a wire of plain data), ``build`` (handin with
+a chapter's answers switched off), ``sandbox`` (bubblewrap), ``grade`` (a class on every
+core, into one gradebook), ``similarity`` (copies flagged). They are imported by name, not
+here: they need the teacher's tools (nbgrader, copydetect).
 """
 
 from .edition import write_student_edition

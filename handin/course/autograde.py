@@ -39,7 +39,7 @@ import nbformat
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer, List, Unicode
+from traitlets import Bool, CInt, Integer, List, Unicode
 
 from . import _rpc, build, remote
 from .nbgrader import HIDDEN_SEEDS
@@ -93,7 +93,7 @@ def verdict(check, fn, channel, seeds):
 class SandboxedExecute(Execute):
     """nbgrader's ``Execute``, in the sandbox, with handin's checks judged outside it."""
 
-    hidden_seeds = List(Integer(), default_value=list(HIDDEN_SEEDS),
+    hidden_seeds = List(CInt(), default_value=list(HIDDEN_SEEDS),
                         help="Seeds of the hidden problems each check also runs.").tag(config=True)
     unsafe_no_sandbox = Bool(False, help="Run submissions WITHOUT a sandbox, with the "
                              "grader's rights (verdicts are still computed outside the "
@@ -103,7 +103,7 @@ class SandboxedExecute(Execute):
                                ).tag(config=True)
     max_revivals = Integer(3, help="Kernels a submission may lose (to a limit, a crash or "
                            "an endless loop) before its remaining parts fail.").tag(config=True)
-    cpus = List(Integer(), default_value=[], help="CPUs the kernel may run on (default: all)."
+    cpus = List(CInt(), default_value=[], help="CPUs the kernel may run on (default: all)."
                 ).tag(config=True)
 
     cache_dir = Unicode("", help="A folder of executed notebooks, by the fingerprint of "

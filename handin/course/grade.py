@@ -116,7 +116,9 @@ def grade(course, assignment, *, student=None, workers=None, force=False):
     Returns
     -------
     dict
-        ``{"students": n, "workers": w, "returncode": nbgrader's in the second pass}``.
+        ``students`` and ``workers``; ``reused``, the notebooks the second pass took from the
+        first; ``failed_side_by_side``, the submissions the first pass could not grade (the
+        second tries them again); nbgrader's ``returncode`` and ``log`` of the second pass.
     """
     course = pathlib.Path(course).resolve()
     students = submissions(course, assignment, student)
@@ -135,11 +137,14 @@ def grade(course, assignment, *, student=None, workers=None, force=False):
             cpu = cpus[k % len(cpus)]
             log_file = open(scratch / "autograde.log", "w", encoding="utf-8")
             runs.append((_nbgrader(scratch, ["autograde", assignment, "--force", *flag,
-                                             f"--SandboxedExecute.cpus=[{cpu}]"],
+                                             f"--SandboxedExecute.cpus={cpu}"],
                                    cpu=cpu, log_file=log_file), log_file))
+        side_by_side = []
         for run, log_file in runs:
             run.wait()
             log_file.close()
+            side_by_side += [line for line in open(log_file.name, encoding="utf-8")
+                             if "There was an error processing assignment '" in line]
         args = ["autograde", assignment, *flag, *(["--student", student] if student else []),
                 *(["--force"] if force else [])]
         final = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=_env(),
@@ -150,4 +155,5 @@ def grade(course, assignment, *, student=None, workers=None, force=False):
     if final.returncode:
         log.warning("nbgrader autograde said:\n%s", final.stderr[-4000:])
     return {"students": len(students), "workers": workers, "reused": reused,
-            "returncode": final.returncode, "log": final.stderr}
+            "failed_side_by_side": len(side_by_side), "returncode": final.returncode,
+            "log": final.stderr}

@@ -28,15 +28,6 @@ from handin import cli  # noqa: E402
 from handin.course import autograde, grade, sandbox  # noqa: E402
 
 
-def _need_sandbox():
-    try:
-        sandbox.check_available()
-    except sandbox.SandboxUnavailable as exc:
-        if os.environ.get("HANDIN_REQUIRE_SANDBOX") == "1":
-            pytest.fail(f"HANDIN_REQUIRE_SANDBOX=1 but no sandbox here: {exc}")
-        pytest.skip(f"no sandbox here: {exc}")
-
-
 @pytest.fixture(scope="module")
 def listener():
     """A server on 127.0.0.1 that counts the connections it accepts."""
@@ -59,23 +50,28 @@ def listener():
 def graded(tmp_path_factory, listener):
     """Chapter 2 handed in by every case of chapter 2 (the hostile ones too) and every attack,
     graded by ``python -m handin grade`` with a 20 s timeout per cell."""
-    _need_sandbox()
+    cc.need_sandbox()
     folder = cc.make_course(tmp_path_factory.mktemp("grading") / "course", timeout=20,
                             assignments=(cc.CH2,))
     port, _ = listener
+    home = pathlib.Path.home() / f".handin-test-{os.getpid()}"
+    home.write_text("the teacher's")
     cases = [c for c in cc.CASES if c.assignment == cc.CH2 and c.name != "never ends"]
-    cases += cc.attack_cases(folder, port)
+    cases += cc.attack_cases(folder, port, home)
     cc.hand_in(folder, cases)
     canary = folder / "source" / "canary.txt"
     canary.write_text("the teacher's")
     before = sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
-    status = cli.main(["grade", cc.CH2, "--course", str(folder)])
-    return folder, cases, before, status
+    try:
+        done = grade.grade(folder, cc.CH2)
+    finally:
+        home.unlink()
+    return folder, cases, before, done
 
 
 def test_every_submission_gets_what_its_functions_earn(graded):
-    folder, cases, _, status = graded
-    assert status == 1          # the notebook that is not JSON is named, the rest graded
+    folder, cases, _, done = graded
+    assert done["returncode"] == 1 and "not_JSON" in done["log"]   # it alone fails
     got = cc.grades(folder)
     want = {(cc.student_id(c), cc.CH2): c.points for c in cases}
     assert {key: got[key] for key in want} == want
@@ -116,12 +112,16 @@ def test_a_cell_that_never_ends_or_kills_its_kernel_costs_only_itself(graded):
 
 
 def test_the_side_by_side_pass_judged_every_notebook_and_nbgrader_reused_them(graded):
-    folder, cases, _, _ = graded
-    cache = list((folder / ".handin" / "cache" / cc.CH2).glob("*.ipynb"))
-    assert len(cache) == len(cases) - 1                 # all but the notebook that is not JSON
-    os.utime(folder / "submitted" / "solutions")        # grade one student again, reused
-    done = grade.grade(folder, cc.CH2, student="solutions", force=True)
-    assert done["reused"] == 1 and done["returncode"] == 0
+    folder, cases, _, done = graded
+    assert done["reused"] == len(cases) - 1           # all but the notebook that is not JSON
+    assert done["failed_side_by_side"] == 1
+    assert (done["students"], done["workers"]) == (len(cases), min(len(cases), len(os.sched_getaffinity(0))))
+    again = grade.grade(folder, cc.CH2, student="solutions", force=True)
+    assert again["reused"] == 1 and again["returncode"] == 0
+    edited = folder / "submitted" / "solutions" / cc.CH2 / f"{cc.CH2}.ipynb"
+    edited.write_text(edited.read_text().replace("dZ2.sum(axis=0)", "dZ2.mean(axis=0)"))
+    again = grade.grade(folder, cc.CH2, student="solutions", force=True, workers=1)
+    assert again["reused"] == 1 and cc.grades(folder)["solutions", cc.CH2] == 4
 
 
 def test_feedback_holds_the_diagnosis_computed_outside(graded):
@@ -136,14 +136,14 @@ def test_feedback_holds_the_diagnosis_computed_outside(graded):
 
 
 def test_the_solutions_score_full_marks_beside_three_busy_processes(tmp_path):
-    _need_sandbox()
+    cc.need_sandbox()
     folder = cc.make_course(tmp_path / "course", assignments=(cc.CH2, cc.CH3))
     solutions = [c for c in cc.CASES if c.name == "solutions" and c.assignment in (cc.CH2, cc.CH3)]
     cc.hand_in(folder, solutions)
     busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(3)]
     try:
-        for a in (cc.CH2, cc.CH3):
-            assert grade.grade(folder, a)["returncode"] == 0
+        assert cli.main(["grade", cc.CH2, "--course", str(folder)]) == 0
+        assert grade.grade(folder, cc.CH3)["returncode"] == 0
     finally:
         for p in busy:
             p.kill()

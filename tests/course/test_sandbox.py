@@ -23,19 +23,11 @@ import pytest
 pytest.importorskip("jupyter_client")
 pytest.importorskip("ipykernel")
 
+import course_cases as cc  # noqa: E402
 from handin.course import sandbox as sb  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CANARY = "canary: the grader's eyes only\n"
-
-
-def _need_sandbox():
-    try:
-        sb.check_available()
-    except sb.SandboxUnavailable as e:
-        if os.environ.get("HANDIN_REQUIRE_SANDBOX") == "1":
-            pytest.fail(f"HANDIN_REQUIRE_SANDBOX=1 but no sandbox here: {e}")
-        pytest.skip(f"no sandbox here: {e}")
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +117,7 @@ class Kernel:
 
 
 def _fresh(course, **traits):
-    _need_sandbox()
+    cc.need_sandbox()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HANDIN_HOST_CANARY", "host")
         return Kernel(course, **traits)
@@ -379,7 +371,7 @@ def test_without_cgroups_rlimits_stand_in_with_a_warning(course, tmp_path, monke
 
 
 def test_nbclient_runs_a_notebook_and_interrupts_a_cell_on_timeout(course):
-    _need_sandbox()
+    cc.need_sandbox()
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     from traitlets.config import Config
