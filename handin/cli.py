@@ -312,6 +312,9 @@ def grade_command(args):
     if done["returncode"]:
         failed = [line for line in done["log"].splitlines() if "There was an error" in line]
         raise _Failed("nbgrader autograde failed for some submissions:\n" + "\n".join(failed))
+    return 0
+
+
 # --- python -m handin similarity ASSIGNMENT [--course DIR] [--threshold X] ---------------
 
 def _similarity_parser(sub):

@@ -116,7 +116,9 @@ class SandboxedExecute(Execute):
         if cached and cached.is_file():
             done = nbformat.read(cached, as_version=4)
             nb.cells, nb.metadata = done.cells, done.metadata
-            self.log.info("handin: %s judged before; its outputs and verdicts reused", cached.name)
+            who = (resources or {}).get("nbgrader", {}).get("student", "?")
+            self.log.info("handin: %s judged before (%s); its outputs and verdicts reused",
+                          who, cached.name)
             return nb, resources
         nb, resources = self._run(nb, resources, km)
         if cached:

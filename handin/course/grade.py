@@ -149,7 +149,7 @@ def grade(course, assignment, *, student=None, workers=None, force=False):
                 *(["--force"] if force else [])]
         final = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=_env(),
                                capture_output=True, text=True)
-    reused = final.stderr.count("judged before; its outputs and verdicts reused")
+    reused = final.stderr.count("; its outputs and verdicts reused")
     log.info("graded %d submission(s) of %s with %d worker(s); %d judged side by side",
              len(students), assignment, workers, reused)
     if final.returncode:

@@ -113,7 +113,10 @@ def test_a_cell_that_never_ends_or_kills_its_kernel_costs_only_itself(graded):
 
 def test_the_side_by_side_pass_judged_every_notebook_and_nbgrader_reused_them(graded):
     folder, cases, _, done = graded
-    assert done["reused"] == len(cases) - 1           # all but the notebook that is not JSON
+    not_reused = [cc.student_id(c) for c in cases
+                  if f"handin: {cc.student_id(c)} judged before" not in done["log"]]
+    assert not_reused == ["not_JSON"]                   # all but the notebook that is not JSON
+    assert done["reused"] == len(cases) - 1
     assert done["failed_side_by_side"] == 1
     assert (done["students"], done["workers"]) == (len(cases), min(len(cases), len(os.sched_getaffinity(0))))
     again = grade.grade(folder, cc.CH2, student="solutions", force=True)
