@@ -34,6 +34,7 @@ import os
 import pathlib
 import re
 import secrets
+import time
 
 import nbformat
 from jupyter_core.utils import run_sync
@@ -212,6 +213,18 @@ class SandboxedExecute(Execute):
             self.nb.cells[index] = keep
         return cell
 
+    def handle_comm_msg(self, outs, msg, cell_index):
+        """Widgets' messages are not kept: nothing of the grading needs them, and a kernel
+        could send them without end."""
+
+    async def async_start_new_kernel_client(self):
+        import zmq
+
+        self.km.context.setsockopt(zmq.MAXMSGSIZE, _rpc.MAX_REPLY + 2 ** 20)  # before connecting
+        return await super().async_start_new_kernel_client()
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
     def _judge(self, cell, index, check, fn):
         if self._revivals > self.max_revivals:
             result = CheckResult(fn, False, "not checked: the kernel was stopped too many times.")
@@ -229,12 +242,24 @@ class SandboxedExecute(Execute):
                                                    traceback=text.split("\n"))]
 
     def _channel(self, index):
+        """The channel to the kernel for the test cell ``index``: all the calls of its check
+        share one :attr:`timeout` (a function that takes a minute a call would otherwise
+        hold the grader for a minute times the calls)."""
+        deadline = time.monotonic() + self.timeout
+
         def send(request):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise remote.NoAnswer(f"no answer within {self.timeout} s for all the calls of "
+                                      "this check (an endless loop, or far too slow).")
+            timeout, self.timeout = self.timeout, max(1, int(left))
             try:
                 cell = self._aside(_rpc.request_source(request, self._serve), index)
             except Exception as exc:  # noqa: BLE001 - a dead kernel, a lost connection
                 raise remote.NoAnswer(f"the kernel stopped answering ({type(exc).__name__}: "
                                       f"{exc}); a memory or process limit, or a crash.") from None
+            finally:
+                self.timeout = timeout
             answers = [o["data"][_rpc.MIME] for o in cell.outputs
                        if o.get("output_type") == "display_data" and _rpc.MIME in o.get("data", {})]
             if len(answers) != 1:

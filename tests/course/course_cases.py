@@ -430,4 +430,10 @@ def attack_cases(course, port, home):
              "other": str(course / "submitted" / "solutions" / CH2 / f"{CH2}.ipynb"),
              "source": str(course / "source" / CH2 / f"{CH2}.ipynb")}
     return [Case(name, CH2, (("after", "my_backward", code.format(**paths)),), FULL[CH2])
-            for name, code in ATTACKS.items()]
+            for name, code in ATTACKS.items()] + [
+        # a graded function that never returns costs its part, in one timeout for all calls
+        Case("my_backward never returns", CH2, (("set", "my_backward", NEVER_RETURNS),), 4)]
+
+
+NEVER_RETURNS = ("import time\ndef my_backward(cache, y, params, c):\n    time.sleep(3600)\n"
+                 "    return {}")

@@ -111,6 +111,15 @@ def test_a_cell_that_never_ends_or_kills_its_kernel_costs_only_itself(graded):
         assert any(w in text for w in words), name
 
 
+def test_a_graded_function_that_never_returns_fails_in_one_timeout(graded):
+    folder, _, _, _ = graded
+    nb = nbformat.read(folder / "autograded" / "my_backward_never_returns" / cc.CH2 /
+                       f"{cc.CH2}.ipynb", as_version=4)
+    test = next(c for c in nb.cells if c.get("id") == "test_my_backward"
+                or c.metadata.get("nbgrader", {}).get("grade_id") == "test_my_backward")
+    assert "no answer within 20 s" in test.outputs[0]["evalue"]
+
+
 def test_the_side_by_side_pass_judged_every_notebook_and_nbgrader_reused_them(graded):
     folder, cases, _, done = graded
     not_reused = [cc.student_id(c) for c in cases
