@@ -77,7 +77,9 @@ def main(argv=None):
     course = cc.make_course(root / "course", assignments=chapters)
     expected = {}
     for a in chapters:
-        extra = cc.attack_cases(course, server.getsockname()[1]) if a == cc.CH2 else ()
+        home = root / "teachers-file"
+        home.write_text("the teacher's")
+        extra = cc.attack_cases(course, server.getsockname()[1], home) if a == cc.CH2 else ()
         for sid, case in class_mix(args.submissions, a, extra):
             cc.hand_in(course, [case], student=lambda _case, sid=sid: sid)
             expected[sid, a] = case.points
