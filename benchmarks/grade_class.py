@@ -14,8 +14,9 @@ on the grader: reading, writing, deleting, a socket, a memory bomb, a fork bomb,
 a cell that ignores interrupts), a third of the class with one of the mistakes the
 self-checks name, and the rest right.
 
-Prints the seconds per chapter (setup apart), the total, and how many grades match their
-expected points. The goal (issue #24): six chapters for 150 students in 30 minutes on a
+Every submission carries a note of its own, so that no two are the same (the grader
+judges a notebook it has seen before only once). Prints the seconds per chapter (setup
+apart), the total, and how many grades match their expected points. The goal (issue #24): six chapters for 150 students in 30 minutes on a
 2-core machine.
 """
 
@@ -60,6 +61,19 @@ def class_mix(n, assignment, extra=()):
     return [(f"s{i:03d}", case) for i, case in enumerate(chosen[:n])]
 
 
+def own_note(path, sid):
+    """A note of the student's own at the end of the notebook: no two submissions are the
+    same, as in a real class (the grader judges a notebook it has judged before only once)."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - the notebook that is not JSON stays as it is
+        return
+    nb.cells.append(nbformat.v4.new_markdown_cell(f"Notes of {sid}."))
+    nbformat.write(nb, path)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=150)
@@ -82,6 +96,7 @@ def main(argv=None):
         extra = cc.attack_cases(course, server.getsockname()[1], home) if a == cc.CH2 else ()
         for sid, case in class_mix(args.submissions, a, extra):
             cc.hand_in(course, [case], student=lambda _case, sid=sid: sid)
+            own_note(course / "submitted" / sid / a / f"{a}.ipynb", sid)
             expected[sid, a] = case.points
     print(f"setup (course, generate_assignment, {len(expected)} submissions written): "
           f"{time.perf_counter() - t0:.0f} s")
