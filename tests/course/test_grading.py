@@ -104,7 +104,8 @@ def test_a_cell_that_never_ends_or_kills_its_kernel_costs_only_itself(graded):
     for name, words in (("sleeps forever", ("CellTimeoutError",)),
                         ("memory bomb", ("ATTACK memory: blocked (MemoryError)", "KernelStopped")),
                         ("fork bomb", ("BlockingIOError", "KernelStopped", "CellTimeoutError")),
-                        ("floods its output", ("output cut at",))):
+                        # cut here, or the kernel out of memory for what it could not send
+                        ("floods its output", ("output cut at", "KernelStopped"))):
         case = next(c for c in cases if c.name == name)
         text = (folder / "autograded" / cc.student_id(case) / cc.CH2 /
                 f"{cc.CH2}.ipynb").read_text()
