@@ -284,7 +284,8 @@ def test_the_socket_folder_cannot_fill_the_hosts_disk(kernel):
 
 def test_a_fork_bomb_is_contained(kernel):
     out = kernel.ok("""
-        import os, time
+        import os, time, warnings
+        warnings.simplefilter("ignore", DeprecationWarning)   # 3.12+: fork() with threads
         kids, error = [], None
         try:
             for _ in range(10000):
