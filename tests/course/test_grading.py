@@ -9,7 +9,6 @@ grade. These tests need the sandbox (bubblewrap, as root): without it they are s
 with ``HANDIN_REQUIRE_SANDBOX=1`` (as in CI) they fail.
 """
 
-import json
 import os
 import pathlib
 import socket
@@ -192,4 +191,3 @@ def test_the_grade_command_names_a_wrong_assignment_or_student_in_one_line(tmp_p
     assert err[0].startswith("handin grade: assignment: no 'nope' in ")
     assert err[1] == f"handin grade: student: 'eve' has no submission of {cc.CH2}."
     assert "holds no nbgrader_config.py" in err[2] and len(err) == 3
-    json.dumps(err)

@@ -96,12 +96,17 @@ def test_a_generator_goes_over_in_its_state_and_a_draw_from_the_global_one_is_mi
 
     def global_draw():
         return float(np.random.random())
-    f = Remote(local_channel({"draws": draws, "global_draw": global_draw}), "draws")
-    assert np.array_equal(f(np.random.default_rng(5)), np.random.default_rng(5).normal(size=3))
-    before = np.random.get_state()[1].copy()
-    Remote(local_channel({"global_draw": global_draw}), "global_draw")()
-    assert not np.array_equal(np.random.get_state()[1], before) or \
-        np.random.get_state()[2] != 624
+    g = Remote(local_channel({"draws": draws}), "draws")
+    assert np.array_equal(g(np.random.default_rng(5)), np.random.default_rng(5).normal(size=3))
+    before = _rpc._global_rng()
+    f = Remote(lambda request: {"ok": 0.5, "moved_global_rng": True}, "global_draw")
+    assert f() == 0.5 and _rpc._global_rng() != before     # the kernel drew: so does the grader
+    before = _rpc._global_rng()
+    Remote(lambda request: {"ok": 0.5, "moved_global_rng": False}, "g")()
+    assert _rpc._global_rng() == before
+    answer = _rpc.answer({"op": "call", "target": {"name": "global_draw"}},
+                         {"global_draw": global_draw})
+    assert answer["moved_global_rng"] is True and isinstance(answer["ok"], float)
 
 
 @pytest.mark.parametrize("data, words", [
@@ -132,8 +137,9 @@ def test_values_that_are_not_data_stay_in_the_kernel_and_a_bad_answer_is_no_answ
     bad = Remote(lambda request: {"ok": {"__a__": ["|O", [1], ""]}}, "my_forward")
     with pytest.raises(remote.NoAnswer, match="returned an array of dtype object"):
         bad(1)
-    assert "✗ my_forward: my_forward raised NoAnswer" in str(course.check_forward(bad)) or \
-        not course.check_forward(bad).ok
+    report = str(course.check_forward(bad))
+    assert report.startswith("✗ my_forward: my_forward raised NoAnswer: my_forward returned "
+                             "an array of dtype object, not data."), report
     nan = _rpc.decode(json.loads(json.dumps(_rpc.encode((float("nan"), -math.inf)))))
     assert math.isnan(nan[0]) and nan[1] == -math.inf
 
