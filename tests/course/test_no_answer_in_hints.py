@@ -8,6 +8,7 @@ import functools
 import inspect
 import pathlib
 import re
+import sys
 import textwrap
 
 import numpy as np
@@ -21,6 +22,8 @@ from handin.course import (check_backward, check_confident_mistakes, check_confu
                            check_softmax_loss)
 
 import course_cases as cc
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))   # tests/test_layers.py
+import test_layers  # noqa: E402
 import test_selfcheck as ts
 import test_selfcheck_init as ti
 
@@ -177,14 +180,11 @@ def _forward_with(key, change):
 
 
 def linear_layer(dW=None, db=None, dA=None):
-    """A linear layer written out, with one part swapped."""
-    class MyLinear(layers.Linear):
-        def backward(self, dZ):
-            A, W, c = self.A, self.params["W"], self.c
-            self.grads["W"] = (dW or (lambda A, W, c, dZ: A.T @ dZ + 2 * c * W))(A, W, c, dZ)
-            self.grads["b"] = (db or (lambda dZ: dZ.sum(axis=0)))(dZ)
-            return (dA or (lambda A, W, c, dZ: dZ @ W.T))(A, W, c, dZ)
-    return MyLinear
+    """A linear layer written out, with one part swapped (tests/test_layers.py's), named as
+    the chapter names it."""
+    cls = test_layers.linear_with(dW, db, dA)
+    cls.__name__ = cls.__qualname__ = "MyLinear"
+    return cls
 
 
 def _new_seed_each_call():
