@@ -271,7 +271,8 @@ print("the validation cost went up after", sum(np.diff(history.val_cost) > 0), "
 # training cost keeps falling, and the validation *accuracy* can stay flat meanwhile.
 # Why does the training cost keep falling, and how can the validation cost rise
 # while the accuracy does not fall?
-#
+
+# %% [markdown]
 # *Your answer:*
 
 # %% [markdown]

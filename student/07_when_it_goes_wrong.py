@@ -113,6 +113,11 @@ print(f"rms(dW1) = {scales['dW1']:.1e}   rms(dW2) = {scales['dW2']:.1e}")
 # $\mathrm{Var}(Z) = \mathrm{Var}(Z_{\text{prev}})$.
 #
 # *Derive this yourself: the variance of a layer that follows a ReLU*
+
+# %% [markdown]
+# *Your derivation:*
+
+# %% [markdown]
 #
 # Now write `my_he_init(d, h, k, seed)`: return
 # `{"W1": (d, h), "b1": zeros (h,), "W2": (h, k), "b2": zeros (k,)}`, `W1` with variance
@@ -254,8 +259,11 @@ print(f"validation accuracy: 256 copies {h_same.val_acc[-1]:.2f}, one unit {h_on
 # **Question:** A start with every weight of $W_1$ equal to 0.01 but $W_2$ drawn at
 # random: do the 256 hidden units stay copies of one another? Argue from the
 # gradients of Chapter 2.
-#
+
+# %% [markdown]
 # *Your answer:*
+
+# %% [markdown]
 #
 # ### Too small, too large
 #

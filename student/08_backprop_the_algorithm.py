@@ -281,6 +281,11 @@ print("every array of both layers passes (rel. error <= 1e-7):",
 # BP2 carries $\delta$ from layer $l+1$ down to layer $l$.
 #
 # *Derive this yourself: which entries of $Z_{l+1}$ does $Z_l[s, u]$ influence, and through what?*
+
+# %% [markdown]
+# *Your derivation:*
+
+# %% [markdown]
 #
 # ### Your turn: one step of the recursion
 #
@@ -497,7 +502,8 @@ for h in (16, 64, 256, 1024):
 # more with every parameter? And the count above says twice: which product could
 # the first layer's backward pass skip, and what would the ratio then be for
 # $h = 256$?
-#
+
+# %% [markdown]
 # *Your answer:*
 
 # %% [markdown]
@@ -521,6 +527,11 @@ for h in (16, 64, 256, 1024):
 # - **He's** (2015): $2 / h_{l-1}$, derived for the ReLU.
 #
 # *Derive this yourself: for hidden layers of equal width $h$, what factor does each rule multiply $\mathrm{rms}(Z)^2$ by, per layer?*
+
+# %% [markdown]
+# *Your derivation:*
+
+# %% [markdown]
 #
 # Measured: the rms of every $Z_l$ at the start, on 1,000 training images, for networks
 # with hidden layers of width 256:

@@ -29,6 +29,8 @@ solution regions (:mod:`handin.course.edition`) become nbgrader cells:
   solution (nbgrader issue #1155; its "mark scheme" works in task cells only), so the
   rubric is in the source notebook, ``source/<assignment>/<assignment>.ipynb``, in the
   answer cell, and in the teacher's chapter;
+- the teacher's notes (``<!-- BEGIN TEACHER -->`` regions, cells tagged ``teacher``) are
+  left out, as in the student edition;
 - every other cell is a plain cell, with no nbgrader metadata: nbgrader can put back a
   deleted test or answer cell (``OverwriteCells.add_missing_cells``) only after a cell
   that is a graded or solution cell, and fails the whole notebook when a locked
@@ -216,6 +218,7 @@ def course_notebook(text, source="<text>"):
     import jupytext
     import nbformat
 
+    text = edition.drop_teacher(text, source)   # the teacher's notes stay in the chapter
     edition.find_regions(text, source)   # malformed markers raise here, with their line
     nb = nbformat.v4.new_notebook()
     seen = {}
