@@ -197,6 +197,9 @@ print("timings for the teacher")
 
 # %% tags=["nbval-ignore-output"]
 print("kept")
+
+# %% tags=["nbval-ignore-output", "raises-exception"]
+print("tagged")
 """
 
 
@@ -204,8 +207,9 @@ def test_teacher_notes_and_teacher_cells_leave_the_student_edition():
     out = edition.strip_solutions(TEACHER)
     assert edition.edition_cells(out) == [
         ("markdown", "For everyone.\nFor everyone again."),
-        ("code", 'print("kept")')]
+        ("code", 'print("kept")'), ("code", 'print("tagged")')]
     assert edition.drop_teacher(TEACHER) == out, "no solution region: only the notes go"
+    assert "nbval" not in out and '# %% tags=["raises-exception"]\n' in out
     assert "42" not in out and "alone" not in out and "timings" not in out
 
 
