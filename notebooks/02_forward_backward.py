@@ -453,9 +453,8 @@ for row in kink:
 #   $c(\|W_1\|^2 + \|W_2\|^2)$.
 # * Backward, from the top: the seven lines of your `my_backward` (section 3.6), from
 #   `dZ2` down to `db1`.
-# * A weight is used by every sample, so its gradient sums over the batch (the matrix
-#   product does it; for the biases, a sum over the samples). Every gradient has the shape
-#   of its array, a first check on every product.
+# * A parameter is used by every sample, so every sample of the batch contributes to its
+#   gradient. Every gradient has the shape of its array, a first check on every product.
 # * Weight decay enters the gradients of the weights only: the cost does not decay the
 #   biases.
 # * Once they pass their self-checks, your functions agree with `handin.cost_grad`, and

@@ -44,7 +44,7 @@ def test_every_chapter_is_generated_with_nbgrader_cells(generated):
         "test_my_forward", "test_my_cost", "test_my_backward"]
     assert _grade_ids(source, solution=True, grade=False) == ["my_forward", "my_cost", "my_backward"]
     answers = _grade_ids(source, solution=True, grade=True)
-    assert answers == [*(f"answer_{i}" for i in range(1, 7)), "question_1", "question_2"]
+    assert answers == [*(f"answer_{i}" for i in range(1, 6)), "question_1", "question_2"]
     assert _grade_ids(release) == _grade_ids(source)     # the same cells, the same ids
     text = nbformat.writes(release)
     assert "BEGIN HIDDEN TESTS" not in text and "seed=seed" not in text
