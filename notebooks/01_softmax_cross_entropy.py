@@ -149,8 +149,8 @@ with np.errstate(over="ignore", invalid="ignore"):
 # $$\log p_i = z_i - \log \sum_{j=1}^{k} e^{z_j}
 #            = (z_i - m) - \log \sum_{j=1}^{k} e^{z_j - m} .$$
 #
-# With $m = \max_j z_j$ the sum is the stable softmax's denominator, and its log is
-# finite. This is `handin.model.log_softmax`, and `handin.cost` computes the loss with it.
+# With $m = \max_j z_j$ the sum is the stable softmax's denominator. This is
+# `handin.model.log_softmax`, and `handin.cost` computes the loss with it.
 
 # %%
 print("handin.softmax     =", handin.softmax(z_big[None, :])[0].round(4))
@@ -222,14 +222,16 @@ print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].
 #
 # $$\boxed{\;\frac{\partial E}{\partial z_i} = p_i - \delta_{i,y} = \mathrm{softmax}(z)_i - \delta_{i,y}\;}$$
 # <!-- END SOLUTION -->
-#
+
+# %% [markdown]
 # So $\partial E / \partial z_i = p_i - \delta_{i,y}$. For $i \ne y$ the derivative is
 # $p_i > 0$: raising a wrong logit raises the loss. For $i = y$ it is $p_y - 1 \le 0$:
 # raising the true logit lowers it. Stacked over
 # $i = 1, \dots, k$, the $\delta_{i,y}$ form the one-hot vector $e_y$, so the **vector form** is
 #
 # $$\nabla_z E = p - e_y .$$
-#
+
+# %% [markdown]
 # <!-- BEGIN TEACHER -->
 # *For the teacher: the report this book grew from* (a student's report on this exercise)
 # reaches the same result, but on the way it uses $j$ both for the label and for the
@@ -238,7 +240,8 @@ print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].
 # to make, and the one to look for when grading this derivation — which is why the book
 # gives the label, the differentiated coordinate and the summation index three letters.
 # <!-- END TEACHER -->
-#
+
+# %% [markdown]
 # ### 3.1 The same result through the softmax Jacobian
 #
 # The chain rule offers a second route: first how each probability $p_j$ moves with each
@@ -259,7 +262,8 @@ print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].
 # $$\frac{\partial E}{\partial z_i} = -\frac{1}{p_y}\,\frac{\partial p_y}{\partial z_i}
 #   = -\frac{1}{p_y}\, p_y(\delta_{i,y} - p_i) = p_i - \delta_{i,y} .$$
 # <!-- END SOLUTION -->
-#
+
+# %% [markdown]
 # Both routes end at the same line. The Jacobian route builds a $k \times k$ matrix only to
 # multiply it by a vector with a single nonzero entry; the direct route skips it — which is
 # why code computes $p - e_y$ and never the Jacobian.

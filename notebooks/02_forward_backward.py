@@ -257,7 +257,8 @@ print("J =", round(J, 6))
 # $$\texttt{dW1} = X^\top \, \texttt{dZ1} + 2c\,W_1 \quad (d, h), \qquad
 #   \texttt{db1} = \sum_{s=1}^{n} (\texttt{dZ1})_{s,:} \quad (h,).$$
 # <!-- END SOLUTION -->
-#
+
+# %% [markdown]
 # ### 3.6 Your turn: `my_backward`
 #
 # Sections 3.1 to 3.5 in numpy, from the top: `dZ2`, `dW2`, `db2`, `dA1`, `dZ1`, `dW1`,
@@ -323,9 +324,28 @@ print("entries of dZ1 zeroed by the mask:", (cache["Z1"] <= 0).sum())
 # column of `dW1` or to its bias. Gradient descent subtracts $\eta$ times the gradient, so
 # the decay term $2cW$ shrinks every weight by the factor $1 - 2\eta c$ at each step —
 # hence the name *weight decay*. That is why a unit dead on every image revives when its
-# bias is positive: its weights decay and its bias does not (the experiment in
-# `tests/chapters/test_checks_02.py` shows it in a few hundred steps).
+# bias is positive: its weights decay and its bias does not (`tests/chapters/test_checks_02.py`
+# asserts it). The two cells below show it: a unit dead on every image (non-negative
+# pixels, weights $-1$) with bias $b_1[u]$, trained by plain gradient descent at
+# $\eta = 0.5$.
 # <!-- END TEACHER -->
+
+# %% tags=["teacher"]
+def revival_step(b, c, steps=300, lr=0.5):
+    """The first step after which the dead unit 0 is on for some image (None: never)."""
+    rng = np.random.default_rng(0)
+    Xd, yd, p = rng.uniform(size=(40, 6)), rng.integers(0, 3, size=40), handin.init_params(6, 4, 3, seed=1)
+    p["W1"][:, 0], p["b1"][0] = -1.0, b               # pixels >= 0: off on every image
+    for step in range(1, steps + 1):
+        p = {name: p[name] - lr * g for name, g in handin.cost_grad(Xd, yd, p, c)[1].items()}
+        if (handin.forward(Xd, p)["Z1"][:, 0] > 0).any():
+            return step
+
+
+# %% tags=["teacher"]
+for b, c_ in [(0.5, 0.1), (0.5, 0.0), (0.0, 0.1), (-0.5, 0.1)]:
+    step = revival_step(b, c_)
+    print(f"b1[u] = {b:+.1f}, c = {c_}:", f"on again after step {step}" if step else "dead for all 300 steps")
 
 # %% [markdown]
 # ## 4. Does it agree with `handin`?

@@ -223,7 +223,6 @@ print("J =", round(J, 6))
 # *Your derivation:*
 
 # %% [markdown]
-#
 # ### 3.6 Your turn: `my_backward`
 #
 # Sections 3.1 to 3.5 in numpy, from the top: `dZ2`, `dW2`, `db2`, `dA1`, `dZ1`, `dW1`,
