@@ -14,7 +14,9 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
 
-pytestmark = pytest.mark.skipif(sys.version_info < (3, 11), reason="nbgrader needs Python 3.11+")
+# handin[test] has build and setuptools; the unit tests' lighter environment (handin[unit],
+# on the oldest and newest Python) does not, and skips this module.
+pytest.importorskip("build", reason="builds need the test extra's build (handin[test])")
 
 
 def _run(*args, cwd, env=None):
