@@ -288,11 +288,14 @@ class Explorer:
     # ----------------------------------------------- what the controller tells us
     def on_start(self, record):
         """A run with the values of an earlier one (Train pressed twice) replaces it: the
-        seed is fixed, so it draws the same curves in the same place, not a second entry."""
+        seed is fixed, so it draws the same curves in the same place, not a second entry.
+        A run stopped (Stop, or a move after it drew an epoch) stays on the chart, marked
+        stopped, with the epochs it drew."""
         self._latest = record
         shown, self._shown = self._shown, record
-        keep = shown is not None and shown.outcome in (Outcome.DONE, Outcome.DIVERGED) \
-            and shown in self.runs and shown.label != record.label
+        keep = shown is not None and shown.label != record.label and (
+            shown.outcome in (Outcome.DONE, Outcome.DIVERGED) and shown in self.runs
+            or shown.outcome is Outcome.STOPPED and bool(len(shown.history)))
         self.runs = [r for r in self.runs if r.label != record.label]
         self._guard(self.view.show_start)(record, self._status(record), retire=shown is not None,
                                           keep=keep)
