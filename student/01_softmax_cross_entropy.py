@@ -380,6 +380,24 @@ Z_batch, y_batch = rng.normal(scale=3.0, size=(500, 10)), rng.integers(0, 10, si
 print(f"loss: loops {loss_l:.10f}, vectorised {loss_v:.10f}")
 print("same loss:", np.isclose(loss_l, loss_v), "  same dZ:", np.allclose(dZ_l, dZ_v))
 
+# %% [markdown]
+# Agreeing with each other is not yet being right: two functions can share a mistake. As
+# in section 5, compare your `dZ` with central differences of your own loss, here on the
+# first five samples of the batch:
+
+# %%
+Z5, y5 = Z_batch[:5].copy(), y_batch[:5]
+def my_J(logits):
+    """Your mean loss of the five samples, as a function of a dict of logits."""
+    return softmax_loss_vectorized(logits["Z"], y5)[0]
+
+approx5 = np.array([numerical_gradient(my_J, {"Z": Z5.copy()}, "Z", idx) for idx in range(Z5.size)])
+
+# %%
+dZ5 = softmax_loss_vectorized(Z5, y5)[1]
+print("your dZ = central differences of your loss (|diff| < 1e-9):",
+      np.abs(dZ5 - approx5.reshape(Z5.shape)).max() < 1e-9)
+
 # %%
 def median_time(fn, repeats=5):
     """The median wall-clock time of fn(Z_batch, y_batch), in seconds."""
@@ -418,7 +436,7 @@ print("vectorised at least 10 times faster:", speedup >= 10)
 # * With the label $y$, the differentiated coordinate $i$ and the summation index $j$ kept
 #   apart: $\partial E / \partial z_i = p_i - \delta_{i,y}$, i.e. $\nabla_z E = p - e_y$.
 # * For the batch-mean cost, $\texttt{dZ2} = (P - Y)/n$; weight decay does not touch it.
-# * Central differences confirm it to about 12 digits.
+# * Central differences confirm it to about 12 digits — the formula, and then your code.
 # * The same loss and gradient with loops and vectorised agree; the vectorised one is
 #   at least ten times faster (by how much depends on the machine: section 6 printed it).
 #

@@ -95,6 +95,18 @@ def test_loops_and_vectorised_are_told_apart_when_one_is_wrong():
     assert not holds(CHAPTER, "same dZ:", dZ_l=dZ_l, dZ_v=dZ_no_n)
 
 
+def test_the_students_gradient_check_fails_when_dz_and_the_loss_disagree():
+    label = "your dZ = central differences of your loss (|diff| < 1e-9):"
+    rng = np.random.default_rng(1)
+    Z5, y5 = rng.normal(scale=3.0, size=(500, 10))[:5], rng.integers(0, 10, size=500)[:5]
+    for loss_fn, agree in [(_loss, True),                                        # right
+                           (lambda Z, y: (_loss(Z, y)[0], _loss(Z, y, scale=False)[1]), False),
+                           (lambda Z, y: (_loss(Z, y, reduce=np.sum)[0], _loss(Z, y)[1]), False)]:
+        J = lambda logits: loss_fn(logits["Z"], y5)[0]  # noqa: E731
+        approx5 = np.array([numerical_gradient(J, {"Z": Z5.copy()}, "Z", i) for i in range(Z5.size)])
+        assert holds(CHAPTER, label, dZ5=loss_fn(Z5, y5)[1], approx5=approx5, Z5=Z5) is agree
+
+
 def test_the_speed_check_fails_below_ten_times():
     assert holds(CHAPTER, "vectorised at least 10 times faster:", speedup=208.0)
     assert holds(CHAPTER, "vectorised at least 10 times faster:", speedup=10.0)
@@ -152,6 +164,7 @@ def test_the_soft_target_check_fails_for_targets_that_do_not_sum_to_one():
 # ---- every printed True or False is one of the checks above ----
 
 TESTED = {CHAPTER: ["|diff| < 1e-10:", "same loss:", "same dZ:",
+                    "your dZ = central differences of your loss (|diff| < 1e-9):",
                     "vectorised at least 10 times faster:"],
           SOLUTIONS: ["matches central differences (atol 1e-9):", "softmax(Z + a) == softmax(Z):",
                       "every row of (P - Y)/n sums to 0 (|sum| < 1e-15):",
