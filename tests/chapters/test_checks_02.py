@@ -18,7 +18,7 @@ import handin
 from handin import model
 from handin.course import edition
 
-from test_checks_01 import check, holds, printed
+from test_checks_01 import holds, printed
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CHAPTER = ROOT / "notebooks" / "02_forward_backward.py"
