@@ -121,9 +121,12 @@ def check_centring_shift(fn, *, seed=0):
                 out = np.asarray(out, dtype=float).ravel()
             except (TypeError, ValueError):
                 raise Failed(f"must return a pair of numbers (drow, dcol), got "
-                             f"{type(out).__name__}.") from None
+                             f"{type(out).__name__}.", "The shift moves the ink down by drow "
+                             "rows and right by dcol columns (Chapter 6, §2).") from None
             if out.size != 2:
-                raise Failed(f"must return a pair (drow, dcol), got {out.size} numbers.")
+                raise Failed(f"must return a pair (drow, dcol), got {out.size} number"
+                             f"{'' if out.size == 1 else 's'}.", "The shift moves the ink down "
+                             "by drow rows and right by dcol columns (Chapter 6, §2).")
             if not (np.all(np.isfinite(out)) and np.all(out == np.round(out))):
                 raise Failed(f"returned ({out[0]:g}, {out[1]:g}): a shift in whole pixels is two "
                              "integers.", "MNIST moved its digits by whole pixels: round the "
