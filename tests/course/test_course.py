@@ -80,7 +80,7 @@ def test_the_command_line(tmp_path, capsys):
     out = capsys.readouterr().out
     # autograded + derivations (1 each) + written questions (2 each, 3 in ch. 5 and 8)
     assert f"{cc.CH2}.ipynb: 18 points" in out and f"{cc.CH1}.ipynb: 12 points" in out
-    assert "03_training.ipynb: 7 points" in out and "04_what_it_learned.ipynb: 6 points" in out
+    assert "03_training.ipynb: 7 points" in out and "04_what_it_learned.ipynb: 7 points" in out
     assert "05_explorer.ipynb: 3 points" in out and "06_draw_a_digit.ipynb: 5 points" in out
     assert "07_when_it_goes_wrong.ipynb: 10 points" in out
     assert "08_backprop_the_algorithm.ipynb: 10 points" in out
