@@ -57,6 +57,9 @@ def test_every_chapter_is_generated_with_nbgrader_cells(generated):
     assert _grade_ids(ch4, grade=True, locked=True) == [
         "test_my_confusion_matrix", "test_my_confident_mistakes"]
     assert "from handin.course import check_confusion_matrix" in nbformat.writes(ch4)
+    ch6 = nbformat.read(generated / "source" / cc.CH6 / f"{cc.CH6}.ipynb", as_version=4)
+    assert _grade_ids(ch6, grade=True, locked=True) == ["test_my_centring_shift"]
+    assert _grade_ids(ch6, solution=True, grade=True) == ["question_1"]
     ch3 = nbformat.read(generated / "source" / "03_training" / "03_training.ipynb", as_version=4)
     assert _grade_ids(ch3, grade=True, locked=True) == ["test_my_epoch", "test_my_hyperparameters"]
     ch7 = nbformat.read(generated / "source" / "07_when_it_goes_wrong" / "07_when_it_goes_wrong.ipynb",
