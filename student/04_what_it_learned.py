@@ -143,7 +143,7 @@ plt.show()
 # next to the diagonal's hundreds. The largest cells off the diagonal, and the digits
 # recognised least and most often:
 
-# %% tags=["nbval-ignore-output"]
+# %%
 off = C - np.diag(np.diag(C))
 for flat in np.argsort(-off, axis=None, kind="stable")[:6]:
     i, j = divmod(int(flat), 10)
@@ -166,8 +166,11 @@ print("the largest cell off the diagonal is 9 read as 4:",
 # **Question:** The largest entry off the diagonal is $C_{9,4}$. Read as a share of
 # its row, what does it say about the network? Is $C_{4,9}$ the same error (give both
 # numbers from your matrix)? And why would a 9 be read as a 4 more often than as a 1?
-#
+
+# %% [markdown]
 # *Your answer:*
+
+# %% [markdown]
 #
 # ## 3. The most confident mistakes
 #
@@ -304,6 +307,11 @@ for c, run in runs.items():
 # step do to them, and why?
 #
 # *Derive this yourself: the weights $W_1[\text{blank}]$ after $S$ steps, from $W_{1,\text{init}}[\text{blank}]$, $\eta$, $c$ and $S$.*
+
+# %% [markdown]
+# *Your derivation:*
+
+# %% [markdown]
 #
 # Write your prediction of the ratio $\lVert W_1[\text{blank}] \rVert /
 # \lVert W_{1,\text{init}}[\text{blank}] \rVert$, then compare it with the three runs:

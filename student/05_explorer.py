@@ -22,7 +22,7 @@ from handin.stability import batch_traces, largest_surviving_rate
 # %%
 ex = Explorer()
 
-# %% tags=["nbval-ignore-output"]
+# %%
 ex
 
 # %% [markdown]
@@ -114,11 +114,6 @@ print(f"lr = {edge.trains:.2f} trains, lr = {edge.diverges:.2f} diverges "
 # neither is the batch where the run diverges (batch 6 on one, batch 58 on another). A
 # factor 1.2 stays clear of that zone: the bracket above is the same on every machine
 # measured.
-# <!-- BEGIN TEACHER -->
-# (Teacher's note. The figures, from the README's table of kernels: to a factor 1.05 the
-# bracket was 1.241 / 1.286, diverging in batch 6, with the OpenBLAS kernels of an AMD
-# EPYC, and 1.197 / 1.241, in batch 58, with those of an AVX-512 Intel Xeon.)
-# <!-- END TEACHER -->
 #
 # (This bracket is sometimes loosely called the "edge of stability". In the optimisation
 # literature that name means something else: Cohen et al. (2021) use it for full-batch
@@ -175,7 +170,8 @@ raise NotImplementedError("bracket the largest surviving rate for every batch si
 # seeds scatter? Why would a larger batch survive a larger rate? Do your numbers follow
 # the *linear scaling rule* (double the batch, double the rate), and did they follow
 # your prediction?
-#
+
+# %% [markdown]
 # *Your answer:*
 
 # %% [markdown]
@@ -283,11 +279,6 @@ print(f"tiny = {tiny:.7g}; tiny / 1000 = {small:.7g}, times 1000 again: {small *
 # `lr=0.63, c=0.1` the decay would drive half of $W_1$ there by the sixth epoch, so
 # `handin`'s SGD step sets magnitudes below `tiny` to 0 where the decay shrinks the
 # weights. The blank pixels' weights end at exactly 0:
-# <!-- BEGIN TEACHER -->
-# (Teacher's note: the timing is `benchmarks/subnormals.py`'s, reported in
-# `benchmarks/README.md`; before the flush to 0 was added, this run slowed down twenty-fold
-# from its sixth epoch.)
-# <!-- END TEACHER -->
 
 # %%
 params, _ = handin.fit(*data, lr=0.63, c=0.1)

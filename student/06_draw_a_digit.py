@@ -151,7 +151,7 @@ for name, img in (("shrunk", shrunk), ("prepared", prepared)):
 #
 # (The pad needs a running kernel: in a notebook opened without one it shows nothing.)
 
-# %% tags=["nbval-ignore-output"]
+# %%
 pad = DigitPad(params)
 pad.widget
 
@@ -197,7 +197,7 @@ demo.figure()
 #
 # Now draw something that is no digit at all: a horizontal dash, or a single dot.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 dash = [[(60, 140), (220, 140)]]
 dot = [[(140, 140), (141, 141)]]
 answers = {}
@@ -229,7 +229,7 @@ for name, P in answers.items():
 # digits of a class are `split.X_train[split.y_train == k]`, and `show_digits` from
 # `handin.plots` draws them. Use the cell below for your evidence.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 # your evidence: e.g. pad.figure(), or the drawn digit beside training digits of its class
 
 # %% [markdown]
@@ -237,8 +237,11 @@ for name, P in answers.items():
 # evidence, explain the mistake from what the network computes, and test your
 # explanation: change one thing about the drawing that, by your explanation, should fix
 # it (or break a digit it reads well), and say what happened.
-#
+
+# %% [markdown]
 # *Your answer:*
+
+# %% [markdown]
 #
 # ## Recap
 #
