@@ -7,6 +7,7 @@ import pytest
 
 from handin.course import check_centring_shift
 from handin.course.nbgrader import HIDDEN_SEED_POOL
+from handin.course.selfcheck import StubLeft
 from handin.course.selfcheck_draw import digit_problem
 from handin.draw import mnist_preprocess, rasterize_strokes
 from handin.draw.preprocess import centring_shift
@@ -58,14 +59,14 @@ def test_each_mistake_fails_with_its_hint(bug, words, seed):
     assert not result.ok and words in str(result), str(result)
 
 
-def test_handins_own_is_refused_and_a_stub_is_not_written_yet():
+def test_handins_own_is_refused_and_a_stub_left_stops_with_its_message():
     result = check_centring_shift(lambda digit: centring_shift(digit))
     assert "calls handin.draw.preprocess.centring_shift: write it yourself" in str(result)
 
     def my_centring_shift(digit):
         raise NotImplementedError("write the body of my_centring_shift(digit)")
-    result = check_centring_shift(my_centring_shift)
-    assert not result.ok and "still raises NotImplementedError" in str(result)
+    with pytest.raises(StubLeft, match=r"^write the body of my_centring_shift\(digit\)$"):
+        check_centring_shift(my_centring_shift)
 
 
 def test_the_problems_have_other_fields_on_hidden_seeds():
