@@ -231,7 +231,7 @@ for name, P in answers.items():
 #
 # Draw on the pad of section 4 (or give strokes to `demo`) until the network misreads a
 # digit that you find clearly written. `pad.figure()` shows what it sees; the training
-# digits of a class are `split.X_train[split.y_train == k]`, and `show_digits` from
+# digits of class `i` are `split.X_train[split.y_train == i]`, and `show_digits` from
 # `handin.plots` draws them. Use the cell below for your evidence.
 
 # %% tags=["nbval-ignore-output"]

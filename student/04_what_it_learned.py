@@ -302,9 +302,8 @@ for c, run in runs.items():
 # ### Your turn: an exact prediction for the blank pixels
 #
 # Each run took $S = 10 \cdot \lceil 3400 / 32 \rceil = 1070$ SGD steps with $\eta = 0.1$,
-# from the same `W1_init`. Derive what the weights of the blank pixels of section 1 are at
-# the end, as a function of their initial values, $\eta$, $c$ and $S$: what does one
-# step do to them, and why?
+# from the same `W1_init`. What does one step do to the weights of the blank pixels of
+# section 1, and why? What, then, do all $S$ steps do?
 #
 # *Derive this yourself: the weights $W_1[\text{blank}]$ after $S$ steps, from $W_{1,\text{init}}[\text{blank}]$, $\eta$, $c$ and $S$.*
 
