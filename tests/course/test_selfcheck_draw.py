@@ -81,3 +81,13 @@ def test_the_reference_centres_as_mnist_preprocess_does():
     for bad in (np.zeros((28, 28)), np.ones(28), -np.ones((4, 4))):
         with pytest.raises(ValueError, match="digit"):
             centring_shift(bad)
+
+
+def test_a_centre_hard_coded_to_28_by_28_fails_on_every_seed():
+    def my_centring_shift(digit):          # (14, 14), whatever the field
+        mass = digit.sum()
+        row = np.arange(digit.shape[0]) @ digit.sum(axis=1) / mass
+        col = np.arange(digit.shape[1]) @ digit.sum(axis=0) / mass
+        return int(np.floor(14 - row + 0.5)), int(np.floor(14 - col + 0.5))
+    for seed in (0, 11, 12):
+        assert not check_centring_shift(my_centring_shift, seed=seed).ok
