@@ -4,7 +4,7 @@ Chapters write ``from handin.course import check_backward``; ``write_student_edi
 (``python -m handin student-edition``) strips the worked solutions, ``write_course``
 (``python -m handin course DIR``) makes every chapter an nbgrader assignment whose test
 cells import the checks from here. The modules: ``selfcheck`` (chapters 1, 2, 7),
-``selfcheck_training`` (3), ``selfcheck_metrics`` (4), ``selfcheck_init`` (7),
+``selfcheck_training`` (3), ``selfcheck_metrics`` (4), ``selfcheck_draw`` (6), ``selfcheck_init`` (7),
 ``selfcheck_layers`` (8), ``edition``,
 ``nbgrader``; ``_hints`` and ``_tripwire`` are the checks' shared machinery.
 
@@ -22,6 +22,7 @@ from .selfcheck import (CheckFailed, CheckResult, check_backward, check_cost, ch
                         check_linear_cost_grad, check_softmax_loss)
 from .selfcheck_init import check_dead_units, check_he_init
 from .selfcheck_layers import check_delta, check_linear
+from .selfcheck_draw import check_centring_shift
 from .selfcheck_metrics import check_confident_mistakes, check_confusion_matrix
 from .selfcheck_training import check_epoch, check_target
 
@@ -29,4 +30,4 @@ __all__ = ["write_student_edition", "write_course", "CheckResult", "CheckFailed"
            "check_softmax_loss", "check_forward", "check_cost", "check_backward",
            "check_epoch", "check_target", "check_confusion_matrix", "check_confident_mistakes",
            "check_linear_cost_grad", "check_he_init", "check_dead_units", "check_linear",
-           "check_delta"]
+           "check_delta", "check_centring_shift"]

@@ -16,6 +16,7 @@ import contextlib
 import functools
 
 from .. import inits, layers, linear, metrics, model, train
+from ..draw import preprocess
 
 #: handin's code that computes a gradient or trains: with it any graded gradient comes free
 #: (``model.backward`` of a crafted cache gives a linear layer's gradient, one step of ``fit``
@@ -53,10 +54,12 @@ FORBID = {
     "check_dead_units": ("metrics.dead_units",),
     "check_linear": ENGINES,
     "check_delta": ENGINES,
+    "check_centring_shift": ("draw.preprocess.centring_shift",),
 }
 
 _MODULES = {"model": model, "metrics": metrics, "train": train, "linear": linear,
-            "layers": layers, "inits": inits}
+            "layers": layers, "inits": inits,
+            "draw.preprocess": preprocess}
 _TOP_LEVEL = {"forward", "backward", "cost", "cost_grad", "softmax", "predict_proba", "fit",
               "train_iter", "init_params"}
 

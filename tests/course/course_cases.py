@@ -1,5 +1,5 @@
 """Submissions that exercise the nbgrader course, and how to grade them: chapters 1 and 2 in
-every way a submission can go wrong; chapters 3, 4, 7 and 8 with the solutions, the
+every way a submission can go wrong; chapters 3, 4, 6, 7 and 8 with the solutions, the
 untouched release, one named mistake per graded function and one call into handin.
 
 Shared by tests/course/test_course.py and benchmarks/grade_class.py. A case is a name, the
@@ -23,9 +23,10 @@ import nbformat
 
 CH1, CH2 = "01_softmax_cross_entropy", "02_forward_backward"
 CH3, CH4 = "03_training", "04_what_it_learned"
+CH6 = "06_draw_a_digit"
 CH7, CH8 = "07_when_it_goes_wrong", "08_backprop_the_algorithm"
 # autograded points of the solutions (manual answers not counted)
-FULL = {CH1: 6, CH2: 8, CH3: 5, CH4: 4, CH7: 7, CH8: 5}
+FULL = {CH1: 6, CH2: 8, CH3: 5, CH4: 4, CH6: 2, CH7: 7, CH8: 5}
 # Seconds per cell in the tests' courses. Only the 'never ends' cases wait for it, but every
 # cell must fit in it on a loaded machine: with 10 s, a first cell that imports handin and
 # matplotlib timed out under load and a whole submission graded 0.
@@ -106,6 +107,8 @@ ROUTES = {
              "batch_size=batch_size, epochs=1, init=params, dtype=np.float64)[0]",
     "confusion": "my_confusion_matrix = (lambda f: lambda y_true, y_pred, n_classes: "
                  "f(y_true, y_pred, n_classes))(handin.metrics.confusion_matrix)",
+    "centring": "def my_centring_shift(digit, _c=handin.draw.preprocess.centring_shift):\n"
+                "    return _c(digit)",
     "dead": "def my_dead_units(X, params, _d=handin.metrics.dead_units):\n"
             "    return int(_d(X, params).sum())",
     "linear": """def my_linear_cost_grad(X, y, params, c):
@@ -211,6 +214,12 @@ CASES = [
                                 "def my_confusion_matrix(y_true, y_pred, n_classes):\n"
                                 "    return handin.metrics.confusion_matrix(y_true, y_pred, "
                                 "n_classes)"),), 2),
+    Case("solutions", CH6, (), FULL[CH6]),
+    Case("release", CH6, (), 0, base="release"),
+    Case("rows and columns swapped", CH6, (sub(
+        "my_centring_shift",
+        "return int(np.floor(height / 2 - row + 0.5)), int(np.floor(width / 2 - col + 0.5))",
+        "return int(np.floor(width / 2 - col + 0.5)), int(np.floor(height / 2 - row + 0.5))"),), 0),
     Case("solutions", CH7, (), FULL[CH7]),
     Case("release", CH7, (), 0, base="release"),
     # two submissions, two graded functions wrong in each: the points say which part passed
@@ -225,6 +234,8 @@ CASES = [
     Case("loss by default argument", CH1, (("set", "softmax_loss_vectorized", ROUTES["loss"]),), 3),
     Case("epoch by default argument", CH3, (("set", "my_epoch", ROUTES["epoch"]),), 2),
     Case("confusion by closure", CH4, (("set", "my_confusion_matrix", ROUTES["confusion"]),), 2),
+    Case("centring by default argument", CH6, (("set", "my_centring_shift",
+                                                 ROUTES["centring"]),), 0),
     Case("dead units by default argument", CH7, (("set", "my_dead_units", ROUTES["dead"]),), 5),
     Case("linear gradient by model.backward", CH7, (("set", "my_linear_cost_grad",
                                                      ROUTES["linear"]),), 4),

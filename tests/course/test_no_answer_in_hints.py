@@ -15,17 +15,19 @@ import numpy as np
 import pytest
 
 from handin import layers, linear, metrics, model
+from handin.draw import preprocess
 from handin import course
 from handin.course import (check_backward, check_confident_mistakes, check_confusion_matrix,
                            check_cost, check_dead_units, check_delta, check_forward,
                            check_he_init, check_linear, check_linear_cost_grad,
-                           check_softmax_loss)
+                           check_softmax_loss, check_centring_shift)
 
 import course_cases as cc
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))   # tests/test_layers.py
 import test_layers  # noqa: E402
 import test_selfcheck as ts
 import test_selfcheck_init as ti
+import test_selfcheck_draw as td
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -86,7 +88,7 @@ REFERENCES = [model.forward, model.cost, model.backward, model.cost_grad, model.
               model.log_softmax, model.softmax, model.weight_decay, linear.cost_grad,
               linear.cost, linear._ce_grad, linear._decay, layers.Linear.backward,
               layers.init_params, layers.INITS["he"], metrics.dead_units,
-              metrics.confusion_matrix, metrics.confident_mistakes]
+              metrics.confusion_matrix, metrics.confident_mistakes, preprocess.centring_shift]
 
 
 def handin_lines():
@@ -127,6 +129,8 @@ RIGHT = {
     "check_confusion_matrix": ["C[y_true[s],y_pred[s]]", "add.at", "y_true==i", "+=1"],
     "check_confident_mistakes": ["P[s,predicted]", "argsort(", "argmax(", "pred!=y", "[:n]",
                                  "P[s,y[s]]"],
+    "check_centring_shift": ["@digit.sum(axis=1)", "@digit.sum(axis=0)", "/mass", "height/2-",
+                             "width/2-", "floor(", "-row+0.5", "-col+0.5"],
 }
 
 
@@ -270,6 +274,8 @@ def cases():
         ("check_confident_mistakes-index order", check_confident_mistakes,
          _mistakes_in_index_order),
     ]
+    out += [(f"check_centring_shift-{bug}", check_centring_shift, td.make_centring_shift(bug))
+            for bug in td.BUGS]
     layer = {"no decay": dict(dW=lambda A, W, c, dZ: A.T @ dZ),
              "cW": dict(dW=lambda A, W, c, dZ: A.T @ dZ + c * W),
              "divided by n": dict(dW=lambda A, W, c, dZ: A.T @ dZ / len(A) + 2 * c * W),
@@ -375,7 +381,8 @@ COURSE_CASES = _course_cases()
 
 
 def test_the_course_cases_cover_every_checked_chapter():
-    assert {case.assignment for case in COURSE_CASES} == {cc.CH1, cc.CH2, cc.CH4, cc.CH7, cc.CH8}
+    assert {case.assignment for case in COURSE_CASES} == {cc.CH1, cc.CH2, cc.CH4, cc.CH6, cc.CH7,
+                                                          cc.CH8}
     assert len(COURSE_CASES) >= 15
 
 

@@ -20,6 +20,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))   # tests/t
 
 import test_layers  # noqa: E402
 import test_selfcheck as ts  # noqa: E402
+import test_selfcheck_draw as tsd  # noqa: E402
 import test_selfcheck_init as tsi  # noqa: E402
 
 
@@ -55,6 +56,8 @@ def _cases():
     yield "check_linear", test_layers.linear_with(db=lambda dZ: dZ.mean(axis=0)), "db mean"
     yield "check_delta", named(lambda d, W, Z: (d @ W.T) * (Z > 0), "my_delta"), None
     yield "check_delta", named(lambda d, W, Z: (d @ W.T) * (Z < 0), "my_delta"), "sign"
+    for bug in (None, *tsd.BUGS):
+        yield "check_centring_shift", tsd.make_centring_shift(bug), bug
 
 
 CASES = list(_cases())
