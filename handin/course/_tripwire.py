@@ -53,6 +53,15 @@ FORBID = {
     "check_dead_units": ("metrics.dead_units",),
     "check_linear": ENGINES,
     "check_delta": ENGINES,
+    "check_affine_forward": (*_FORWARD, *ENGINES, "layers.Linear.forward"),
+    "check_affine_backward": ENGINES,
+    "check_relu_forward": (*_FORWARD, *ENGINES, "layers.ReLU.forward"),
+    "check_relu_backward": ENGINES,
+    "check_softmax_head": ("model.log_softmax", *_COSTS, *ENGINES),
+    "check_cost_grad": (*_FORWARD, *_COSTS, *ENGINES, "layers.Linear.forward",
+                        "layers.ReLU.forward"),
+    "check_local_derivatives": ENGINES,
+    "check_backprop": ENGINES,
 }
 
 _MODULES = {"model": model, "metrics": metrics, "train": train, "linear": linear,

@@ -20,6 +20,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))   # tests/t
 
 import test_layers  # noqa: E402
 import test_selfcheck as ts  # noqa: E402
+import test_selfcheck_backprop as tsb  # noqa: E402
 import test_selfcheck_init as tsi  # noqa: E402
 
 
@@ -55,6 +56,9 @@ def _cases():
     yield "check_linear", test_layers.linear_with(db=lambda dZ: dZ.mean(axis=0)), "db mean"
     yield "check_delta", named(lambda d, W, Z: (d @ W.T) * (Z > 0), "my_delta"), None
     yield "check_delta", named(lambda d, W, Z: (d @ W.T) * (Z < 0), "my_delta"), "sign"
+    for name, (_, make, bugs) in tsb.MAKERS.items():     # chapter 8: one right, two mistakes
+        for bug in (None, *list(bugs)[:2]):
+            yield name, make(bug), bug
 
 
 CASES = list(_cases())
