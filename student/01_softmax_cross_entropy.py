@@ -164,7 +164,8 @@ print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].
 # **Question:** Subtracting the *smallest* logit, $m = \min_j z_j$, leaves softmax
 # unchanged too. Why does it not cure the overflow of `z_big = [1000, 999, 0]`? What
 # does the fix need from $m = \max_j z_j$?
-#
+
+# %% [markdown]
 # *Your answer:*
 
 # %% [markdown]
@@ -183,6 +184,11 @@ print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].
 # We want $\partial L / \partial z_i$ for every $i$.
 #
 # *Derive this yourself: expand $L = -\log p_y$ using the definition of softmax, and differentiate it term by term with respect to $z_i$.*
+
+# %% [markdown]
+# *Your derivation:*
+
+# %% [markdown]
 #
 # So $\partial L / \partial z_i = p_i - \delta_{i,y}$. For $i \ne y$ the derivative is
 # $p_i > 0$: raising a wrong logit raises the loss. For $i = y$ it is $p_y - 1 \le 0$:
@@ -205,6 +211,11 @@ print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].
 # with $p_y$.
 #
 # *Derive this yourself: show that $\partial p_j / \partial z_i = p_j(\delta_{i,j} - p_i)$ (differentiate $\log p_j = z_j - \log \sum_l e^{z_l}$), then apply the chain rule to $L = -\log p_y$ and recover $p_i - \delta_{i,y}$.*
+
+# %% [markdown]
+# *Your derivation:*
+
+# %% [markdown]
 #
 # Both routes end at the same line. The Jacobian route builds a $k \times k$ matrix only to
 # multiply it by a vector with a single nonzero entry; the direct route skips it — which is
@@ -287,7 +298,7 @@ approx = np.array([numerical_gradient(J, logits, "Z2", idx) for idx in range(Z2.
 # from one machine to another, so the book's tests do not compare this table; the cell
 # after it prints the verdict.)
 
-# %% tags=["nbval-ignore-output"]
+# %%
 print(f"{'(s, i)':>7}  {'exact':>12}  {'approx':>12}  {'|diff|':>8}")
 for (s, i), exact in np.ndenumerate(dZ2):
     print(f"{str((s, i)):>7}  {exact:+12.9f}  {approx[s, i]:+12.9f}  {abs(exact - approx[s, i]):8.1e}")
@@ -304,7 +315,8 @@ print(f"all {dZ2.size} |diff| < 1e-10:", np.abs(dZ2 - approx).max() < 1e-10)
 # **Question:** Every row of `dZ2` sums to zero. Why? Which change of a sample's
 # logits can a gradient step on $Z_2$ therefore never make, and why is that no loss
 # (section 2)?
-#
+
+# %% [markdown]
 # *Your answer:*
 
 # %% [markdown]
@@ -382,7 +394,7 @@ def median_time(fn, repeats=5):
     return float(np.median(times))
 
 
-# %% tags=["nbval-ignore-output"]
+# %%
 t_loops, t_vec = median_time(softmax_loss_loops), median_time(softmax_loss_vectorized)
 print(f"loops {1e3 * t_loops:.2f} ms, vectorised {1e3 * t_vec:.3f} ms: {t_loops / t_vec:.0f} times faster")
 

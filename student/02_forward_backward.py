@@ -170,6 +170,9 @@ print("J =", round(J, 6))
 # *Derive this yourself: why is $\texttt{dZ2} = (P - Y)/n$? (Chapter 1.)*
 
 # %% [markdown]
+# *Your derivation:*
+
+# %% [markdown]
 # ### 3.2 The second layer: `dW2`, `db2`
 #
 # Entry by entry, $(Z_2)_{s,i} = \sum_{u} (A_1)_{s,u} (W_2)_{u,i} + (b_2)_i$.
@@ -177,12 +180,21 @@ print("J =", round(J, 6))
 # *Derive this yourself: find $\partial J / \partial (W_2)_{u,i}$ with the chain rule (which entries of $Z_2$ does $(W_2)_{u,i}$ influence?), write it as a matrix product plus the decay term, and check its shape.*
 
 # %% [markdown]
+# *Your derivation:*
+
+# %% [markdown]
 # *Derive this yourself: find $\partial J / \partial (b_2)_i$: in which entries of $Z_2$ does $(b_2)_i$ appear, and with which coefficient?*
+
+# %% [markdown]
+# *Your derivation:*
 
 # %% [markdown]
 # ### 3.3 Back into the hidden layer: `dA1`
 #
 # *Derive this yourself: find $\partial J / \partial (A_1)_{s,u}$ as a sum over the entries of $Z_2$ it influences, and write it as a matrix product of shape $(n, h)$.*
+
+# %% [markdown]
+# *Your derivation:*
 
 # %% [markdown]
 # ### 3.4 Through the ReLU: `dZ1`
@@ -192,12 +204,20 @@ print("J =", round(J, 6))
 # *Derive this yourself: write `dZ1` from `dA1` and the derivative of the ReLU (section 2).*
 
 # %% [markdown]
+# *Your derivation:*
+
+# %% [markdown]
 # ### 3.5 The first layer: `dW1`, `db1`
 #
 # $(Z_1)_{s,u} = \sum_f X_{s,f} (W_1)_{f,u} + (b_1)_u$: the pattern you derived for `dW2`
 # and `db2` in section 3.2 again.
 #
 # *Derive this yourself: write `dW1` (shape $(d, h)$) and `db1` (shape $(h,)$) by the pattern you derived for `dW2` and `db2` in section 3.2.*
+
+# %% [markdown]
+# *Your derivation:*
+
+# %% [markdown]
 #
 # ### 3.6 Your turn: `my_backward`
 #
@@ -228,7 +248,8 @@ print("entries of dZ1 zeroed by the mask:", (cache["Z1"] <= 0).sum())
 # **Question:** A hidden unit $u$ has $Z_1[s, u] \le 0$ for every sample $s$ of the
 # batch. What are its column of `dW1` and its entry of `db1`, with $c = 0$ and with
 # $c > 0$? What happens to the unit if that holds for every training image?
-#
+
+# %% [markdown]
 # *Your answer:*
 
 # %% [markdown]
@@ -280,7 +301,7 @@ for name in PARAM_NAMES:
 # one machine to another; so the table's cell is not compared by the book's tests, and
 # the cell after it prints the verdict.)
 
-# %% tags=["nbval-ignore-output"]
+# %%
 check = handin.gradient_check(X, y, params, c=c)
 print(check)
 
@@ -299,7 +320,7 @@ rng = np.random.default_rng(3)
 X_big, y_big = rng.uniform(size=(8, 784)), rng.integers(0, 10, size=8)
 params_big = handin.init_params(784, 256, 10, seed=0)
 
-# %% tags=["nbval-ignore-output"]
+# %%
 check_big = handin.gradient_check(X_big, y_big, params_big, c=1e-4, n_entries=20)
 print(check_big)
 
@@ -310,7 +331,8 @@ print("every parameter: rel. error <= 1e-7 or max |diff| <= 1e-9:", check_big.pa
 # **Question:** The sizes of the small problem, $n, d, h, k$, are all different.
 # Suppose $d = h$. Which mistake in `dW1` would then pass every shape check, and
 # what would still catch it?
-#
+
+# %% [markdown]
 # *Your answer:*
 
 # %% [markdown]

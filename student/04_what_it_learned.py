@@ -144,7 +144,7 @@ plt.show()
 # recognised least and most often (a count can move by one from one processor's
 # arithmetic to another's, so the tests compare the checks after it, not the table):
 
-# %% tags=["nbval-ignore-output"]
+# %%
 off = C - np.diag(np.diag(C))
 for flat in np.argsort(-off, axis=None, kind="stable")[:6]:
     i, j = divmod(int(flat), 10)
@@ -167,8 +167,11 @@ print("the largest cell off the diagonal is 9 read as 4:",
 # **Question:** The largest entry off the diagonal is $C_{9,4}$. Read as a share of
 # its row, what does it say about the network? Is $C_{4,9}$ the same error? And why
 # would a 9 be read as a 4 more often than as a 1?
-#
+
+# %% [markdown]
 # *Your answer:*
+
+# %% [markdown]
 #
 # ## 3. The most confident mistakes
 #

@@ -22,7 +22,7 @@ from handin.stability import batch_traces, largest_surviving_rate
 # %%
 ex = Explorer()
 
-# %% tags=["nbval-ignore-output"]
+# %%
 ex
 
 # %% [markdown]
@@ -170,7 +170,8 @@ raise NotImplementedError("bracket the largest surviving rate for every batch si
 # **Question:** In your measurements, how does the largest surviving rate move with the
 # batch size, and by how much over the 64-fold range of batch sizes? How much do single
 # seeds scatter? Why would a larger batch survive a larger rate?
-#
+
+# %% [markdown]
 # *Your answer:*
 
 # %% [markdown]

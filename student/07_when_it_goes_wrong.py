@@ -113,6 +113,11 @@ print(f"rms(dW1) = {scales['dW1']:.1e}   rms(dW2) = {scales['dW2']:.1e}")
 # $\mathrm{Var}(Z) = \mathrm{Var}(Z_{\text{prev}})$.
 #
 # *Derive this yourself: the variance of a layer that follows a ReLU*
+
+# %% [markdown]
+# *Your derivation:*
+
+# %% [markdown]
 #
 # Now write `my_he_init(d, h, k, seed)`: return
 # `{"W1": (d, h), "b1": zeros (h,), "W2": (h, k), "b2": zeros (k,)}`, `W1` with variance
@@ -179,7 +184,7 @@ plt.show()
 # %% [markdown]
 # *Figure: validation accuracy after each of five epochs, one line with markers for each of the five starts (zeros, std 1e-4, std 0.01, init_params, std 1); the table below prints the same values.*
 
-# %% tags=["nbval-ignore-output"]
+# %%
 for name, (p, h) in results.items():
     print(f"{name:>12}: validation accuracy by epoch", " ".join(f"{a:.2f}" for a in h.val_acc))
 
@@ -213,7 +218,7 @@ print(f"cost {h0.train_cost[-1]:.4f} (ln 10 = {np.log(10):.4f}), "
 # stay equal for ever. In exact arithmetic, that is; in float64 the spread between the
 # columns stays at round-off level:
 
-# %% tags=["nbval-ignore-output"]
+# %%
 same = inits.constant_init(784, 256, 10, 0.01)
 p_same, h_same = run(epochs=2, init=same, dtype=np.float64)
 spread = {"W1": np.ptp(p_same["W1"], axis=1).max(), "W2": np.ptp(p_same["W2"], axis=0).max()}
@@ -254,8 +259,11 @@ print(f"validation accuracy: 256 copies {h_same.val_acc[-1]:.2f}, one unit {h_on
 # **Question:** A start with every weight of $W_1$ equal to 0.01 but $W_2$ drawn at
 # random: do the 256 hidden units stay copies of one another? Argue from the
 # gradients of Chapter 2.
-#
+
+# %% [markdown]
 # *Your answer:*
+
+# %% [markdown]
 #
 # ### Too small, too large
 #
@@ -291,7 +299,7 @@ def on_validation(p):
             "decay": 1e-4 * (np.sum(p["W1"] ** 2) + np.sum(p["W2"] ** 2)),
             "top p on mistakes": handin.softmax(Z2[wrong]).max(axis=1).mean()}
 
-# %% tags=["nbval-ignore-output"]
+# %%
 val = {name: on_validation(results[name][0]) for name in ("init_params", "std 1")}
 print(f"{'start':>12}" + "".join(f"{key:>19}" for key in val["std 1"]))
 for name, row in val.items():
@@ -350,7 +358,7 @@ for lr in (0.1, 0.5, 1.0):
                           callback=lambda pr: counts.append(int(dead_units(X, pr.params).sum())))
     dead[lr] = (counts, params_lr)
 
-# %% tags=["nbval-ignore-output"]
+# %%
 for lr, (counts, _) in dead.items():
     print(f"lr = {lr}: dead units after each epoch {counts}  (of 256)")
 

@@ -28,7 +28,9 @@ the teacher's chapter reads as if they were not there::
     # <!-- END SOLUTION -->
 
 The region becomes one line of prompt, ``# *Derive this yourself: show that dW2 = ...*``
-(without a message: ``*Derive this yourself.*``).
+(without a message: ``*Derive this yourself.*``), followed by a markdown cell of its own
+for the student's answer, ``*Your derivation:*`` (the rest of the teacher's cell, if any,
+follows in a third cell).
 
 A written **question** is a markdown region of another kind: the question, shown in
 both editions, then its model answer and rubric as a blockquote, shown to the teacher
@@ -42,12 +44,19 @@ only::
     # > **Rubric:** 1 point: the common factor cancels; 1 point: no exponent overflows.
     # <!-- END QUESTION -->
 
-In the student edition the blockquote becomes an empty ``*Your answer:*`` place. The
+In the student edition the blockquote becomes an empty ``*Your answer:*`` cell. The
 points (``N points``, default :data:`QUESTION_POINTS`) must be what the rubric's
 ``N point(s)`` add up to. Markers of the other kind are text:
 ``# BEGIN SOLUTION`` in a markdown cell is prose, an HTML comment in a code cell is
 code. Regions do not nest and do not cross cells. Everything else is copied unchanged,
 so the solution edition runs as it is.
+
+**Teacher's notes** are dropped from the student edition and the course: in a markdown
+cell, the lines between ``# <!-- BEGIN TEACHER -->`` and ``# <!-- END TEACHER -->``
+(a cell left with nothing else is dropped whole), and every code cell tagged
+``teacher`` (``# %% tags=["teacher"]``). They hold what a student should not read:
+an explanation that would give a graded answer away, or a note for whoever teaches.
+They may not hold solution or question regions (:func:`drop_teacher`).
 
 ``python -m handin student-edition`` writes ``student/NN_name.py`` for every chapter
 (and, with ``--ipynb``, an output-free ``student/NN_name.ipynb`` beside it).
@@ -63,7 +72,7 @@ import pathlib
 import re
 from typing import NamedTuple
 
-__all__ = ["Region", "QUESTION_POINTS", "find_regions", "question_parts", "strip_solutions",
+__all__ = ["Region", "QUESTION_POINTS", "drop_teacher", "find_regions", "question_parts", "strip_solutions",
            "solution_texts", "paste_solutions", "student_notebook", "edition_cells",
            "write_student_edition", "CHAPTER_GLOB"]
 
@@ -77,6 +86,12 @@ _MD_LOOSE = re.compile(r"^#[ \t]*<!--.*\b(BEGIN|END)[ _](SOLUTION|QUESTION)", re
 _Q_BEGIN = re.compile(r"^#[ \t]*<!--[ \t]*BEGIN QUESTION(?:[ \t]+(?P<points>[1-9][0-9]*) points?)?"
                       r"[ \t]*-->[ \t]*$")
 _Q_END = re.compile(r"^#[ \t]*<!--[ \t]*END QUESTION[ \t]*-->[ \t]*$")
+_T_BEGIN = re.compile(r"^#[ \t]*<!--[ \t]*BEGIN TEACHER[ \t]*-->[ \t]*$")
+_T_END = re.compile(r"^#[ \t]*<!--[ \t]*END TEACHER[ \t]*-->[ \t]*$")
+_T_LOOSE = re.compile(r"^#.*\b(BEGIN|END)[ _]TEACHER", re.IGNORECASE)
+_NBVAL_TAG = re.compile(r"""[ \t]*["']nbval-[\w-]+["'][ \t]*,?""")
+_EMPTY_TAGS = re.compile(r"[ \t]*tags[ \t]*=[ \t]*\[[ \t,]*\]")
+_TEACHER_TAG = re.compile(r"""\btags[ \t]*=[ \t]*\[[^\]]*["']teacher["']""")
 _RUBRIC_POINTS = re.compile(r"\b([0-9]+) points?\b")
 #: points of a written question whose marker gives none
 QUESTION_POINTS = 2
@@ -97,13 +112,17 @@ class Region(NamedTuple):
     markdown: bool = False
     question: tuple = ()    #: a written question's lines (as in the source), else empty
     points: int = 0         #: a written question's points
+    more: bool = False      #: a markdown region followed by more text in its cell
 
     def stub(self):
-        """The lines that replace the region in the student edition."""
+        """The lines that replace the region in the student edition: a markdown region's
+        prompt or question is followed by a cell of its own for the answer."""
+        rest = ["\n", "# %% [markdown]\n"] if self.more else []
         if self.question:
-            return [*self.question, "#\n", "# *Your answer:*\n"]
+            return [*self.question, "\n", "# %% [markdown]\n", "# *Your answer:*\n", *rest]
         if self.markdown:
-            return [f"# {derive_prompt(self.message)}\n"]
+            return [f"# {derive_prompt(self.message)}\n", "\n", "# %% [markdown]\n",
+                    "# *Your derivation:*\n", *rest]
         return [f"{self.indent}# YOUR CODE HERE\n",
                 f"{self.indent}raise NotImplementedError({json.dumps(self.message, ensure_ascii=False)})\n"]
 
@@ -192,9 +211,11 @@ def find_regions(text, source="<text>"):
                 q0, q1, _ = _split_question([_uncomment(x) for x in lines[j + 1:i]], points,
                                             j + 2, source)
                 question = tuple(x + "\n" for x in lines[j + 1 + q0:j + 1 + q1])
-                regions.append(Region(j + 1, i + 1, "", "", True, question, points))
+                regions.append(Region(j + 1, i + 1, "", "", True, question, points,
+                                      _more_in_cell(lines, i)))
             else:
-                regions.append(Region(j + 1, i + 1, "", m["message"] or "", markdown=True))
+                regions.append(Region(j + 1, i + 1, "", m["message"] or "", markdown=True,
+                                      more=_more_in_cell(lines, i)))
             open_at = None
         elif (_LOOSE if code else _MD_LOOSE).match(line):
             words = (f"'{_begin_word(code)}' (optionally ': message') or '{_end_word(code)}'"
@@ -206,6 +227,88 @@ def find_regions(text, source="<text>"):
         raise ValueError(f"{source}, line {open_at[0] + 1}: '{_begin_word(code, open_at[2])}' is "
                          f"never closed; add '{_end_word(code, open_at[2])}'.")
     return regions
+
+
+def _more_in_cell(lines, i):
+    """Whether the markdown cell holding line ``i`` has text after it."""
+    for line in lines[i + 1:]:
+        if _CELL.match(line):
+            return False
+        if line.strip("# \t"):
+            return True
+    return False
+
+
+def drop_teacher(text, source="<text>"):
+    r"""``text`` without its teacher's notes: markdown lines between ``<!-- BEGIN TEACHER -->``
+    and ``<!-- END TEACHER -->`` (markers included; a markdown cell left empty goes too) and
+    code cells tagged ``teacher``.
+
+    Raises
+    ------
+    ValueError
+        For an unclosed, unopened, nested or misspelled teacher marker, one in a code cell,
+        or a solution or question region inside a teacher's note; the message names
+        ``source`` and the line.
+
+    Examples
+    --------
+    >>> src = ("# %% [markdown]\n# Text.\n# <!-- BEGIN TEACHER -->\n# A note.\n"
+    ...        "# <!-- END TEACHER -->\n\n# %% tags=[\"teacher\"]\nprint(1)\n")
+    >>> print(drop_teacher(src), end="")
+    # %% [markdown]
+    # Text.
+    <BLANKLINE>
+    """
+    out, cell, keep, open_at, code = [], [], True, None, True
+
+    def close_cell():
+        body = [x for x in cell[1:] if x.strip("# \t\n")]
+        if keep and (body or not cell or code):
+            out.extend(cell)
+
+    for i, line in enumerate(text.splitlines(keepends=True)):
+        where = f"{source}, line {i + 1}"
+        head = _CELL.match(line.rstrip("\n"))
+        if head:
+            if open_at is not None:
+                raise ValueError(f"{where}: a new cell starts but the teacher's note opened at "
+                                 f"line {open_at + 1} is not closed; add '<!-- END TEACHER -->'.")
+            close_cell()
+            code = _is_code_cell(head["rest"])
+            keep = not (code and _TEACHER_TAG.search(head["rest"]))
+            header = re.sub(r"\[[ \t]+", "[", _NBVAL_TAG.sub("", line.rstrip("\n")))
+            cell = [_EMPTY_TAGS.sub("", header).rstrip() + "\n"]
+            continue
+        bare = line.rstrip("\n")
+        if not code and _T_BEGIN.match(bare):
+            if open_at is not None:
+                raise ValueError(f"{where}: '<!-- BEGIN TEACHER -->' inside the teacher's note "
+                                 f"opened at line {open_at + 1}; notes cannot be nested.")
+            open_at = i
+        elif not code and _T_END.match(bare):
+            if open_at is None:
+                raise ValueError(f"{where}: '<!-- END TEACHER -->' without a "
+                                 "'<!-- BEGIN TEACHER -->' before it.")
+            open_at = None
+        elif _T_LOOSE.match(bare):
+            raise ValueError(f"{where}: malformed or misplaced teacher marker {bare.strip()!r}; "
+                             "write exactly '# <!-- BEGIN TEACHER -->' or "
+                             "'# <!-- END TEACHER -->' in a markdown cell (tag a code cell "
+                             "'teacher' instead).")
+        elif open_at is not None:
+            if _MD_BEGIN.match(bare) or _Q_BEGIN.match(bare) or _MD_LOOSE.match(bare):
+                raise ValueError(f"{where}: a solution or question region inside the teacher's "
+                                 f"note opened at line {open_at + 1}; move it out.")
+        else:
+            cell.append(line)
+    if open_at is not None:
+        raise ValueError(f"{source}, line {open_at + 1}: '<!-- BEGIN TEACHER -->' is never "
+                         "closed; add '<!-- END TEACHER -->'.")
+    close_cell()
+    while len(out) > 1 and not out[-1].strip() and not out[-2].strip():
+        out.pop()
+    return "".join(out)
 
 
 def _begin_word(code, kind="solution"):
@@ -283,6 +386,7 @@ def strip_solutions(text, source="<text>"):
         # YOUR CODE HERE
         raise NotImplementedError("write the body of f(x)")
     """
+    text = drop_teacher(text, source)
     lines = text.splitlines(keepends=True)
     for r in reversed(find_regions(text, source)):
         lines[r.begin - 1:r.end] = r.stub()
@@ -293,8 +397,9 @@ def solution_texts(text, source="<text>"):
     """The solution regions of ``text`` as ``(stub, solution)`` pairs, in order.
 
     ``solution`` is the region's lines, markers included; ``stub`` what the student
-    edition has in their place.
+    edition has in their place. Teacher's notes are not solutions: they are dropped first.
     """
+    text = drop_teacher(text, source)
     lines = text.splitlines(keepends=True)
     return [("".join(r.stub()), "".join(lines[r.begin - 1:r.end]))
             for r in find_regions(text, source)]
@@ -303,8 +408,8 @@ def solution_texts(text, source="<text>"):
 def paste_solutions(student, solutions):
     """Put ``solutions`` (pairs from :func:`solution_texts`) back in place of their stubs.
 
-    The inverse of :func:`strip_solutions`: ``paste_solutions(strip_solutions(t),
-    solution_texts(t)) == t``. Each stub is searched after the previous one.
+    The inverse of :func:`strip_solutions` but for the teacher's notes:
+    ``paste_solutions(strip_solutions(t), solution_texts(t)) == drop_teacher(t)``. Each stub is searched after the previous one.
 
     Raises
     ------

@@ -29,6 +29,8 @@ solution regions (:mod:`handin.course.edition`) become nbgrader cells:
   solution (nbgrader issue #1155; its "mark scheme" works in task cells only), so the
   rubric is in the source notebook, ``source/<assignment>/<assignment>.ipynb``, in the
   answer cell, and in the teacher's chapter;
+- the teacher's notes (``<!-- BEGIN TEACHER -->`` regions, cells tagged ``teacher``) are
+  left out, as in the student edition;
 - every other cell is a plain cell, with no nbgrader metadata: nbgrader can put back a
   deleted test or answer cell (``OverwriteCells.add_missing_cells``) only after a cell
   that is a graded or solution cell, and fails the whole notebook when a locked
@@ -50,7 +52,7 @@ import secrets
 
 from . import edition
 
-__all__ = ["course_notebook", "write_course", "POINTS", "ANSWER_POINTS", "QUESTION_POINTS",
+__all__ = ["course_notebook", "write_course", "points_table", "POINTS", "ANSWER_POINTS", "QUESTION_POINTS",
            "HIDDEN_SEEDS", "HIDDEN_SEED_POOL",
            "NBGRADER_CONFIG"]
 
@@ -219,6 +221,7 @@ def course_notebook(text, source="<text>"):
     import jupytext
     import nbformat
 
+    text = edition.drop_teacher(text, source)   # the teacher's notes stay in the chapter
     edition.find_regions(text, source)   # malformed markers raise here, with their line
     nb = nbformat.v4.new_notebook()
     seen = {}
@@ -270,3 +273,45 @@ def write_course(src, out, *, timeout=120):
         nbformat.write(nb, out / "source" / stem / f"{stem}.ipynb")
         points[stem] = sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in nb.cells)
     return points
+
+
+def _count(points):
+    """``[2, 2, 3]`` as ``"2, 2 and 3"``, ``[1, 1]`` as ``"1 each"``."""
+    if len(points) > 1 and len(set(points)) == 1:
+        return f"{points[0]} each"
+    words = [str(p) for p in points]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def points_table(src):
+    """The course's points, chapter by chapter, as the Markdown table the README shows.
+
+    Parameters
+    ----------
+    src : str or os.PathLike
+        The chapters' folder (``notebooks/``).
+
+    Returns
+    -------
+    str
+        One row per assignment: its autograded functions with their points, its
+        derivations and written questions graded by hand, and its total.
+    """
+    rows = ["| assignment | autograded (points) | graded by hand (points) | total |",
+            "|---|---|---|---|"]
+    for py in sorted(pathlib.Path(src).glob(edition.CHAPTER_GLOB)):
+        graded = [c.metadata["nbgrader"] for c in course_notebook(
+            py.read_text(encoding="utf-8"), str(py)).cells
+            if c.metadata.get("nbgrader", {}).get("grade")]
+        auto = [f"`{g['grade_id'][len('test_'):]}` {g['points']}" for g in graded
+                if g["grade_id"].startswith("test_")]
+        by_hand = []
+        for kind, prefix in (("derivation", "answer_"), ("question", "question_")):
+            points = [g["points"] for g in graded if g["grade_id"].startswith(prefix)]
+            if points:
+                by_hand.append(f"{len(points)} {kind}{'s' if len(points) > 1 else ''} "
+                               f"({_count(points)})")
+        total = sum(g["points"] for g in graded)
+        rows.append(f"| `{py.stem}` | {', '.join(auto) or 'none'} | "
+                    f"{', '.join(by_hand) or 'none'} | {total:g} |")
+    return "\n".join(rows) + "\n"
