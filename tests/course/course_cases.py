@@ -236,7 +236,7 @@ CASES = [
     Case("affine no bias", CH8, (sub("affine_forward", "A @ W + b", "A @ W"),), 12),
     Case("affine db mean", CH8, (sub("affine_backward", "dZ.sum(axis=0)", "dZ.mean(axis=0)"),), 10),
     Case("relu mask at 0", CH8, (sub("relu_backward", "(Z > 0)", "(Z >= 0)"),), 14),
-    Case("head without 1/n", CH8, (sub("softmax_ce", "np.eye(k)[y]) / n", "np.eye(k)[y])"),), 12),
+    Case("head without 1/n", CH8, (sub("softmax_ce", "dZ / len(y)", "dZ"),), 12),
     Case("cost_grad decay cW", CH8, (sub("my_cost_grad", "2 * c * params", "c * params"),), 13),
     Case("product's derivatives swapped", CH8, (sub("local_derivatives", "(b, a)", "(a, b)"),),
          11),
