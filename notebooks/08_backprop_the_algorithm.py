@@ -102,8 +102,8 @@ assert abs(-np.mean(np.log(p_label)) - handin.cost(X, y, params)) < 1e-12
 # $$\delta_L^{\mathrm{SE}}[s] = p \odot \big(g - (g \cdot p)\big), \qquad
 #   g = \frac{p - e_{y_s}}{n}, \qquad p = P[s],$$
 #
-# while for the cross-entropy the softmax's derivative cancels and $\delta_L[s] = g$
-# (Chapter 1). Every entry of $\delta_L^{\mathrm{SE}}$ carries a factor $p_i$. When the
+# while for the cross-entropy the softmax's derivative cancels (Chapter 1, §3) and leaves
+# no such factor. Every entry of $\delta_L^{\mathrm{SE}}$ carries a factor $p_i$. When the
 # network is sure and wrong ($p_{y_s} \approx 0$, another $p_i \approx 1$), every entry is
 # near zero: the sample that most needs a correction gets almost none. This is Nielsen's
 # learning slowdown, here with a softmax. `layers.SoftmaxSquaredError` computes it.
@@ -265,7 +265,8 @@ check_affine_backward(affine_backward)
 
 # %% tags=["nbval-ignore-output"]
 rng = np.random.default_rng(0)
-A_in, W_in, b_in, G = rng.normal(size=(5, 4)), rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(5, 3))
+A_in, W_in, b_in = rng.normal(size=(5, 4)), rng.normal(size=(4, 3)), rng.normal(size=3)
+G = rng.normal(size=(5, 3))                                  # any upstream gradient ∂J/∂Z
 Z_out, cache = affine_forward(A_in, W_in, b_in)
 dA, dW, db = affine_backward(G, cache)
 f = lambda p: np.sum(G * affine_forward(p["A"], p["W"], p["b"])[0])
@@ -349,12 +350,20 @@ check_softmax_head(softmax_ce)
 #
 # Write $\delta_\ell = \partial J / \partial Z_\ell$, of shape $(n, h_\ell)$. Going back
 # through the network, four equations give every gradient (Nielsen's BP1–BP4, in our
-# row-per-sample layout). **BP1** is Chapter 1's: the head's `dZ`, $\delta_L = (P -
-# Y)/n$, from $\partial(-\log p_y)/\partial z_i = p_i - 1[i = y]$ and the mean's $1/n$.
+# row-per-sample layout). **BP1** gives $\delta_L$: it is the head's `dZ`, which Chapter 1
+# derived and your `softmax_ce` returns.
 # **BP3** and **BP4** are your affine layer's `db` and `dW` with $A = A_{\ell-1}$ and $G =
 # \delta_\ell$, plus the derivative of the decay term $c \lVert W_\ell \rVert^2$ in $J$.
 # **BP2** carries $\delta$ from layer $\ell + 1$ down to layer $\ell$.
 #
+# <!-- BEGIN TEACHER -->
+# *Teacher's note: BP1 in this chapter's notation.* For one sample, $-\log p_y$ with $p =
+# \mathrm{softmax}(z)$ is $\log \sum_i e^{z_i} - z_y$, whose derivative with respect to
+# $z_i$ is $p_i - 1[i = y]$. The cost is the mean over the $n$ samples, so $\delta_L[s, i] =
+# (P[s, i] - Y[s, i])/n$, $\delta_L = (P - Y)/n$ (the decay term does not depend on
+# $Z_L$). The student's copy only points to Chapter 1, where it is derived and graded,
+# and to `softmax_ce`, graded here.
+# <!-- END TEACHER -->
 # <!-- BEGIN SOLUTION: BP2, $\delta_\ell$ from $\delta_{\ell+1}$ (which entries of $Z_{\ell+1}$ does $Z_\ell[s, q]$ influence, and through what?) -->
 # $Z_\ell[s, q]$ influences $A_\ell[s, q] = \mathrm{relu}(Z_\ell[s, q])$ only, and
 # $A_\ell[s, q]$ enters $Z_{\ell+1}[s, r] = \sum_{q'} A_\ell[s, q'] W_{\ell+1}[q', r] +
@@ -426,7 +435,8 @@ check_cost_grad(my_cost_grad)
 p2 = handin.init_params(784, 256, 10, seed=0, dtype=np.float64)
 J_mine, g_mine = my_cost_grad(X[:500], y[:500], p2, 1e-4)
 J_ref, g_ref = handin.cost_grad(X[:500], y[:500], p2, c=1e-4)
-print("same as Chapter 2's cost and gradients (to 1e-12):", same_cost_grad(J_mine, g_mine, J_ref, g_ref))
+print("same as Chapter 2's cost and gradients (to 1e-12):",
+      same_cost_grad(J_mine, g_mine, J_ref, g_ref))
 
 # %% [markdown]
 # Then deeper networks, with no reference at all: a small problem (20 images, 30 pixels
@@ -439,7 +449,8 @@ for L in (2, 3, 4):
     p = layers.init_params([30] + [12] * (L - 1) + [10], "he", seed=L)
     J, g = my_cost_grad(X_small, y_small, p, 0.01)
     check = gradcheck.compare(lambda q: my_cost_grad(X_small, y_small, q, 0.01)[0], p, g)
-    print(f"L = {L}: {len(check)} arrays, every entry passes (rel. error <= 1e-7):", check.passed(1e-7))
+    print(f"L = {L}: {len(check)} arrays, every entry passes (rel. error <= 1e-7):",
+          check.passed(1e-7))
 
 # %% [markdown]
 # `handin.layers` packs the same functions into objects (`Linear`, `ReLU`,
@@ -488,6 +499,16 @@ MyValue.relu = lambda a: MyValue(max(a.data, 0.0), (a,), "relu")
 # \log a$ and $v = \mathrm{relu}(a)$, return the derivatives of $v$ with respect to each
 # input, at the numbers `a` (and `b`), as a tuple with one entry per input (take
 # $\mathrm{relu}'(0) = 0$ as before).
+#
+# <!-- BEGIN TEACHER -->
+# *Teacher's note.* The answers: $a + b$: $(1, 1)$; $a b$: $(b, a)$; $e^a$: $e^a$, the
+# node's own value; $\log a$: $1/a$; $\mathrm{relu}(a)$: $1[a > 0]$. The driver's usual
+# mistakes, each named by `check_backprop`: a topological walk without a set of visited
+# nodes (repeats: a node's gradient is passed on twice), passing gradients on in the
+# forward order, `=` for `+=` (a node used twice keeps one use), the root's own gradient
+# left at 0. `graph_gradients` exists because a graph of objects cannot cross the
+# grading wire: it turns numbers into a graph and the result back into numbers.
+# <!-- END TEACHER -->
 
 # %%
 def local_derivatives(op, a, b=None):
@@ -598,8 +619,9 @@ J_tiny, V = value_cost(X_tiny, y_tiny, p_tiny, c=0.1)
 backprop(J_tiny)
 graph = topo_order(J_tiny)
 computed = [v for v in graph if v.parents]
+by_op = {op: sum(v.op == op for v in computed) for op in ("+", "*", "exp", "log", "relu")}
 print(f"nodes in the graph: {len(graph)}, of which {len(graph) - len(computed)} are inputs "
-      f"and {len(computed)} are computed:", {op: sum(v.op == op for v in computed) for op in ("+", "*", "exp", "log", "relu")})
+      f"and {len(computed)} are computed:", by_op)
 
 # %% [markdown]
 # Your program found the gradient of every parameter in one pass back over those nodes.
@@ -649,6 +671,12 @@ for h in (16, 64, 256, 1024):
 # where backpropagation takes the time of about two. (Exercise 5 times them on your
 # machine.)
 #
+# <!-- BEGIN TEACHER -->
+# *Teacher's note.* Earlier editions printed measured times here; on a loaded machine with
+# a multithreaded matrix library a narrow layer's backward measured 9 to 38 times its
+# forward, which says more about thread scheduling than about backpropagation. The
+# count is exact; exercise 5 and its worked solution measure with medians of repeats.
+# <!-- END TEACHER -->
 # <!-- BEGIN QUESTION 3 points -->
 # **Question:** Reverse mode buys its speed with memory. (a) For an $L$-layer network
 # trained on batches of $n$ images, what must the forward pass keep for the backward
