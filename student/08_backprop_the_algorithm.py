@@ -42,9 +42,9 @@ import handin
 from handin import gradcheck, layers
 from handin.experiment import prepare
 from handin.gradcheck import same_cost_grad
-from handin.course import (check_affine_backward, check_affine_forward, check_backprop,
-                           check_cost_grad, check_local_derivatives, check_relu_backward,
-                           check_relu_forward, check_softmax_head)
+from handin.course import check_affine_backward, check_affine_forward, check_softmax_head
+from handin.course import check_cost_grad, check_relu_backward, check_relu_forward
+from handin.course import check_backprop, check_local_derivatives
 
 # %% [markdown]
 # The data of Chapters 3 and 7: the shipped sample, pixels in $[0, 1]$, 3,400 training and
