@@ -55,6 +55,15 @@ FORBID = {
     "check_linear": ENGINES,
     "check_delta": ENGINES,
     "check_centring_shift": ("draw.preprocess.centring_shift",),
+    "check_affine_forward": (*_FORWARD, *ENGINES, "layers.Linear.forward"),
+    "check_affine_backward": ENGINES,
+    "check_relu_forward": (*_FORWARD, *ENGINES, "layers.ReLU.forward"),
+    "check_relu_backward": ENGINES,
+    "check_softmax_head": ("model.log_softmax", *_COSTS, *ENGINES),
+    "check_cost_grad": (*_FORWARD, *_COSTS, *ENGINES, "layers.Linear.forward",
+                        "layers.ReLU.forward"),
+    "check_local_derivatives": ENGINES,
+    "check_backprop": ENGINES,
 }
 
 _MODULES = {"model": model, "metrics": metrics, "train": train, "linear": linear,

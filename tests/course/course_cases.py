@@ -26,7 +26,7 @@ CH3, CH4 = "03_training", "04_what_it_learned"
 CH6 = "06_draw_a_digit"
 CH7, CH8 = "07_when_it_goes_wrong", "08_backprop_the_algorithm"
 # autograded points of the solutions (manual answers not counted)
-FULL = {CH1: 6, CH2: 8, CH3: 5, CH4: 4, CH6: 2, CH7: 7, CH8: 5}
+FULL = {CH1: 6, CH2: 8, CH3: 5, CH4: 4, CH6: 2, CH7: 7, CH8: 16}
 # Seconds per cell in the tests' courses. Only the 'never ends' cases wait for it, but every
 # cell must fit in it on a loaded machine: with 10 s, a first cell that imports handin and
 # matplotlib timed out under load and a whole submission graded 0.
@@ -121,11 +121,11 @@ ROUTES = {
     net = {"W1": np.eye(d), "b1": np.zeros(d), "W2": W, "b2": b}
     g = handin.model.backward(cache, y, net, c)
     return J, {"W": g["W2"], "b": g["b2"]}""",
-    "MyLinear": "class MyLinear(layers.Linear):\n"
-                "    def backward(self, dZ, _b=layers.Linear.backward):\n"
-                "        return _b(self, dZ)",
-    "delta": "def my_delta(delta_next, W_next, Z):\n    relu = layers.ReLU()\n"
-             "    relu.forward(Z)\n    return relu.backward(delta_next @ W_next.T)",
+    "affine": "def affine_backward(dZ, cache, _L=layers.Linear):\n    A, W = cache\n"
+              "    lin = _L(W, np.zeros(W.shape[1]))\n    lin.A = A\n    dA = lin.backward(dZ)\n"
+              "    return dA, lin.grads['W'], lin.grads['b']",
+    "network": "def my_cost_grad(X, y, params, c):\n"
+               "    return layers.from_params(params, c).cost_grad(X, y)",
 }
 
 CASES = [
@@ -239,16 +239,22 @@ CASES = [
     Case("dead units by default argument", CH7, (("set", "my_dead_units", ROUTES["dead"]),), 5),
     Case("linear gradient by model.backward", CH7, (("set", "my_linear_cost_grad",
                                                      ROUTES["linear"]),), 4),
-    Case("MyLinear by default argument", CH8, (("set", "solution", ROUTES["MyLinear"]),), 2),
-    Case("delta by ReLU.backward", CH8, (("set", "my_delta", ROUTES["delta"]),), 3),
+    # chapter 8: the layers are used by my_cost_grad, so a wrong layer costs its points too
+    Case("affine by default argument", CH8, (("set", "affine_backward", ROUTES["affine"]),), 10),
+    Case("network by from_params", CH8, (("set", "my_cost_grad", ROUTES["network"]),), 13),
     Case("solutions", CH8, (), FULL[CH8]),
     Case("release", CH8, (), 0, base="release"),
-    Case("dW cW", CH8, (sub("solution", "2 * self.c * W", "self.c * W"),), 2),
-    Case("mask sign", CH8, (sub("my_delta", "(Z > 0)", "(Z < 0)"),), 3),
-    Case("calls handin", CH8, (("set", "solution",
-                                "class MyLinear(layers.Linear):\n"
-                                "    def backward(self, dZ):\n"
-                                "        return super().backward(dZ)"),), 2),
+    Case("affine no bias", CH8, (sub("affine_forward", "A @ W + b", "A @ W"),), 12),
+    Case("affine db mean", CH8, (sub("affine_backward", "dZ.sum(axis=0)", "dZ.mean(axis=0)"),), 10),
+    Case("relu mask at 0", CH8, (sub("relu_backward", "(Z > 0)", "(Z >= 0)"),), 14),
+    Case("head without 1/n", CH8, (sub("softmax_ce", "dZ / len(y)", "dZ"),), 12),
+    Case("cost_grad decay cW", CH8, (sub("my_cost_grad", "2 * c * params", "c * params"),), 13),
+    Case("product's derivatives swapped", CH8, (sub("local_derivatives", "(b, a)", "(a, b)"),),
+         11),
+    Case("topological order with repeats", CH8, (sub("topo_order", "if id(v) not in seen:",
+                                                     "if True:"),), 13),
+    Case("gradient written over", CH8, (sub("backprop", "parent.grad += local",
+                                            "parent.grad = local"),), 13),
 ]
 
 

@@ -21,6 +21,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))   # tests/t
 import test_layers  # noqa: E402
 import test_selfcheck as ts  # noqa: E402
 import test_selfcheck_draw as tsd  # noqa: E402
+import test_selfcheck_backprop as tsb  # noqa: E402
 import test_selfcheck_init as tsi  # noqa: E402
 
 
@@ -58,6 +59,9 @@ def _cases():
     yield "check_delta", named(lambda d, W, Z: (d @ W.T) * (Z < 0), "my_delta"), "sign"
     for bug in (None, *tsd.BUGS):
         yield "check_centring_shift", tsd.make_centring_shift(bug), bug
+    for name, (_, make, bugs) in tsb.MAKERS.items():     # chapter 8: one right, two mistakes
+        for bug in (None, *list(bugs)[:2]):
+            yield name, make(bug), bug
 
 
 CASES = list(_cases())
