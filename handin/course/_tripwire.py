@@ -52,8 +52,6 @@ FORBID = {
     "check_he_init": ("model.init_params", "layers.init_params", "layers.network",
                       "inits.normal_init"),
     "check_dead_units": ("metrics.dead_units",),
-    "check_linear": ENGINES,
-    "check_delta": ENGINES,
     "check_centring_shift": ("draw.preprocess.centring_shift",),
     "check_affine_forward": (*_FORWARD, *ENGINES, "layers.Linear.forward"),
     "check_affine_backward": ENGINES,
