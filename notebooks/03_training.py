@@ -468,7 +468,8 @@ print(f"validation accuracy: {h50.val_acc[-1]:.2f}")
 # ### Dead ReLUs
 #
 # A hidden unit whose pre-activation $Z_1$ is negative on every training image outputs 0
-# for all of them, passes no gradient back, and never changes again: it is *dead*.
+# for all of them and passes no gradient back: it learns nothing from the data, it is
+# *dead* (Chapter 7 follows such units).
 # `handin.metrics.dead_units` finds them:
 
 # %%
@@ -477,7 +478,7 @@ print(f"dead hidden units after 10 epochs:   {dead_units(X, params).sum()} of 25
 
 # %% [markdown]
 # None here. Many dead units are a sign of too high a learning rate: one large step can
-# push a unit's weights and bias so far that no image makes it positive again.
+# push a unit's weights and bias so far that no image makes it positive.
 #
 # ### The cost of every batch
 #
