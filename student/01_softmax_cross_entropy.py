@@ -298,7 +298,7 @@ approx = np.array([numerical_gradient(J, logits, "Z2", idx) for idx in range(Z2.
 # from one machine to another, so the book's tests do not compare this table; the cell
 # after it prints the verdict.)
 
-# %% tags=["nbval-ignore-output"]
+# %%
 print(f"{'(s, i)':>7}  {'exact':>12}  {'approx':>12}  {'|diff|':>8}")
 for (s, i), exact in np.ndenumerate(dZ2):
     print(f"{str((s, i)):>7}  {exact:+12.9f}  {approx[s, i]:+12.9f}  {abs(exact - approx[s, i]):8.1e}")
@@ -394,7 +394,7 @@ def median_time(fn, repeats=5):
     return float(np.median(times))
 
 
-# %% tags=["nbval-ignore-output"]
+# %%
 t_loops, t_vec = median_time(softmax_loss_loops), median_time(softmax_loss_vectorized)
 print(f"loops {1e3 * t_loops:.2f} ms, vectorised {1e3 * t_vec:.3f} ms: {t_loops / t_vec:.0f} times faster")
 

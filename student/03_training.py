@@ -270,7 +270,7 @@ params, history = handin.fit(split.X_train, split.y_train, split.X_val, split.y_
                              hidden=256, lr=0.1, c=1e-4, batch_size=32, epochs=10, seed=0)
 print(len(history), "epochs; keys:", list(history.as_dict()))
 
-# %% tags=["nbval-ignore-output"]
+# %%
 print(f"training took {sum(history.seconds):.1f} s ({np.mean(history.seconds):.2f} s per epoch)")
 
 # %% [markdown]
@@ -464,7 +464,7 @@ plt.show()
 # all 3,400 images plus the decay term. Per epoch, the mean of its batches against the
 # epoch's point, and how many batches lie below that point:
 
-# %% tags=["nbval-ignore-output"]
+# %%
 batches = np.array(history.batch_cross_entropy).reshape(len(history), -1)
 below = [np.mean(batches[e] < history.train_cost[e]) for e in range(len(history))]
 decay10 = handin.model.weight_decay(params, 1e-4)     # what decay0 computed, after training

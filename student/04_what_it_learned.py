@@ -144,7 +144,7 @@ plt.show()
 # recognised least and most often (a count can move by one from one processor's
 # arithmetic to another's, so the tests compare the checks after it, not the table):
 
-# %% tags=["nbval-ignore-output"]
+# %%
 off = C - np.diag(np.diag(C))
 for flat in np.argsort(-off, axis=None, kind="stable")[:6]:
     i, j = divmod(int(flat), 10)

@@ -22,7 +22,7 @@ from handin.stability import batch_traces, largest_surviving_rate
 # %%
 ex = Explorer()
 
-# %% tags=["nbval-ignore-output"]
+# %%
 ex
 
 # %% [markdown]

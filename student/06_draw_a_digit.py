@@ -105,7 +105,7 @@ for name, img in (("shrunk", shrunk), ("prepared", prepared)):
 #
 # (The pad needs a running kernel: in a notebook opened without one it shows nothing.)
 
-# %% tags=["nbval-ignore-output"]
+# %%
 pad = DigitPad(params)
 pad.widget
 
@@ -147,7 +147,7 @@ demo.figure()
 #
 # Now draw something that is no digit at all: a horizontal dash, or a single dot.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 dash = [[(60, 140), (220, 140)]]
 dot = [[(140, 140), (141, 141)]]
 answers = {}

@@ -185,7 +185,7 @@ plt.show()
 # %% [markdown]
 # *Figure: validation accuracy after each of five epochs, one line with markers for each of the five starts (zeros, std 1e-4, std 0.01, init_params, std 1); the table below prints the same values.*
 
-# %% tags=["nbval-ignore-output"]
+# %%
 for name, (p, h) in results.items():
     print(f"{name:>12}: validation accuracy by epoch", " ".join(f"{a:.2f}" for a in h.val_acc))
 
@@ -219,7 +219,7 @@ print(f"cost {h0.train_cost[-1]:.4f} (ln 10 = {np.log(10):.4f}), "
 # stay equal for ever. In exact arithmetic, that is; in float64 the spread between the
 # columns stays at round-off level:
 
-# %% tags=["nbval-ignore-output"]
+# %%
 same = inits.constant_init(784, 256, 10, 0.01)
 p_same, h_same = run(epochs=2, init=same, dtype=np.float64)
 spread = {"W1": np.ptp(p_same["W1"], axis=1).max(), "W2": np.ptp(p_same["W2"], axis=0).max()}
@@ -294,7 +294,7 @@ def on_validation(p):
             "decay": 1e-4 * (np.sum(p["W1"] ** 2) + np.sum(p["W2"] ** 2)),
             "top p on mistakes": handin.softmax(Z2[wrong]).max(axis=1).mean()}
 
-# %% tags=["nbval-ignore-output"]
+# %%
 val = {name: on_validation(results[name][0]) for name in ("init_params", "std 1")}
 print(f"{'start':>12}" + "".join(f"{key:>19}" for key in val["std 1"]))
 for name, row in val.items():
@@ -353,7 +353,7 @@ for lr in (0.1, 0.5, 1.0):
                        callback=lambda pr: after.append(dead_units(X, pr.params)))
     dead[lr] = (np.array(after), params_lr)
 
-# %% tags=["nbval-ignore-output"]
+# %%
 for lr, (after, _) in dead.items():
     print(f"lr = {lr}: dead units after each epoch {after.sum(axis=1).tolist()}  (of 256)")
 

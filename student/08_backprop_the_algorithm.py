@@ -164,7 +164,7 @@ plt.show()
 # accuracy after each epoch, as "cost / accuracy". (After a few epochs the digits depend on the machine's
 # round-off, so the table is not compared by the tests; the check after it is.)
 
-# %% tags=["nbval-ignore-output"]
+# %%
 curves = {}
 for name, loss in (("cross-entropy", layers.SoftmaxCrossEntropy), ("squared error", layers.SoftmaxSquaredError)):
     p = {k: v.copy() for k, v in params.items()}
@@ -252,7 +252,7 @@ check_linear(MyLinear)
 # parameter's gradient, with central differences (the relative errors are round-off, so
 # they differ from machine to machine; the check after the table does not):
 
-# %% tags=["nbval-ignore-output"]
+# %%
 rng = np.random.default_rng(0)
 A_in = rng.normal(size=(5, 4))
 linear = MyLinear(rng.normal(size=(4, 3)), rng.normal(size=3), c=0.1)
@@ -345,7 +345,7 @@ print("same cost to 1e-12:", abs(J_layers - J_ref) <= 1e-12,
 # Then deeper networks: a small problem (20 images, 30 pixels each), 2, 3 and 4 layers of
 # width 12 with decay, every entry of every parameter checked by central differences:
 
-# %% tags=["nbval-ignore-output"]
+# %%
 X_small, y_small = X[:20, 300:330], y[:20]
 gchecks = {}
 for L in (2, 3, 4):
@@ -466,7 +466,7 @@ def measure(h, Xb=X[:256], yb=y[:256]):
     return n_p, t_fwd, t_bwd, t_num
 
 
-# %% tags=["nbval-ignore-output"]
+# %%
 rows = [measure(h) for h in (16, 64, 256, 1024)]
 for n_p, t_fwd, t_bwd, t_num in rows:
     print(f"{n_p:>8} parameters: forward {t_fwd * 1e3:6.2f} ms, backward {t_bwd * 1e3:6.2f} ms "
@@ -603,7 +603,7 @@ for init, zs in draws.items():
 # depends on round-off, so the tests do not compare it; the check after it holds on every
 # machine):
 
-# %% tags=["nbval-ignore-output"]
+# %%
 after_one = {}
 for L in (2, 4, 8):
     for init in STARTS:

@@ -155,3 +155,12 @@ def test_blocks_run_in_the_scratch_directory_and_offline(scratch):
     assert (scratch / "made_by_block.txt").exists()
     with pytest.raises(AssertionError, match="offline"):
         run_block(Block(2, 1, "import socket\nsocket.create_connection(('example.org', 80))\n"))
+
+
+def test_the_readme_points_table_is_the_courses():
+    """The table of points is the course's own, so its rows add up to what nbgrader grades."""
+    from handin.course import nbgrader
+
+    table = nbgrader.points_table(README.parent / "notebooks")
+    assert table in README.read_text(encoding="utf-8"), \
+        "README's points table is stale: paste handin.course.nbgrader.points_table('notebooks')"

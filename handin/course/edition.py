@@ -89,6 +89,8 @@ _Q_END = re.compile(r"^#[ \t]*<!--[ \t]*END QUESTION[ \t]*-->[ \t]*$")
 _T_BEGIN = re.compile(r"^#[ \t]*<!--[ \t]*BEGIN TEACHER[ \t]*-->[ \t]*$")
 _T_END = re.compile(r"^#[ \t]*<!--[ \t]*END TEACHER[ \t]*-->[ \t]*$")
 _T_LOOSE = re.compile(r"^#.*\b(BEGIN|END)[ _]TEACHER", re.IGNORECASE)
+_NBVAL_TAG = re.compile(r"""[ \t]*["']nbval-[\w-]+["'][ \t]*,?""")
+_EMPTY_TAGS = re.compile(r"[ \t]*tags[ \t]*=[ \t]*\[[ \t,]*\]")
 _TEACHER_TAG = re.compile(r"""\btags[ \t]*=[ \t]*\[[^\]]*["']teacher["']""")
 _RUBRIC_POINTS = re.compile(r"\b([0-9]+) points?\b")
 #: points of a written question whose marker gives none
@@ -273,8 +275,10 @@ def drop_teacher(text, source="<text>"):
                 raise ValueError(f"{where}: a new cell starts but the teacher's note opened at "
                                  f"line {open_at + 1} is not closed; add '<!-- END TEACHER -->'.")
             close_cell()
-            cell, code = [line], _is_code_cell(head["rest"])
+            code = _is_code_cell(head["rest"])
             keep = not (code and _TEACHER_TAG.search(head["rest"]))
+            header = re.sub(r"\[[ \t]+", "[", _NBVAL_TAG.sub("", line.rstrip("\n")))
+            cell = [_EMPTY_TAGS.sub("", header).rstrip() + "\n"]
             continue
         bare = line.rstrip("\n")
         if not code and _T_BEGIN.match(bare):

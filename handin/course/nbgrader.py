@@ -52,7 +52,7 @@ import secrets
 
 from . import edition
 
-__all__ = ["course_notebook", "write_course", "POINTS", "ANSWER_POINTS", "QUESTION_POINTS",
+__all__ = ["course_notebook", "write_course", "points_table", "chapters_folder", "POINTS", "ANSWER_POINTS", "QUESTION_POINTS",
            "HIDDEN_SEEDS", "HIDDEN_SEED_POOL",
            "NBGRADER_CONFIG"]
 
@@ -207,6 +207,28 @@ def _cells(nb):
             yield cell.cell_type, source, None
 
 
+def chapters_folder():
+    """Where the teacher's chapters are: the clone's ``notebooks/`` when handin runs from one
+    (an editable install), else those of the ``handin-chapters`` distribution, which
+    ``pip install "handin[teacher]"`` brings (students' environments do not hold them).
+
+    Raises
+    ------
+    ValueError
+        If neither is there; the message says what to install.
+    """
+    clone = pathlib.Path(__file__).resolve().parents[2] / "notebooks"
+    if any(clone.glob(edition.CHAPTER_GLOB)):
+        return clone
+    try:
+        import handin_chapters
+    except ImportError:
+        raise ValueError("no chapters found: install the teacher's side, pip install "
+                         "'handin[teacher]' (it brings handin-chapters), or pass --src with "
+                         "a folder of chapters NN_name.py.") from None
+    return handin_chapters.folder()
+
+
 def course_notebook(text, source="<text>"):
     """The nbgrader source notebook (a ``nbformat`` NotebookNode) of a percent-format chapter.
 
@@ -243,7 +265,8 @@ def write_course(src, out, *, timeout=120):
     Parameters
     ----------
     src, out : str or os.PathLike
-        The chapters' folder (``notebooks/``) and the course folder (created if need be).
+        The chapters' folder (``notebooks/``, see :func:`chapters_folder`) and the course
+        folder (created if need be).
     timeout : int, default=120
         Seconds a cell may run when autograding (nbgrader's ``Execute.timeout``).
 
@@ -270,3 +293,45 @@ def write_course(src, out, *, timeout=120):
         nbformat.write(nb, out / "source" / stem / f"{stem}.ipynb")
         points[stem] = sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in nb.cells)
     return points
+
+
+def _count(points):
+    """``[2, 2, 3]`` as ``"2, 2 and 3"``, ``[1, 1]`` as ``"1 each"``."""
+    if len(points) > 1 and len(set(points)) == 1:
+        return f"{points[0]} each"
+    words = [str(p) for p in points]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def points_table(src):
+    """The course's points, chapter by chapter, as the Markdown table the README shows.
+
+    Parameters
+    ----------
+    src : str or os.PathLike
+        The chapters' folder (``notebooks/``).
+
+    Returns
+    -------
+    str
+        One row per assignment: its autograded functions with their points, its
+        derivations and written questions graded by hand, and its total.
+    """
+    rows = ["| assignment | autograded (points) | graded by hand (points) | total |",
+            "|---|---|---|---|"]
+    for py in sorted(pathlib.Path(src).glob(edition.CHAPTER_GLOB)):
+        graded = [c.metadata["nbgrader"] for c in course_notebook(
+            py.read_text(encoding="utf-8"), str(py)).cells
+            if c.metadata.get("nbgrader", {}).get("grade")]
+        auto = [f"`{g['grade_id'][len('test_'):]}` {g['points']}" for g in graded
+                if g["grade_id"].startswith("test_")]
+        by_hand = []
+        for kind, prefix in (("derivation", "answer_"), ("question", "question_")):
+            points = [g["points"] for g in graded if g["grade_id"].startswith(prefix)]
+            if points:
+                by_hand.append(f"{len(points)} {kind}{'s' if len(points) > 1 else ''} "
+                               f"({_count(points)})")
+        total = sum(g["points"] for g in graded)
+        rows.append(f"| `{py.stem}` | {', '.join(auto) or 'none'} | "
+                    f"{', '.join(by_hand) or 'none'} | {total:g} |")
+    return "\n".join(rows) + "\n"

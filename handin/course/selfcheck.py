@@ -35,11 +35,11 @@ import warnings
 import numpy as np
 
 from .. import model
-from . import _hints, _tripwire
+from . import _hints, _tripwire, remote
 from ._hints import C, Failed
 from ..gradcheck import gradient_check
 
-__all__ = ["CheckResult", "CheckFailed", "check_forward", "check_cost", "check_backward",
+__all__ = ["CheckResult", "CheckFailed", "StubLeft", "check_forward", "check_cost", "check_backward",
            "check_softmax_loss", "check_linear_cost_grad", "problem"]
 
 # handin's own versions of each checked function: a student's function must not call them
@@ -75,6 +75,19 @@ class CheckFailed(AssertionError):
     """A graded self-check failed; the message is its report."""
 
 
+class StubLeft(NotImplementedError):
+    """The checked function is still the stub of the student edition: raised by a self-check
+    in the student's own notebook, so that Run All stops at the check with the stub's own
+    message. The notebook shows that message alone, not the frames of handin's check
+    (IPython renders an exception through its ``_render_traceback_``). Under grading the
+    check reports the stub as a failed part instead.
+    """
+
+    def _render_traceback_(self):
+        return [f"NotImplementedError: {self}",
+                "Write the function above, run its cell, then this one again."]
+
+
 def problem(n=None, *, seed=0, logit_scale=1.0):
     """A seeded test problem ``(X, y, params)``: X (n, d), labels in 0..k-1, non-zero biases.
 
@@ -105,7 +118,9 @@ def _call(fn, *args, forbid=()):
     except NotImplementedError as exc:
         where = getattr(exc, "where", None) or traceback.extract_tb(exc.__traceback__)[-1].name
         where = name if where.startswith("<") else where
-        raise Failed(f"write {where} first: it still raises NotImplementedError.") from None
+        failed = Failed(f"write {where} first: it still raises NotImplementedError.")
+        failed.stub = str(exc.args[0]) if exc.args else f"write {where}"
+        raise failed from None
     except Exception as exc:  # noqa: BLE001 - a mistake in the checked code becomes the report
         hint = ["Check the shapes against the table of section 1: X (n, d), W1 (d, h); Z1, A1, "
                 "their gradients and the ReLU mask (n, h); W2 (h, k), Z2 (n, k)."] \
@@ -125,6 +140,8 @@ def _check(fn, default, body):
     try:
         return CheckResult(name, True, body())
     except Failed as failed:
+        if getattr(failed, "stub", None) is not None and not isinstance(fn, remote.Remote):
+            raise StubLeft(failed.stub) from None
         return CheckResult(name, False, *failed.args)
 
 

@@ -10,6 +10,8 @@ from handin import model
 from handin.course import selfcheck, selfcheck_metrics, selfcheck_training
 from handin.model import log_softmax, one_hot, relu, softmax
 from handin.course import check_backward, check_cost, check_forward
+from handin.course.remote import Remote, local_channel
+from handin.course.selfcheck import StubLeft
 
 
 # ---- implementations with one bug each (bug=None is the reference written out) ----
@@ -217,12 +219,23 @@ def test_a_stub_says_which_function_to_write():
     def my_forward(X, params):
         raise NotImplementedError("write the body of my_forward(X, params)")
 
-    result = check_backward(my_backward)
+    # in the student's notebook the check stops Run All with the stub's own message ...
+    with pytest.raises(StubLeft, match=r"^write the body of my_backward\(cache, y, params, c\)$"):
+        check_backward(my_backward)
+    # ... my_cost calls a stub: the message is the stub's, not my_cost's
+    with pytest.raises(StubLeft, match=r"^write the body of my_forward\(X, params\)$") as stop:
+        check_cost(my_cost)
+    # ... shown alone, without the frames of the check that found it
+    assert stop.value._render_traceback_()[0] == \
+        "NotImplementedError: write the body of my_forward(X, params)"
+    # graded, through the wire, the stub is a failed part with its report
+    ns = {"my_backward": my_backward, "my_cost": my_cost, "my_forward": my_forward}
+    result = check_backward(Remote(local_channel(ns), "my_backward"))
     assert not result.ok
     assert str(result) == ("✗ my_backward: write my_backward first: "
                            "it still raises NotImplementedError.")
-    # my_cost calls a stub: the report names the stub, not my_cost
-    assert str(check_cost(my_cost)).startswith("✗ my_cost: write my_forward first")
+    assert str(check_cost(Remote(local_channel(ns), "my_cost"))).startswith(
+        "✗ my_cost: write my_forward first")
 
 
 def test_a_crash_is_reported_in_one_line_with_a_shape_hint():
