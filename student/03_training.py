@@ -430,8 +430,7 @@ print(f"validation accuracy: {h50.val_acc[-1]:.2f}")
 # ### Dead ReLUs
 #
 # A hidden unit whose pre-activation $Z_1$ is negative on every training image outputs 0
-# for all of them and passes no gradient back: it learns nothing from the data, it is
-# *dead* (Chapter 7 follows such units).
+# for all of them: it is *dead* (Chapter 7 follows such units).
 # `handin.metrics.dead_units` finds them:
 
 # %%

@@ -322,9 +322,8 @@ print("its mistakes made with top p above 0.9: ", bad["top p on mistakes"] > 0.9
 # ## 3. Dead ReLUs
 #
 # A hidden unit $u$ is **dead** on a data set when $Z_1[s, u] \le 0$ for every image $s$:
-# its ReLU outputs 0 everywhere and lets no gradient through ($dZ_1[s, u] = 0$), so no SGD
-# step on these images ever changes $W_1[:, u]$ or $b_1[u]$ again, apart from weight decay.
-# Count them yourself first: `my_dead_units(X, params)` returns the number of hidden units
+# its ReLU outputs 0 everywhere and passes no gradient back ($dZ_1[s, u] = 0$ for every
+# $s$). Count them yourself first: `my_dead_units(X, params)` returns the number of hidden units
 # whose $Z_1 = X W_1 + b_1$ is $\le 0$ on every row of `X` (one number). The self-check
 # builds a layer with every kind of unit — dead by its bias, exactly 0 everywhere, alive
 # only thanks to its bias, on for some rows only — and names what was miscounted.
@@ -374,10 +373,9 @@ print("lr = 1: more than half the layer dead:", dead[1.0][0][-1].mean() > 0.5)
 # %% [markdown]
 # At `lr = 0.1` there is nothing to follow, and the checks say so: no unit died, so none
 # can be shown to stay dead. At 0.5 and 1, every unit that died stayed dead for the rest of
-# the run, and every one has $b_1[u] \le 0$ (below 0, in fact: the biases start at 0, and
-# the steps that killed these units pushed $b_1[u]$ down as well as $W_1[:, u]$). The survivors still classify — but with a fraction of the
-# layer that was paid for. Is a dead unit dead for good? Exercise 4 asks when one can come
-# back.
+# the run, and every one has $b_1[u] \le 0$ (the biases start at 0). The survivors still
+# classify — but with a fraction of the layer that was paid for. Is a dead unit dead for
+# good? Exercise 4 asks when one can come back.
 #
 # ## 4. What the hidden layer buys
 #
