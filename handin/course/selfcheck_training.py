@@ -91,6 +91,10 @@ def _grads(grad, X, y, params, c):
     """``grad(X, y, params, c)``, the student's gradient on one batch, checked for its keys
     and shapes."""
     out = _call(grad, X, y, params, c)
+    if isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], dict):
+        raise Failed(f"{GRADIENT} returns a pair, as handin.cost_grad does (the cost and the "
+                     "gradient).", f"{GRADIENT} returns the gradient alone, a dict like Chapter "
+                     "2's my_backward: Chapter 3, section 2.")
     _hints.need_keys(out, model.PARAM_NAMES, f"the gradient {GRADIENT} returns")
     for k in model.PARAM_NAMES:
         if np.shape(out[k]) != np.shape(params[k]):
@@ -133,6 +137,7 @@ def check_epoch(fn, *, seed=0):
     def body():
         params, X, y = epoch_problem(seed=seed)
         grad = _gradient_of(fn)
+        mine, theirs = _grads(grad, X, y, params, _C), _handins_gradient(X, y, params, _C)
         out = _call(fn, params, X, y, _LR, _C, _BATCH, np.random.default_rng(seed),
                     forbid=("train.fit", "train.train_iter"))
         _hints.need_keys(out, model.PARAM_NAMES, "the parameters after the epoch")
@@ -140,7 +145,6 @@ def check_epoch(fn, *, seed=0):
         n, rest = len(X), len(X) % _BATCH
         perm = np.random.default_rng(seed).permutation(n)
         ref = _epoch(params, X, y, _LR, _C, _BATCH, perm, grad)
-        mine, theirs = _grads(grad, X, y, params, _C), _handins_gradient(X, y, params, _C)
         own = all(_hints.close(mine[k], theirs[k]) for k in mine)
         if all(_hints.close(out[k], ref[k]) for k in out):
             note = "" if own else (f" Note: {GRADIENT} is not the gradient of J, so these "

@@ -448,6 +448,11 @@ def test_a_stub_in_the_students_gradient_is_named():
         selfcheck_training.check_epoch(with_gradient(make_epoch(), stubbed))
 
 
+def test_a_gradient_that_returns_the_cost_too_is_named():
+    text = str(selfcheck_training.check_epoch(with_gradient(make_epoch(), model.cost_grad)))
+    assert text.startswith("✗") and "my_gradient returns a pair" in text, text
+
+
 def test_an_epoch_with_an_unnamed_mistake_gets_the_section_not_the_code():
     def my_epoch(params, X, y, lr, c, batch_size, rng):
         return {k: v * 1.01 for k, v in make_epoch()(params, X, y, lr, c, batch_size, rng).items()}
