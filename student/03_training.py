@@ -315,7 +315,6 @@ print("the validation cost went up after", sum(np.diff(history.val_cost) > 0), "
 # *Your answer:*
 
 # %% [markdown]
-#
 # The exercise reports two numbers: the **in-sample** accuracy, on the 3,400 images the
 # network was trained on, and the **test** accuracy, on the 1,000 it has never seen.
 
@@ -327,8 +326,8 @@ print(f"test accuracy:      {test_acc:.2f}")
 
 # %% [markdown]
 # We print two decimals on purpose. The weights are float32, and a different CPU (or
-# linear-algebra library) adds the same numbers in another order; after a thousand steps a few images near
-# the decision boundary can change sides. On 1,000 test images one image is 0.001, so the
+# linear-algebra library) adds the same numbers in another order; after a thousand steps
+# a few images near the decision boundary can change sides. On 1,000 test images one image is 0.001, so the
 # third decimal is not something this experiment can promise.
 #
 # The validation accuracy of the last epoch is lower than the test accuracy:
