@@ -199,6 +199,14 @@ CASES = [
     Case("the defaults", CH3, (sub("my_hyperparameters", '"lr": 0.3, "hidden": 256, '
                                    '"batch_size": 16', '"lr": 0.1, "hidden": 256, '
                                    '"batch_size": 32'),), 3),
+    # the epoch is graded along the student's own gradient: a Chapter 2 mistake pasted in
+    # costs no point here, and handin's gradient is the way on without Chapter 2's functions
+    Case("backward pasted with no 1/n", CH3, (sub("my_backward", "dZ2 = (P - one_hot(y, k)) / n",
+                                                  "dZ2 = P - one_hot(y, k)"),), 5),
+    Case("gradient from handin.cost_grad", CH3, (
+        ("stub", "my_forward"), ("stub", "my_backward"),
+        ("after", "my_epoch", "def my_gradient(X, y, params, c):\n"
+                              "    return handin.cost_grad(X, y, params, c)[1]")), 5),
     Case("calls handin", CH3, (("set", "my_epoch",
                                 "def my_epoch(params, X, y, lr, c, batch_size, rng):\n"
                                 "    return handin.fit(X, y, X, y, hidden=len(params['b1']), "
