@@ -287,7 +287,7 @@ print("affine layer, every input passes (rel. error <= 1e-7):", affine_table.pas
 # \partial J / \partial A$, the gradient $\partial J / \partial Z$, of the shape of `Z`
 # (Chapter 2, §2 plots the ReLU's derivative; take it to be 0 at 0).
 
-# %%
+# %% tags=["nbval-ignore-output"]
 def relu_forward(Z):
     """Z (n, h) -> (A = relu(Z) (n, h), cache Z)."""
     # BEGIN SOLUTION
@@ -443,7 +443,7 @@ print("same as Chapter 2's cost and gradients (to 1e-12):",
 # each), 2, 3 and 4 layers of width 12 with decay, every entry of every parameter checked
 # by central differences of your own cost:
 
-# %%
+# %% tags=["nbval-ignore-output"]
 X_small, y_small = X[:20, 300:330], y[:20]
 for L in (2, 3, 4):
     p = layers.init_params([30] + [12] * (L - 1) + [10], "he", seed=L)
@@ -627,7 +627,7 @@ print(f"nodes in the graph: {len(graph)}, of which {len(graph) - len(computed)} 
 # Your program found the gradient of every parameter in one pass back over those nodes.
 # It is the gradient that Chapter 2 derived by hand:
 
-# %%
+# %% tags=["nbval-ignore-output"]
 g_values = {k: np.vectorize(lambda v: v.grad)(V[k]) for k in p_tiny}
 J_hand, g_hand = handin.cost_grad(X_tiny, y_tiny, p_tiny, c=0.1)
 print("your autodiff gives Chapter 2's cost and gradients (to 1e-12):",
@@ -720,7 +720,8 @@ for h in (16, 64, 256, 1024):
 # - **the book's** (`handin.init_params`): $2 / (h_0 + h_1)$ for the first layer,
 #   $4 / (h_{\ell-1} + h_\ell)$ after a ReLU (Glorot's, doubled);
 # - **Glorot's** (2010): $2 / (h_{\ell-1} + h_\ell)$, derived for activations symmetric around 0;
-# - **He's** (2015): $2 / h_{\ell-1}$, derived for the ReLU.
+# - **He's** (2015), derived for the ReLU: the variance you derived in Chapter 7 for a
+#   layer that follows a ReLU (`my_he_init`), here with fan-in $h_{\ell-1}$.
 #
 # <!-- BEGIN SOLUTION: for hidden layers of equal width $h$, what factor does each rule multiply $\mathrm{rms}(Z)^2$ by, per layer? -->
 # With $h_{\ell-1} = h_\ell = h$: Glorot's $\sigma^2 = 1/h$ gives $h \cdot (1/h) / 2 = 1/2$, so
@@ -763,8 +764,8 @@ assert s8["glorot"]["dW"][0] < s8["he"]["dW"][0] / 5
 # draws, at every depth, as Chapter 7's derivation assumes; one draw of 256 units
 # scatters around it.
 #
-# When the widths change from layer to layer, the book's $4/(h_{\ell-1} + h_\ell)$ is not
-# $2/h_{\ell-1}$. A tapering network, 784–512–256–128–64–32–10:
+# When the widths change from layer to layer, the book's $4/(h_{\ell-1} + h_\ell)$ is no
+# longer He's variance. A tapering network, 784–512–256–128–64–32–10:
 
 # %%
 taper = [784, 512, 256, 128, 64, 32, 10]
@@ -777,8 +778,8 @@ for init, z in st.items():
 assert st["report"][4] / st["report"][0] > 1.5 > 1.3 > st["he"][4] / st["he"][0]
 
 # %% [markdown]
-# Halving the width each layer makes the book's variance $4/(1.5\, h_{\ell-1}) = (4/3)
-# \cdot 2/h_{\ell-1}$: each layer multiplies the square by $4/3$, and over the hidden
+# Halving the width each layer makes the book's variance $4/(1.5\, h_{\ell-1})$, which
+# multiplies the square by $4/3$ at each layer (your factor for He's rule, times $4/3$); over the hidden
 # layers this draw's book signal doubles while He's grows by less than a third. One draw
 # of the weights scatters around the rule's average. The same ratio for ten seeds:
 

@@ -619,7 +619,8 @@ for h in (16, 64, 256, 1024):
 # - **the book's** (`handin.init_params`): $2 / (h_0 + h_1)$ for the first layer,
 #   $4 / (h_{\ell-1} + h_\ell)$ after a ReLU (Glorot's, doubled);
 # - **Glorot's** (2010): $2 / (h_{\ell-1} + h_\ell)$, derived for activations symmetric around 0;
-# - **He's** (2015): $2 / h_{\ell-1}$, derived for the ReLU.
+# - **He's** (2015), derived for the ReLU: the variance you derived in Chapter 7 for a
+#   layer that follows a ReLU (`my_he_init`), here with fan-in $h_{\ell-1}$.
 #
 # *Derive this yourself: for hidden layers of equal width $h$, what factor does each rule multiply $\mathrm{rms}(Z)^2$ by, per layer?*
 
@@ -663,8 +664,8 @@ assert s8["glorot"]["dW"][0] < s8["he"]["dW"][0] / 5
 # draws, at every depth, as Chapter 7's derivation assumes; one draw of 256 units
 # scatters around it.
 #
-# When the widths change from layer to layer, the book's $4/(h_{\ell-1} + h_\ell)$ is not
-# $2/h_{\ell-1}$. A tapering network, 784–512–256–128–64–32–10:
+# When the widths change from layer to layer, the book's $4/(h_{\ell-1} + h_\ell)$ is no
+# longer He's variance. A tapering network, 784–512–256–128–64–32–10:
 
 # %%
 taper = [784, 512, 256, 128, 64, 32, 10]
@@ -677,8 +678,8 @@ for init, z in st.items():
 assert st["report"][4] / st["report"][0] > 1.5 > 1.3 > st["he"][4] / st["he"][0]
 
 # %% [markdown]
-# Halving the width each layer makes the book's variance $4/(1.5\, h_{\ell-1}) = (4/3)
-# \cdot 2/h_{\ell-1}$: each layer multiplies the square by $4/3$, and over the hidden
+# Halving the width each layer makes the book's variance $4/(1.5\, h_{\ell-1})$, which
+# multiplies the square by $4/3$ at each layer (your factor for He's rule, times $4/3$); over the hidden
 # layers this draw's book signal doubles while He's grows by less than a third. One draw
 # of the weights scatters around the rule's average. The same ratio for ten seeds:
 
