@@ -79,7 +79,10 @@ def _gradient_of(fn):
 
     if isinstance(fn, Remote):
         return Remote(fn._channel, GRADIENT)
-    grad = getattr(fn, "__globals__", {}).get(GRADIENT)
+    target = fn           # through decorators and partials, to the function's own globals
+    while target is not None and not hasattr(target, "__globals__"):
+        target = getattr(target, "__wrapped__", None) or getattr(target, "func", None)
+    grad = getattr(target, "__globals__", {}).get(GRADIENT)
     if not callable(grad):
         raise Failed(f"no function {GRADIENT}(X, y, params, c) beside {fn.__name__}.",
                      f"The epoch steps along your gradient: define {GRADIENT} in its cell of "

@@ -263,8 +263,11 @@ def _namespace():
     from handin import layers
     from handin.model import PARAM_NAMES, log_softmax, one_hot, relu
 
+    def my_gradient(X, y, params, c):     # chapter 3's, from chapter 2's functions
+        return handin.cost_grad(X, y, params, c)[1]
+
     return dict(np=np, handin=handin, layers=layers, PARAM_NAMES=PARAM_NAMES,
-                log_softmax=log_softmax, one_hot=one_hot, relu=relu)
+                log_softmax=log_softmax, one_hot=one_hot, relu=relu, my_gradient=my_gradient)
 
 
 def check_variants(release, source, assignment):

@@ -86,7 +86,7 @@ def test_the_command_line(tmp_path, capsys):
     assert "03_training.ipynb: 7 points" in out and "04_what_it_learned.ipynb: 7 points" in out
     assert "05_explorer.ipynb: 3 points" in out and "06_draw_a_digit.ipynb: 5 points" in out
     assert "07_when_it_goes_wrong.ipynb: 10 points" in out
-    assert "08_backprop_the_algorithm.ipynb: 10 points" in out
+    assert "08_backprop_the_algorithm.ipynb: 23 points" in out
     assert "timeout = 30" in (tmp_path / "c" / "nbgrader_config.py").read_text()
     assert cli.main(["course", str(tmp_path / "d"), "--src", str(tmp_path)]) == 1
     (tmp_path / "file").write_text("")

@@ -60,12 +60,17 @@ def linear_k3(X, y, params, c, fixed=False):
     return J, {"W": X.T @ dZ + 2 * c * W, "b": dZ.sum(axis=0)}
 
 
+def my_gradient(X, y, params, c):
+    """Chapter 3's my_gradient, which check_epoch finds beside my_epoch (here: handin's)."""
+    return model.cost_grad(X, y, params, c)[1]
+
+
 def epoch_n23(params, X, y, lr, c, batch_size, rng, fixed=False):
     n = len(X) if fixed else 23
     perm = rng.permutation(n)
     for start in range(0, n, batch_size):
         idx = perm[start:start + batch_size]
-        _, grads = model.cost_grad(X[idx], y[idx], params, c)
+        grads = my_gradient(X[idx], y[idx], params, c)
         params = {k: params[k] - lr * grads[k] for k in params}
     return params
 

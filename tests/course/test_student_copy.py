@@ -97,6 +97,8 @@ ANSWER_FRAGMENTS = {
     "\\texttt{dZ2}W_2^\\top": "chapter 2: dA1 (derivation)",
     "1-2\\etac": "chapter 2's question on a silent unit, chapter 4's derivation",
     "1-2\\eta\\,c": "chapter 2's question on a silent unit, chapter 4's derivation",
+    "1-2\\,\\eta\\,c": "chapter 2's question on a silent unit, chapter 4's derivation",
+    "1-2\\cdot": "chapter 2's question on a silent unit, chapter 4's derivation",
     "2/fan_in": "chapter 7: He's variance (derivation, my_he_init)",
     "2/\\mathrm{fan": "chapter 7: He's variance (derivation, my_he_init)",
     "2/h_{\\ell-1}": "chapter 7: He's variance (derivation, my_he_init)",
