@@ -80,18 +80,22 @@ plt.show()
 # %% [markdown]
 # *Figure: the change `W1 - W1_init` of the same 32 units in red and blue: strokes and parts of digits, inside a white frame of border pixels that training left unchanged.*
 #
-# Notice the white frame: training never touched the pixels near the border. The gradient
-# of the data term is `dW1 = X.T @ dZ1`, and row `f` of it is
-# $\sum_s X[s, f]\, \texttt{dZ1}[s, :]$: zero if pixel `f` is 0 in every training image. Those
-# *blank* pixels get no signal at all:
+# Notice the white frame: training hardly changed the weights of the pixels near the
+# border. Many of those pixels are *blank*: 0 in every training image. How many?
+# <!-- BEGIN TEACHER -->
+# (For the teacher: row `f` of the data gradient `dW1 = X.T @ dZ1` is
+# $\sum_s X[s, f]\, \texttt{dZ1}[s, :]$, zero for a blank pixel, so only the decay acts on
+# its weights. This is step 1 of the derivation of section 4; the student text only
+# points at the pixels.)
+# <!-- END TEACHER -->
 
 # %%
 blank = (split.X_train == 0).all(axis=0)        # (784,): pixels never inked in training
 print(f"{blank.sum()} of 784 pixels are 0 in all {len(split.X_train)} training images")
 
 # %% [markdown]
-# Their weights only feel the decay term $c\,\lVert W_1 \rVert^2$. You will predict them
-# exactly in section 4.
+# What training does to the weights of these pixels you will work out, exactly, in
+# section 4.
 #
 # ## 2. The confusion matrix
 #
@@ -252,14 +256,19 @@ print("median confidence above 0.95 when right:", np.median(conf[~wrong]) > 0.95
 #
 # ## 4. What the weight decay `c` does
 #
-# The cost adds $c\,(\lVert W_1 \rVert^2 + \lVert W_2 \rVert^2)$ to the cross-entropy, so its
-# gradient with respect to `W1` gets an extra $2c \cdot W_1$ and one SGD step reads
+# The cost adds $c\,(\lVert W_1 \rVert^2 + \lVert W_2 \rVert^2)$ to the cross-entropy: a
+# penalty on large weights, whose gradient you derived in Chapter 2. What it does to the
+# weights at every SGD step gives it its name, *weight decay*; you met it in Chapter 2's
+# question on a unit that never switches on.
+# <!-- BEGIN TEACHER -->
+# (For the teacher: one SGD step reads
+# $W_1 \leftarrow (1 - 2\,\eta\,c)\,W_1 - \eta\,\partial J_{\text{data}} / \partial W_1$:
+# every step shrinks every weight by the factor $1 - 2\,\eta\,c$, and the data gradient
+# pushes back only where the weights help to classify. This is step 2 of the derivation
+# below and point 2 of the rubric of Chapter 2's three-point question, so the student text
+# does not state it.)
+# <!-- END TEACHER -->
 #
-# $$W_1 \leftarrow W_1 - \eta\,\Big(\frac{\partial J_{\text{data}}}{\partial W_1} + 2c\,W_1\Big)
-#   = (1 - 2\,\eta\,c)\,W_1 - \eta\,\frac{\partial J_{\text{data}}}{\partial W_1}.$$
-#
-# Every step shrinks every weight by the factor $1 - 2\,\eta\,c$ (hence the name
-# *weight decay*); the data gradient pushes back only where the weights help to classify.
 # We train the same network with `c = 0` and with a hundred times the default, `c = 1e-2`.
 # All three runs start from the same `init` and, with the same seed, see the same batches:
 # the only difference is `c`.
@@ -317,7 +326,8 @@ for c, run in runs.items():
 #
 # Each run took $S = 10 \cdot \lceil 3400 / 32 \rceil = 1070$ SGD steps with $\eta = 0.1$,
 # from the same `W1_init`. What does one step do to the weights of the blank pixels of
-# section 1, and why? What, then, do all $S$ steps do?
+# section 1, and why? Look at the row of the data gradient that belongs to a blank pixel,
+# and at the decay term of the step. What, then, do all $S$ steps do?
 #
 # <!-- BEGIN SOLUTION: the weights $W_1[\text{blank}]$ after $S$ steps, from $W_{1,\text{init}}[\text{blank}]$, $\eta$, $c$ and $S$. -->
 # Row $f$ of the data gradient is $\sum_s X[s, f]\, \texttt{dZ1}[s, :]$ (section 1). For
@@ -351,10 +361,15 @@ for c, run in runs.items():
     print(f"{c:7g}   {ratio:21.3f}{my_predicted_ratio(0.1, c, steps):18.3f}")
 
 # %% [markdown]
-# A right derivation agrees with the measurement to the third decimal. Without decay
-# (`c = 0`) the blank weights are exactly their random initial values: they add noise to
-# `Z1` for any test image with ink where the training images had none, and nothing in
-# training can remove it. Weight decay is the only force that acts on them.
+# A right derivation agrees with the measurement to the third decimal. Look at the row
+# `c = 0`: what do these weights do to `Z1` for a test image with ink where the training
+# images had none?
+# <!-- BEGIN TEACHER -->
+# (For the teacher: without decay the blank weights stay exactly their random initial
+# values; they add noise to `Z1` for any test image with ink where the training images had
+# none, and nothing in training can remove it. Weight decay is the only force that acts on
+# them.)
+# <!-- END TEACHER -->
 
 # %% [markdown]
 # ## Recap
@@ -363,13 +378,12 @@ for c, run in runs.items():
 #   sample the trained `W1` is still mostly its random start; `W1 - W1_init` shows what was
 #   learned: strokes and parts of digits.
 # - The confusion matrix `C[i, j]` (true `i`, predicted `j`) shows where the mistakes are:
-#   between digits that are written alike.
+#   they gather in a few cells, and section 2's question asks you to explain its largest.
 # - `my_confident_mistakes` sorts the wrong predictions by the probability given to the
 #   wrong digit; the network is wrong with high confidence more often than one would like.
-# - Weight decay multiplies the weights by $1 - 2\,\eta\,c$ at every step. `c = 1e-2`
-#   shrinks the blank pixels' initial noise to about a tenth and $\lVert W_1 \rVert$
-#   four-fold, but costs accuracy;
-#   pixels that never see ink are shaped by the decay alone, exactly as predicted.
+# - Weight decay shrinks the weights: `c = 1e-2` makes $\lVert W_1 \rVert$ four times
+#   smaller, but costs accuracy. For the pixels that never see ink you derived its effect
+#   exactly, and the three runs agreed with your prediction.
 #
 # ## Exercises
 #

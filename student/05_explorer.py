@@ -57,16 +57,16 @@ ex
 # pictures further down instead.
 
 # %% [markdown]
-# Training runs in the background of the kernel, in small slices of about 20 ms, so the
+# Training runs in the background of the kernel, a short slice at a time, so the
 # controls answer while the network trains (and in JupyterLab, other cells can run).
 #
 # ## 2. The exercise's values
 #
-# The lessons below were run on a second explorer, not shown, so the explorer above stays
-# as you left it. Each lesson trains it with a few values changed and the others at the
-# exercise's; their charts follow as pictures. (In the notebook this explorer is
-# `lessons`: `lessons.run(...)` trains and returns the run's `History`, `lessons.png()`
-# is its chart.) First the exercise's values, as a reference:
+# The lessons below use a second explorer, `lessons`, which is not shown, so the explorer
+# above stays as you left it. Each lesson trains it with a few values changed and the
+# others at the exercise's: `lessons.run(...)` trains and returns the run's `History`, and
+# `lessons.png()` draws its chart as a picture. First the exercise's values, as a
+# reference:
 
 # %%
 lessons = Explorer(replace=False)
@@ -109,11 +109,9 @@ print(f"lr = {edge.trains:.2f} trains, lr = {edge.diverges:.2f} diverges "
 
 # %% [markdown]
 # Why not narrower? Right at the edge the outcome is chaotic: whether a run survives
-# depends on the last bits of the arithmetic, which differ from one processor to
-# another. Bisected to a factor 1.05, the bracket is not the same on two computers, and
-# neither is the batch where the run diverges (batch 6 on one, batch 58 on another). A
-# factor 1.2 stays clear of that zone: the bracket above is the same on every machine
-# measured.
+# depends on the last bits of the arithmetic, which can differ from one computer to
+# another. Bisected much finer, the bracket, and the batch where the run diverges, could
+# differ from your neighbour's; a factor 1.2 stays clear of that zone.
 #
 # (This bracket is sometimes loosely called the "edge of stability". In the optimisation
 # literature that name means something else: Cohen et al. (2021) use it for full-batch
@@ -207,9 +205,9 @@ Image(lessons.png())
 # ## 5. Lesson three: too much weight decay underfits
 #
 # The weight decay adds $c\,(\lVert W_1\rVert^2 + \lVert W_2\rVert^2)$ to the cost, so
-# every step shrinks every weight by the factor $1 - 2\,\eta\,c$ (Chapter 4). With
-# $c = 0.1$ that is 2% per step: the decay wins over what the data ask for, and the
-# weights stay too small to separate the digits.
+# every step shrinks every weight, by the decay you found in Chapter 2. With $c = 0.1$
+# the pull is a thousand times the default's (`c = 1e-4`) at every step: the decay wins
+# over what the data ask for, and the weights stay too small to separate the digits.
 
 # %%
 history = lessons.run(lr=0.1, c=0.1)
@@ -262,10 +260,9 @@ for epoch, cost, decay, acc, b2 in rows:
 # %% [markdown]
 # ### Aside: numbers too small for a float
 #
-# A weight that no image ever pushes, such as the weight of a pixel that is blank in every
-# training image, feels only the decay: it shrinks by $1 - 2\eta c$ every step,
-# for ever. A float32 keeps its full seven digits down to `tiny`; below it come the
-# *subnormal* numbers, with fewer and fewer digits, down to about $10^{-45}$:
+# A weight that the data gradient never pushes shrinks at every step by the decay you
+# found in Chapter 2, for ever. A float32 keeps its full seven digits down to `tiny`;
+# below it come the *subnormal* numbers, with fewer and fewer digits, down to about $10^{-45}$:
 
 # %%
 tiny = np.finfo(np.float32).tiny
@@ -274,11 +271,10 @@ print(f"tiny = {tiny:.7g}; tiny / 1000 = {small:.7g}, times 1000 again: {small *
 
 # %% [markdown]
 # Three digits are gone. Many processors are also slow on them: a product that meets a
-# subnormal can take tens of times longer (on one Intel processor, twenty products
-# $X W_1$ took 12.4 s with half of $W_1$ subnormal, 0.6 s with those entries at 0). With
-# `lr=0.63, c=0.1` the decay would drive half of $W_1$ there by the sixth epoch, so
-# `handin`'s SGD step sets magnitudes below `tiny` to 0 where the decay shrinks the
-# weights. The blank pixels' weights end at exactly 0:
+# subnormal can take tens of times longer. With `lr=0.63, c=0.1` the decay would drive
+# half of $W_1$ there by the sixth epoch, so the SGD step of `handin.fit` sets magnitudes
+# below `tiny` to 0 where the decay shrinks the weights. Where, then, do the weights of
+# Chapter 4's blank pixels end?
 
 # %%
 params, _ = handin.fit(*data, lr=0.63, c=0.1)
@@ -294,7 +290,7 @@ print(f"{blank.sum()} pixels are 0 in every training image; their rows of W1 are
 #   axis shows it, and `largest_surviving_rate` brackets the largest rate that survives
 #   one epoch, by bisection. Too low and ten
 #   epochs are not enough (`lr = 0.001`: 0.73 instead of 0.91 on validation).
-# - The weight decay $c$ pulls every weight towards 0 by $1 - 2\,\eta\,c$ per step.
+# - The weight decay $c$ pulls every weight towards 0 at every step.
 #   Too much of it underfits: low accuracy on the training images themselves
 #   (`c = 0.1`: 0.69), with a third of the cost in the decay term.
 # - Compare runs that differ in one value: the explorer keeps every run's seed, so the

@@ -210,11 +210,10 @@ for name, strokes in (("dash", dash), ("dot", dot)):
 # %% [markdown]
 # The network names a digit, and often with a high probability. It cannot say "none of
 # these": the softmax shares out a probability of 1 among the ten classes whatever the
-# input, and nothing in training showed it an input that is no digit. (The exact
-# probabilities can differ a little from one computer to another; the line below does
-# not.) Its confidence says how the input compares with the ten classes, not whether
-# it is a digit at all: an input unlike the training data is *out of distribution*, and
-# there a confident answer means little.
+# input, and nothing in training showed it an input that is no digit. Its confidence
+# says how the input compares with the ten classes, not whether it is a digit at all: an
+# input unlike the training data is *out of distribution*, and there a confident answer
+# means little.
 
 # %%
 for name, P in answers.items():
