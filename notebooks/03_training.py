@@ -273,7 +273,7 @@ print(f"after one epoch: cost J = {handin.cost(X, y, params, c):.2f}, "
 
 # %%
 params_fit, _ = handin.fit(X, y, split.X_val, split.y_val, epochs=1, seed=0, init=init)
-print("same W1 as our loop:", np.allclose(params_fit["W1"], params["W1"], atol=1e-4))
+print("same W1 as your loop:", np.allclose(params_fit["W1"], params["W1"], atol=1e-4))
 
 # %% [markdown]
 # ## 3. Ten epochs with `handin.fit`
@@ -434,8 +434,9 @@ print(f"decay term c (|W1|² + |W2|²) = {decay0:.3f};  cost J = {ce0 + decay0:.
 # The decay term adds 0.04. The rest of the gap, 0.24, comes from the logits: they are not
 # all equal at the start, so the softmax is not uniform, and a random non-uniform guess
 # costs more than a uniform one. Their spread is set by the variance of `W2`, which
-# `init_params` doubles (Glorot's $2/(h+k)$ times 2, for the layer after a ReLU). Set
-# `W2` to zero and the cost is $\ln 10$ exactly; halve its variance and the gap shrinks:
+# `init_params` draws larger than Glorot's $2/(h+k)$ because the layer comes after a ReLU
+# (Chapter 7 asks you why, and by how much). Set `W2` to zero and the cost is $\ln 10$
+# exactly; make its variance smaller and the gap shrinks:
 
 # %%
 for name, factor in [("W2 as drawn", 1.0), ("W2 variance halved", 0.5 ** 0.5), ("W2 = 0", 0.0)]:
@@ -511,8 +512,8 @@ for e in range(len(history)):
 print(f"decay term: {decay0:.3f} at the start, {decay10:.3f} after epoch 10")
 
 # %% [markdown]
-# The exact digits after ten epochs depend on the machine's round-off; the checks below
-# hold everywhere.
+# Your digits after ten epochs may differ a little from these: the smallest rounding
+# difference adds up over a thousand steps. The checks below hold all the same.
 
 # %%
 ce10 = history.train_cost[-1] - decay10              # cross-entropy alone after epoch 10

@@ -65,26 +65,33 @@ print("X", X.shape, " X_val", split.X_val.shape, " X_test", split.X_test.shape)
 # \qquad
 # \mathrm{rms}(Z_2)^2 \approx h \cdot \mathrm{rms}(A_1)^2 \cdot \sigma_2^2 .$$
 #
-# Between the two, the ReLU: $Z_1$ is symmetric around 0, and $A_1 = \max(Z_1, 0)$ keeps
-# the positive half, so $\mathrm{rms}(A_1)^2 = \mathrm{rms}(Z_1)^2 / 2$.
+# Between the two, the ReLU: $A_1 = \max(Z_1, 0)$ sets every negative entry of $Z_1$ to 0.
+# How much of the mean square does that cost? The table below measures $\mathrm{rms}(A_1)$;
+# the exercise at the end of this section asks you to work out the factor.
 
 # %% [markdown]
-# `handin.init_params` draws $\sigma_1^2 = 2/(d + h)$ and $\sigma_2^2 = 4/(h + k)$.
-# `handin.inits.layer_scales` measures the rms of every layer at given weights; the rule
-# predicts them from the pixels alone:
+# `handin.init_params` draws $W_1$ and $W_2$ with variances $\sigma_1^2$ and $\sigma_2^2$
+# (where they come from is below). `handin.inits.layer_scales` measures the rms of every
+# layer at given weights; the variance rule predicts each layer's size from the one before,
+# with the variances measured on the drawn weights:
+# <!-- BEGIN TEACHER -->
+# `init_params` draws $\sigma_1^2 = 2/(d + h)$ and $\sigma_2^2 = 4/(h + k)$: Glorot's
+# variance, doubled for the layer after the ReLU because $\mathrm{rms}(A_1)^2 \approx
+# \mathrm{rms}(Z_1)^2 / 2$ (the factor the students derive in the exercise below).
+# <!-- END TEACHER -->
 
 # %%
 start = handin.init_params(784, 256, 10, seed=0)
 scales = inits.layer_scales(X, y, start)
-var1, var2 = 2 / (784 + 256), 4 / (256 + 10)
+var1, var2 = np.mean(start["W1"] ** 2), np.mean(start["W2"] ** 2)
 print(f"rms(X)  = {scales['X']:.3f}")
 print(f"rms(Z1) = {scales['Z1']:.3f}   rule: {np.sqrt(784 * scales['X'] ** 2 * var1):.3f}")
-print(f"rms(A1) = {scales['A1']:.3f}   rule: {scales['Z1'] / np.sqrt(2):.3f}")
+print(f"rms(A1) = {scales['A1']:.3f}   (after the ReLU: the exercise below)")
 print(f"rms(Z2) = {scales['Z2']:.3f}   rule: {np.sqrt(256 * scales['A1'] ** 2 * var2):.3f}")
 
 # %% [markdown]
 # The rule is right to within 10%: it describes the average over random draws of the
-# weights, and this is one draw (exercise 3 looks closer at the ReLU's half). The logits
+# weights, and this is one draw (exercise 3 looks closer at the ReLU's step). The logits
 # $Z_2$ start at about 0.6: small enough that the softmax is nearly uniform, so the first
 # cost is close to $\ln 10$, the cost of a network that does not know anything yet — and
 # not so small that the gradient starves:
@@ -96,11 +103,13 @@ print(f"rms(dW1) = {scales['dW1']:.1e}   rms(dW2) = {scales['dW2']:.1e}")
 # %% [markdown]
 # **Where the variances come from.** To keep the signal's size from layer to layer going
 # *forward* you want $n_{\text{in}}\,\sigma^2 = 1$; to keep the gradient's size going
-# *backward* (the same rule, read from right to left: $dA_1 = dZ_2\, W_2^\top$ sums over
-# the $n_{\text{out}}$ columns) you want $n_{\text{out}}\,\sigma^2 = 1$. Glorot and Bengio
-# (2010) take the compromise $\sigma^2 = 2 / (n_{\text{in}} + n_{\text{out}})$. The second
-# layer reads a ReLU output, and `init_params` doubles its variance, $4 / (h + k)$.
-# Nothing here is sacred — the next section measures what happens away from it.
+# *backward* (the same rule, read from right to left: the gradient of $A_1$ you derived in
+# Chapter 2 sums over the $n_{\text{out}}$ units of the next layer) you want
+# $n_{\text{out}}\,\sigma^2 = 1$. Glorot and Bengio (2010) take the compromise
+# $\sigma^2 = 2 / (n_{\text{in}} + n_{\text{out}})$. `init_params` draws $W_1$ so; the second
+# layer reads a ReLU's output, and `init_params` raises its variance to make up for what the
+# ReLU takes away — by how much is the exercise below. Nothing here is sacred — the next
+# section measures what happens away from it.
 
 # %% [markdown]
 # ### Your turn: He's rule for ReLU layers
@@ -202,15 +211,15 @@ for name, (p, h) in results.items():
     print(f"{name:>12}: validation accuracy by epoch", " ".join(f"{a:.2f}" for a in h.val_acc))
 
 # %% [markdown]
-# (The `std 1` run is sensitive to round-off: its digits change from one machine to
-# another.)
+# (The `std 1` run is the most fragile: the smallest rounding difference changes its later
+# digits, so yours may differ from these in the second decimal.)
 
 # %% [markdown]
 # ### Zero weights: no gradient at all
 #
-# With $W_1 = 0$ every $Z_1$ is 0, so $A_1 = 0$, and every weight gradient of Chapter 2
-# contains a zero factor: $dW_2 = A_1^\top dZ_2 = 0$, $dA_1 = dZ_2 W_2^\top = 0$, so
-# $dW_1 = 0$. Only $b_2$ can move, and on a balanced data set it only jitters around 0. The
+# With $W_1 = 0$ every $Z_1$ is 0, so $A_1 = 0$. Put this start, $W_1 = 0$ and $W_2 = 0$,
+# into the gradients you derived in Chapter 2: each weight gradient has a factor that is 0
+# here, so no weight moves. Only $b_2$ can move, and on a balanced data set it only jitters around 0. The
 # table above showed `rms(dW1) = rms(dW2) = 0`; after five epochs:
 
 # %%
@@ -239,9 +248,10 @@ print("largest spread between the columns of W1:", spread["W1"])
 print("largest spread between the rows of W2:   ", spread["W2"])
 
 # %% [markdown]
-# On most machines that is exactly zero, to the last bit; a matrix product may add a few
-# columns in another order than the rest, and then they differ by round-off.
+# Here that may be exactly zero, to the last bit, or a difference in the last bits.
 # <!-- BEGIN TEACHER -->
+# On most machines it is exactly zero; a matrix product may add a few columns in another
+# order than the rest, and then they differ by round-off.
 # Whether it is exactly zero depends on the BLAS kernel that computes the matrix
 # products: a kernel works on blocks of columns and may sum the columns at the edge of a
 # block in another order. With 6 hidden units, the AVX-512 kernels of an Intel Xeon left a
@@ -336,16 +346,21 @@ print("decay term above 15:                    ", bad["decay"] > 15)
 print("its mistakes made with top p above 0.9: ", bad["top p on mistakes"] > 0.9)
 
 # %% [markdown]
-# Similar accuracy; but the large start's mistakes are made with near certainty, so its
-# cross-entropy is over ten times larger, and it carries a decay term of about 20 that SGD
-# cannot shed: each step shrinks the weights by $1 - 2\,\eta\,c$, and
-# $(1 - 2 \cdot 0.1 \cdot 10^{-4})^{535} \approx 0.99$ (Chapter 4). Its probabilities say
-# nothing about how likely a mistake is.
+# Similar accuracy; but the large start's cross-entropy is over ten times larger, its
+# mistakes come with a top probability above 0.9, and it carries a decay term of about 20.
+# How much of that term can SGD shed in these five epochs (535 steps)? Work it out with the
+# decay you derived in Chapter 4. Its probabilities say nothing about how likely a mistake
+# is.
+# <!-- BEGIN TEACHER -->
+# Confident mistakes cost an unbounded $-\log p_y$, hence the cross-entropy (Chapter 3's
+# question). Each step shrinks the weights by $1 - 2\,\eta\,c$, and
+# $(1 - 2 \cdot 0.1 \cdot 10^{-4})^{535} \approx 0.99$: the decay term stays near 20.
+# <!-- END TEACHER -->
 #
 # `init_params` is the start at which both layers receive a gradient of useful size and the
 # cost starts near $\ln 10$, not 200. With two layers the window is wide (`std = 0.01` trains
-# too); in a deeper network the rule compounds layer after layer — a factor of 2 per layer is
-# $2^{10}$ after ten — and the window closes. That is why the rule matters.
+# too); in a deeper network the rule compounds layer after layer — a factor of 1.5 per layer
+# is about 58 after ten — and the window closes. That is why the rule matters.
 #
 # ## 3. Dead ReLUs
 #
@@ -369,29 +384,46 @@ def my_dead_units(X, params):
 check_dead_units(my_dead_units)
 
 # %% [markdown]
-# `handin.metrics.dead_units(X, params)` says which units are dead. A big step can kill a
-# unit: it pushes $b_1[u]$ or $W_1[:, u]$ so far that $Z_1[:, u]$ is negative on every
-# image. At three learning rates we note which units are dead after every epoch (`fit`
-# calls `callback` at each epoch's end), one row of 256 booleans per epoch:
+# A big step can kill a unit: it pushes $b_1[u]$ or $W_1[:, u]$ so far that $Z_1[:, u]$ is
+# negative on every image. At three learning rates we keep the first layer after every
+# epoch (`fit` calls `callback` at each epoch's end):
 
 # %%
-dead = {}
+layers = {}
 for lr in (0.1, 0.5, 1.0):
     after = []
-    params_lr, _ = run(lr=lr, epochs=5,
-                       callback=lambda pr: after.append(dead_units(X, pr.params)))
-    dead[lr] = (np.array(after), params_lr)
-
-# %% tags=["nbval-ignore-output"]
-for lr, (after, _) in dead.items():
-    print(f"lr = {lr}: dead units after each epoch {after.sum(axis=1).tolist()}  (of 256)")
+    params_lr, _ = run(lr=lr, epochs=5, callback=lambda pr: after.append(
+        {"W1": pr.params["W1"].copy(), "b1": pr.params["b1"].copy()}))
+    layers[lr] = (after, params_lr)
 
 # %% [markdown]
-# (At `lr = 1` the exact counts depend on round-off, which differs from one machine to
-# another; the checks below do not.) At `lr = 0.1` no unit dies; at 0.5 about ten; at 1
-# over half the hidden layer is switched off, most of it in the first epoch. Counts can
-# hide a unit that comes back while another dies, so we follow each unit: did any unit
-# die, did every unit that died stay dead to the last epoch, and what are their biases?
+# Your `my_dead_units` counts the dead units. Asked about one unit at a time — the layer
+# cut down to its column $W_1[:, u]$ and its bias $b_1[u]$ — it also says *which* units
+# are dead: one row of 256 booleans per epoch.
+
+# %%
+def which_dead(X, layer):
+    """Unit u is dead when my_dead_units counts 1 dead unit in the layer of u alone."""
+    return np.array([my_dead_units(X, {"W1": layer["W1"][:, [u]], "b1": layer["b1"][[u]]}) == 1
+                     for u in range(layer["W1"].shape[1])])
+
+
+# %%
+dead = {lr: (np.array([which_dead(X, layer) for layer in after]), p)
+        for lr, (after, p) in layers.items()}
+
+# %% tags=["nbval-ignore-output"]
+for lr, (after, _) in layers.items():
+    counts = [my_dead_units(X, layer) for layer in after]
+    print(f"lr = {lr}: dead units after each epoch {counts}  (of 256)")
+
+# %% [markdown]
+# (At `lr = 1` the exact counts are fragile: the smallest rounding difference changes them,
+# so yours may differ a little; the checks below hold all the same.) At `lr = 0.1` no unit
+# dies; at 0.5 about ten; at 1 over half the hidden layer is switched off, most of it in the
+# first epoch. Counts can hide a unit that comes back while another dies, so we follow
+# each unit: did any unit die, did every unit that died stay dead to the last epoch, and
+# what are their biases?
 
 # %%
 for lr, (after, p) in dead.items():
@@ -540,7 +572,7 @@ plt.show()
 #
 # - The variance rule, $\mathrm{rms}(Z)^2 \approx n_{\text{in}}\, \mathrm{rms}(A)^2\,
 #   \sigma^2$, predicts every layer's size at the start; `init_params`'s variances
-#   (Glorot's $2/(n_{\text{in}} + n_{\text{out}})$, doubled after the ReLU) keep the logits
+#   (Glorot's $2/(n_{\text{in}} + n_{\text{out}})$, raised after the ReLU) keep the logits
 #   near 0.6 and the first cost near $\ln 10$. He's rule, which you derived, keeps the size
 #   through a ReLU layer.
 # - Zero weights give exactly zero weight gradients: nothing trains. A constant start
@@ -550,7 +582,8 @@ plt.show()
 #   and its decay term large.
 # - A dead ReLU is 0 on every image and gets no gradient from the data; high learning
 #   rates kill units (none at `lr = 0.1`, most of the layer at `lr = 1`). Here every unit
-#   that died had a negative bias and stayed dead; exercise 4 asks when one can come back.
+#   that died had a bias $b_1[u] \le 0$ and stayed dead; exercise 4 asks when one can come
+#   back.
 # - A linear softmax classifier is Chapter 1's gradient plus one matrix product. On the
 #   sample it reaches about 0.92 on the test set against the network's 0.95; its ten
 #   weight columns are blurred digit templates, the network's are parts.
@@ -563,10 +596,11 @@ plt.show()
 # 2. **Breaking the symmetry.** Add Gaussian noise of standard deviation `eps` to the
 #    constant start's `W1` and train for 5 epochs. How small can `eps` be and still give
 #    distinct units and a good accuracy? Measure the spread of the columns of `W1`.
-# 3. **The ReLU halves the square.** Check $\mathrm{rms}(A_1)^2 / \mathrm{rms}(Z_1)^2
-#    \approx 1/2$ at `init_params` with `layer_scales`. Then give the second layer the
-#    variance of your He rule instead of $4/(h + k)$: how do `rms(Z2)` and the first cost
-#    change?
+# 3. **What the ReLU does to the square, measured.** Measure
+#    $\mathrm{rms}(A_1)^2 / \mathrm{rms}(Z_1)^2$ at `init_params` with `layer_scales` and
+#    compare it with the factor of your derivation. Then give the second layer the variance
+#    of your He rule instead of `init_params`' $\sigma_2^2$: how do `rms(Z2)` and the first
+#    cost change?
 # 4. **Dead units and the learning rate.** Count the dead units after 3 epochs for `lr` in
 #    `[0.1, 0.2, 0.4, 0.6, 0.8, 1.0]` and plot the fraction against `lr`. Does a run at
 #    `lr = 1.0` with `hidden=512` end with more *live* units than one with `hidden=256`?

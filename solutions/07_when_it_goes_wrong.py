@@ -117,11 +117,15 @@ for eps, (p, h) in runs.items():
 # none.
 
 # %% [markdown]
-# ## Exercise 3 — The ReLU halves the square
+# ## Exercise 3 — What the ReLU does to the square, measured
 #
-# > Check $\mathrm{rms}(A_1)^2 / \mathrm{rms}(Z_1)^2 \approx 1/2$ at `init_params` with
-# > `layer_scales`. Then give the second layer He's variance $2/h$ instead of $4/(h + k)$:
-# > how do `rms(Z2)` and the first cost change?
+# > Measure $\mathrm{rms}(A_1)^2 / \mathrm{rms}(Z_1)^2$ at `init_params` with `layer_scales`
+# > and compare it with the factor of your derivation. Then give the second layer the
+# > variance of your He rule instead of `init_params`' $\sigma_2^2$: how do `rms(Z2)` and
+# > the first cost change?
+#
+# The factor of the derivation is 1/2; `init_params`' $\sigma_2^2$ is $4/(h + k)$, He's
+# $2/h$.
 #
 # The ratio for ten draws of the weights (on 1,000 images, to keep it quick):
 

@@ -46,8 +46,9 @@ def _variance_mistake(name, var, fan_in, fan_out):
     rules = [(1.0 / fan_in, f"Var({name}) is 1/fan_in, the rule for a layer whose input is "
                             "not a ReLU's output: look again at the step of your derivation "
                             "where the ReLU acts on the mean square of its input."),
-             (2.0 / fan_out, f"Var({name}) is 2/fan_out: the fan-in is the number of inputs "
-                             f"of each unit, the rows of {name}, not its columns."),
+             (2.0 / fan_out, f"Var({name}) scales with the layer's units, the columns of "
+                             f"{name}: look again at the step of your derivation where the "
+                             "variance rule sums over the terms of one unit's input."),
              (2.0 / (fan_in + fan_out), f"Var({name}) is Glorot's 2/(fan_in + fan_out), a "
                                         "compromise with the backward rule; He keeps the "
                                         "forward size only, as your derivation does."),
@@ -116,14 +117,14 @@ def check_he_init(fn, *, seed=0):
             if abs(var / (2.0 / fan_in) - 1) < 0.1 and abs(mean) < 5 * np.sqrt(var / W.size):
                 continue
             verdict = _variance_mistake(key, var, fan_in, fan_out)
-            where = (f"The fan-in of {key} is its number of rows, {fan_in}; see your "
-                     "derivation of He's rule in Chapter 7, §1.")
+            where = ("Go through your derivation of He's rule in Chapter 7, §1 again, step "
+                     "by step, for this layer.")
             if verdict:
                 raise Failed(verdict, where)
             raise Failed(f"Var({key}) is {var:.3g} (mean {mean:.2g}): not the variance your "
                          "derivation gives for this fan-in, or not mean 0.", where)
-        return (f"He's variance 2/fan_in for W1 ({d} inputs) and W2 ({h} inputs), zero "
-                "biases, drawn from the seed.")
+        return (f"W1 ({d} inputs) and W2 ({h} inputs) have the variance of He's rule for "
+                "their fan-in, zero biases, drawn from the seed.")
     return _check(fn, "he_init", body)
 
 

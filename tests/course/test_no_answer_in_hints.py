@@ -129,7 +129,8 @@ RIGHT = {
     "check_local_derivatives": ["(b,a)", "1/a", "exp(a)", "float(a>0)"],
     "check_backprop": ["reversed(", "+=", "grad=1", "seen"],
     "check_he_init": ["sqrt(2", "sqrt(2/fan_in)", "default_rng(seed)", "np.zeros(",
-                      "rng.normal("],
+                      "rng.normal(", "2/fan_in", "2.0/fan_in", "2/n_in", "2/d", "2/h",
+                      "2/(d)", "2/rows", "2/inputs", "2/thenumber", "Var=2", "2overthe"],
     "check_dead_units": ["Z1<=0", "np.all(", "axis=0", "X@W1+b1", ".all(", "Z1<0"],
     "check_confusion_matrix": ["C[y_true[s],y_pred[s]]", "add.at", "y_true==i", "+=1"],
     "check_confident_mistakes": ["P[s,predicted]", "argsort(", "argmax(", "pred!=y", "[:n]",
@@ -161,6 +162,9 @@ def test_the_reference_lines_hold_the_answers():
     assert normal("n, k = P.shape") in refs and normal("W = self.params[\"W\"]") in refs
     assert leaks(check_backward, "  dW2 = A1.T @ dZ2 + 2 * c * W2.")     # the old hints
     assert leaks(check_he_init, "  W1 = rng.normal(0, np.sqrt(2 / fan_in), size) with")
+    for said in ("✓ my_he_init: He's variance 2/fan_in for W1", "use 2 / fan_in",
+                 "Var(W1) should be 2/d"):
+        assert leaks(check_he_init, said), said
     assert not leaks(check_backward, "✗ my_backward: dW2 is wrong (max |diff| 1 with c = 0).")
 
 
