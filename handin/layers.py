@@ -178,17 +178,17 @@ class Sequential:
         return np.argmax(self.forward(X), axis=1)
 
 
-def _report_std(l, n_in, n_out):
+def _book_std(l, n_in, n_out):
     # handin.init_params: Glorot's variance, doubled for a layer that follows a ReLU
     return np.sqrt((2.0 if l == 1 else 4.0) / (n_in + n_out))
 
 
 INITS = {
-    "report": _report_std,
+    "book": _book_std,
     "glorot": lambda l, n_in, n_out: np.sqrt(2.0 / (n_in + n_out)),
     "he": lambda l, n_in, n_out: np.sqrt(2.0 / n_in),
 }
-"""Standard deviation of layer ``l``'s weights (1-based), by name: the report's (as
+"""Standard deviation of layer ``l``'s weights (1-based), by name: the book's (as
 :func:`handin.init_params`), Glorot's ``2 / (n_in + n_out)`` and He's ``2 / n_in`` variance."""
 
 
@@ -200,15 +200,15 @@ def _check_sizes(sizes):
     return sizes
 
 
-def init_params(sizes, init="report", *, seed=None, rng=None, dtype=np.float64):
+def init_params(sizes, init="book", *, seed=None, rng=None, dtype=np.float64):
     """Weights ``Wl ~ N(0, std²)`` by the rule ``init``, zero biases, for layers of ``sizes``.
 
     Parameters
     ----------
     sizes : list of int
         ``[d, h_1, ..., h_{L-1}, k]``: inputs, hidden widths, classes; ``L`` = len(sizes) - 1.
-    init : {"report", "glorot", "he"}
-        See :data:`INITS`. With "report" and two layers this is :func:`handin.init_params`,
+    init : {"book", "glorot", "he"}
+        See :data:`INITS`. With "book" and two layers this is :func:`handin.init_params`,
         draw for draw.
     seed, rng
         A seed for a fresh generator, or a ``numpy.random.Generator``; give one.
@@ -246,7 +246,7 @@ def from_params(params, c=0.0, loss=None):
     return Sequential(*layers, loss=loss)
 
 
-def network(sizes, init="report", *, c=0.0, seed=None, rng=None, dtype=np.float64):
+def network(sizes, init="book", *, c=0.0, seed=None, rng=None, dtype=np.float64):
     """An ``L``-layer ReLU network for layers of ``sizes``: :func:`from_params` of
     :func:`init_params`.
 

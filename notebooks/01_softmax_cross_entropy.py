@@ -353,9 +353,10 @@ for (s, i), exact in np.ndenumerate(dZ2):
 print(f"all {dZ2.size} |diff| < 1e-10:", np.abs(dZ2 - approx).max() < 1e-10)
 
 # %% [markdown]
-# The two agree to every printed digit: the differences are of order $10^{-12}$, the
-# size of float64 round-off ($\approx 10^{-16}$ times the cost) divided by $2\varepsilon$. Chapter 2 runs the same check on every parameter of the network, with
-# `handin.gradient_check`.
+# The two agree to every printed digit: the differences are at most about $10^{-11}$, the
+# size of float64 round-off in the cost ($\approx 10^{-16}$ times the cost, here 1.6)
+# divided by $2\varepsilon = 2 \cdot 10^{-5}$. Chapter 2 runs the same check on every
+# parameter of the network, with `handin.gradient_check`.
 
 # %% [markdown]
 # <!-- BEGIN QUESTION -->
@@ -514,10 +515,10 @@ print("vectorised at least 10 times faster:", speedup >= 10)
 # 1. **The Jacobian route.** Check the Jacobian you derived in section 3.1 numerically:
 #    build the $k \times k$ matrix of your formula for the $z$ of section 1 and compare it
 #    with central differences of `handin.softmax`.
-# 2. **Shift invariance.** Check numerically that `handin.softmax(Z + a)` equals
-#    `handin.softmax(Z)` for any number `a`, and that every row of `(P - Y) / n` sums to
-#    zero. Explain why the second fact follows from the first by the chain rule alone,
-#    without using that probabilities sum to 1.
+# 2. **Shift, not scale.** Check numerically that `handin.softmax(Z + a)` equals
+#    `handin.softmax(Z)` for any number `a`, but that `handin.softmax(t * Z)` changes
+#    with a factor $t > 0$. What does $p$ become as $t$ grows large, and as $t \to 0$?
+#    Logits tend to grow during training: what does that do to the probabilities?
 # 3. **Choosing $\varepsilon$.** Redo the check of section 5 with `eps` from `1e-1` down to
 #    `1e-12` (a keyword of `numerical_gradient`) and plot the largest difference against
 #    `eps` on log-log axes. Explain the V shape: truncation error $\sim \varepsilon^2$ on

@@ -64,33 +64,41 @@ print("-(1/p_y) dp_y/dz =", (-jacobian[y] / p[y]).round(4))
 print("p - e_y          =", (p - one_hot(np.array([y]), 3)[0]).round(4))
 
 # %% [markdown]
-# ## Exercise 2 — Shift invariance
+# ## Exercise 2 — Shift, not scale
 #
 # *Check numerically that `handin.softmax(Z + a)` equals `handin.softmax(Z)` for any number
-# `a`, and that every row of `(P - Y) / n` sums to zero. Explain why the second fact
-# follows from the first by the chain rule alone, without using that probabilities sum
-# to 1.*
+# `a`, but that `handin.softmax(t * Z)` changes with a factor $t > 0$. What does $p$ become
+# as $t$ grows large, and as $t \to 0$? Logits tend to grow during training: what does
+# that do to the probabilities?*
 
 # %%
 rng = np.random.default_rng(0)
 n, k = 4, 3
-Z2, y = rng.normal(scale=2.0, size=(n, k)), rng.integers(0, k, size=n)
+Z2 = rng.normal(scale=2.0, size=(n, k))
 P = handin.softmax(Z2)
 for a in (-100.0, -1.0, 0.5, 300.0):
     print(f"a = {a:7.1f}:  softmax(Z + a) == softmax(Z): {np.allclose(handin.softmax(Z2 + a), P)}")
 
 # %%
-dZ2 = (P - one_hot(y, k)) / n
-print("every row of (P - Y)/n sums to 0 (|sum| < 1e-15):", np.abs(dZ2.sum(axis=1)).max() < 1e-15)
+for t in (0.01, 0.5, 2.0, 100.0):
+    print(f"t = {t:6.2f}: row 0 of softmax(t Z) =", handin.softmax(t * Z2)[0].round(4))
+
+# %%
+top = one_hot(Z2.argmax(axis=1), k)
+print("t = 100: softmax(t Z) is the one-hot row of the largest logit (atol 1e-6):",
+      np.allclose(handin.softmax(100 * Z2), top, rtol=0, atol=1e-6))
+print("t = 0.01: softmax(t Z) is within 0.05 of 1/k:",
+      np.abs(handin.softmax(0.01 * Z2) - 1 / k).max() < 0.05)
 
 # %% [markdown]
-# **Why.** Adding the same $a$ to every logit of row $s$ does not change $P$, so it does
-# not change the cost: $J(Z_2 + a\,e_s \mathbf{1}^\top) = J(Z_2)$ for every $a$. The
-# derivative of this constant function of $a$ is zero, and by the chain rule it is the
-# sum of the partial derivatives along the shifted entries:
-# $0 = \frac{d}{da} J = \sum_i \partial J / \partial (Z_2)_{s,i}$, the sum of row $s$ of
-# `dZ2`. (Directly: $\sum_i P_{s,i} = 1 = \sum_i Y_{s,i}$.) A gradient is always
-# orthogonal to the directions in which the function does not change.
+# **Why.** $e^{z_i + a} = e^a e^{z_i}$, and the factor $e^a$ cancels between numerator and
+# denominator: softmax sees only the differences $z_i - z_j$. A factor $t$ multiplies
+# those differences: $p_i = 1 / \sum_j e^{t (z_j - z_i)}$. For the largest logit $i$
+# (if it is the only largest) every term with $j \ne i$ goes to 0 as $t \to \infty$, so
+# $p_i \to 1$ and $p$ tends to the one-hot vector of the largest logit; as $t \to 0$
+# every term goes to 1 and $p \to 1/k$ for every class. Growing logits make the network
+# more confident: its probabilities move towards 0 and 1, which lowers the loss of the
+# images it gets right and raises, without bound, the loss of those it gets wrong.
 
 # %% [markdown]
 # ## Exercise 3 — Choosing $\varepsilon$
@@ -100,6 +108,11 @@ print("every row of (P - Y)/n sums to 0 (|sum| < 1e-15):", np.abs(dZ2.sum(axis=1
 # $\sim \varepsilon^2$ on one side, round-off $\sim 10^{-16} / \varepsilon$ on the other.*
 
 # %%
+rng = np.random.default_rng(0)                      # section 5's logits, labels and dZ2
+Z2, y = rng.normal(scale=2.0, size=(n, k)), rng.integers(0, k, size=n)
+dZ2 = (handin.softmax(Z2) - one_hot(y, k)) / n
+
+
 def J(logits):
     return handin.model.cross_entropy(logits["Z2"], y)
 

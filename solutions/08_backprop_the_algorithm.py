@@ -118,7 +118,7 @@ print("3-layer tanh network, every parameter passes:", check.passed(1e-7), [r.na
 # %% [markdown]
 # Only the nonlinearity changed: the loops and the gradient check do not know which
 # one sits between the affine layers (BP2 with $\tanh'$ in place of $\mathrm{relu}'$:
-# $\delta_\ell = (\delta_{\ell+1} W_{\ell+1}^\top) \odot (1 - A_\ell^2)$). (For tanh, which is symmetric around 0,
+# $\delta_{\ell-1} = (\delta_\ell W_\ell^\top) \odot (1 - A_{\ell-1}^2)$). (For tanh, which is symmetric around 0,
 # Glorot's variance is the right start.)
 #
 # ## Exercise 3 — Autodiff through an unstable softmax

@@ -15,13 +15,13 @@
 #    and your own backward pass for a network of any depth;
 # 4. the **computational graph** of the cost, and a scalar **reverse-mode autodiff** that
 #    you write, which finds the hand-derived gradients by itself;
-# 5. why reverse mode wins: one backward pass costs about two forward passes, whatever
-#    the number of parameters;
+# 5. why reverse mode wins: one backward pass costs at most about two forward passes,
+#    whatever the number of parameters;
 # 6. **initialisation** of deeper ReLU networks: the book's variances, Glorot's and He's,
 #    on 2 to 8 layers.
 #
 # **Notation.** Chapter 1's table, with the layers. $L$ is the number of layers with
-# weights (in this chapter the one-sample loss is written $-\log p_y$). Layer $\ell = 1,
+# weights; $E$ is still the loss of one sample, its cross-entropy. Layer $\ell = 1,
 # \dots, L$ has $h_\ell$ units, with $h_0 = d$ and $h_L = k$; $q$ is a unit of layer
 # $\ell - 1$ and $r$ a unit of layer $\ell$:
 #
@@ -165,8 +165,8 @@ plt.show()
 #
 # Does it matter for training? The same network, the same start and the same batches,
 # trained for three epochs with each cost at $\eta = 0.1$; the validation cross-entropy and
-# accuracy after each epoch, as "cost / accuracy" (after a few epochs the last digits
-# depend on the machine's round-off; the checks after the table do not):
+# accuracy after each epoch, as "cost / accuracy" (the last digits may differ a little
+# on your computer; the checks after the table do not):
 
 # %%
 curves = {}
@@ -269,8 +269,8 @@ affine_table = gradcheck.compare(f, {"A": A_in, "W": W_in, "b": b_in}, {"A": dA,
 print(affine_table)
 
 # %% [markdown]
-# The relative errors are round-off, of order $10^{-10}$ or less, and differ from machine
-# to machine; what holds on every machine:
+# The relative errors are round-off, of order $10^{-10}$ or less (their digits vary from
+# one computer to another). The check:
 
 # %%
 print("affine layer, every input passes (rel. error <= 1e-7):", affine_table.passed(1e-7))
@@ -340,11 +340,10 @@ check_softmax_head(softmax_ce)
 # through the network, four equations give every gradient (Nielsen's BP1–BP4, in our
 # row-per-sample layout). **BP1** gives $\delta_L$: it is the head's `dZ`, which Chapter 1
 # derived and your `softmax_ce` returns.
-# **BP3** and **BP4** are your affine layer's `db` and `dW` with $A = A_{\ell-1}$ and $G =
-# \delta_\ell$, plus the derivative of the decay term $c \lVert W_\ell \rVert^2$ in $J$.
-# **BP2** carries $\delta$ from layer $\ell + 1$ down to layer $\ell$.
+# **BP2** carries $\delta$ from layer $\ell$ down to layer $\ell - 1$. **BP3** and **BP4**
+# turn $\delta_\ell$ into the gradients of layer $\ell$'s biases and weights.
 #
-# *Derive this yourself: BP2, $\delta_\ell$ from $\delta_{\ell+1}$ (which entries of $Z_{\ell+1}$ does $Z_\ell[s, q]$ influence, and through what?)*
+# *Derive this yourself: BP2, $\delta_{\ell-1}$ from $\delta_\ell$ (which entries of $Z_\ell$ does $Z_{\ell-1}[s, q]$ influence, and through what?)*
 
 # %% [markdown]
 # *Your derivation:*
@@ -560,37 +559,49 @@ print("your autodiff gives Chapter 2's cost and gradients (to 1e-12):",
 # The cost $J$ is one number; the parameters are many. **Numerical differentiation**
 # needs two evaluations of $J$ per parameter. **Reverse mode** (backpropagation) gets all
 # of them from one pass back over the graph, in which every computed node passes its
-# gradient to its parents once. On the graph above:
+# gradient to each of its parents once: one product per edge of the graph. On the graph
+# above:
 
 # %%
 n_params = sum(v.size for v in p_tiny.values())
-print(f"forward: {len(computed)} nodes computed;  backward: {len(computed)} nodes pass their gradient on")
+n_edges = sum(len(v.parents) for v in computed)
+print(f"forward: {len(computed)} operations;  backward: {n_edges} products local × grad, one per edge")
 print(f"numerical differentiation: 2 × {n_params} = {2 * n_params} forward passes "
       f"= {2 * n_params * len(computed)} nodes computed")
 
 # %% [markdown]
+# No node passes more than two gradients back here, so the backward pass does at most
+# about twice the forward's work.
+#
 # With arrays the count is in multiply-adds. A linear layer's forward pass is one product,
-# `A @ W`: $n\, h_{\ell-1} h_\ell$ multiply-adds. Its backward pass is two products of the
-# same size, for `dW` and for `dA`. For a batch of $n$ images and a $784$–$h$–$10$
-# network, a forward pass does $n(784h + 10h)$ multiply-adds, a backward pass twice that,
-# and numerical differentiation two forward passes per parameter:
+# `A @ W`: $n\, h_{\ell-1} h_\ell$ multiply-adds. Its backward pass has two products of the
+# same size, one for `dW` and one for `dA`; but the first layer's `dA` is $\partial J /
+# \partial X$, which training never uses (the pixels are not parameters). Your
+# `my_cost_grad` computes it, as `affine_backward` returns it; Chapter 2's backward pass
+# skips it. For a batch of $n$ images and a $784$–$h$–$10$ network, the three counts,
+# and numerical differentiation's two forward passes per parameter:
 
 # %%
 def multiply_adds(h, n=256):
-    """Parameters, and the multiply-adds of a forward pass, a backward pass, a numerical gradient."""
-    n_p, forward = 784 * h + h + h * 10 + 10, n * (784 * h + h * 10)
-    return n_p, forward, 2 * forward, 2 * n_p * forward
+    """Parameters; multiply-adds of a forward pass, of a backward pass with and without
+    the first layer's dA, and of a numerical gradient, for the 784-h-10 network."""
+    n_p, first, second = 784 * h + h + h * 10 + 10, n * 784 * h, n * h * 10
+    forward = first + second
+    return n_p, forward, 2 * first + 2 * second, first + 2 * second, 2 * n_p * forward
 
 
 # %%
+print(f"{'parameters':>10} {'multiply-adds: forward':>23} {'backward':>9} {'without dX':>11} {'numerical':>10}")
 for h in (16, 64, 256, 1024):
-    n_p, fwd, bwd, num = multiply_adds(h)
-    print(f"{n_p:>8} parameters: backward / forward = {bwd // fwd}, numerical / backward = {num // bwd:,}")
+    n_p, fwd, bwd, bwd_no_dx, num = multiply_adds(h)
+    print(f"{n_p:>10} {fwd / 1e6:>21.1f} M {bwd / 1e6:>7.1f} M {bwd_no_dx / 1e6:>9.1f} M {num / 1e12:>8.1f} T")
 
 # %% [markdown]
-# At $h = 1024$ numerical differentiation would take some 1.6 million forward passes
-# where backpropagation takes the time of about two. (Exercise 5 times them on your
-# machine.)
+# A backward pass costs twice the forward when it computes every layer's `dA`, and
+# barely more than one forward when it skips the first layer's: almost all the
+# multiply-adds of this network are in its first layer. At $h = 1024$ numerical
+# differentiation would take some 1.6 million forward passes. (Exercise 5 times the
+# passes on your computer.)
 #
 # **Question:** Reverse mode buys its speed with memory. (a) For an $L$-layer network
 # trained on batches of $n$ images, what must the forward pass keep for the backward
@@ -614,7 +625,7 @@ for h in (16, 64, 256, 1024):
 # $$\mathrm{rms}(Z_\ell)^2 \approx h_{\ell-1}\, \sigma_\ell^2\, \frac{\mathrm{rms}(Z_{\ell-1})^2}{2}.$$
 #
 # Each layer multiplies the square of the signal by a factor. Three rules for
-# $\sigma_\ell^2$ (`layers.INITS`, where the book's rule is named `"report"`):
+# $\sigma_\ell^2$ (named `"book"`, `"glorot"` and `"he"` in `layers.INITS`):
 #
 # - **the book's** (`handin.init_params`): $2 / (h_0 + h_1)$ for the first layer,
 #   $4 / (h_{\ell-1} + h_\ell)$ after a ReLU (Glorot's, doubled);
@@ -633,7 +644,7 @@ for h in (16, 64, 256, 1024):
 # with hidden layers of width 256:
 
 # %%
-STARTS = {"report": "book", "glorot": "Glorot", "he": "He"}     # layers.INITS name: label
+STARTS = {"book": "book", "glorot": "Glorot", "he": "He"}     # layers.INITS name: label
 for L in (2, 4, 8):
     print(f"L = {L}")
     for init, label in STARTS.items():
@@ -646,7 +657,7 @@ s8 = {init: layers.layer_scales(layers.network([784] + [256] * 7 + [10], init, s
 shrink = {init: s["Z"][6] / s["Z"][0] for init, s in s8.items()}
 print("rms(Z_7) / rms(Z_1):", {STARTS[init]: round(r, 2) for init, r in shrink.items()})
 print(f"rms(dW_1), He's / Glorot's: {s8['he']['dW'][0] / s8['glorot']['dW'][0]:.0f}")
-assert 0.1 < shrink["glorot"] < 0.2 and all(0.7 < shrink[i] < 1.5 for i in ("he", "report"))
+assert 0.1 < shrink["glorot"] < 0.2 and all(0.7 < shrink[i] < 1.5 for i in ("he", "book"))
 assert s8["glorot"]["dW"][0] < s8["he"]["dW"][0] / 5
 
 # %% [markdown]
@@ -664,28 +675,30 @@ assert s8["glorot"]["dW"][0] < s8["he"]["dW"][0] / 5
 # draws, at every depth, as Chapter 7's derivation assumes; one draw of 256 units
 # scatters around it.
 #
-# When the widths change from layer to layer, the book's $4/(h_{\ell-1} + h_\ell)$ is no
-# longer He's variance. A tapering network, 784–512–256–128–64–32–10:
+# When the widths change from layer to layer, the book's $4/(h_{\ell-1} + h_\ell)$ depends
+# on the layer's own width $h_\ell$ as well as on its fan-in $h_{\ell-1}$. A tapering
+# network, 784–512–256–128–64–32–10:
 
 # %%
 taper = [784, 512, 256, 128, 64, 32, 10]
 st = {init: layers.layer_scales(layers.network(taper, init, seed=0), X[:1000], y[:1000])["Z"]
-      for init in ("report", "he")}
+      for init in ("book", "he")}
 for init, z in st.items():
     print(f"{STARTS[init]:>6}: rms(Z_ℓ) =", " ".join(f"{v:.2f}" for v in z), f"  Z_5 / Z_1 = {z[4] / z[0]:.1f}")
 
 # %%
-assert st["report"][4] / st["report"][0] > 1.5 > 1.3 > st["he"][4] / st["he"][0]
+assert st["book"][4] / st["book"][0] > 1.5 > 1.3 > st["he"][4] / st["he"][0]
 
 # %% [markdown]
-# Halving the width each layer makes the book's variance $4/(1.5\, h_{\ell-1})$, which
-# multiplies the square by $4/3$ at each layer (your factor for He's rule, times $4/3$); over the hidden
-# layers this draw's book signal doubles while He's grows by less than a third. One draw
-# of the weights scatters around the rule's average. The same ratio for ten seeds:
+# Over the hidden layers this draw's book signal doubles while He's grows by less than a
+# third. (Redo your factor per layer for the book's rule with $h_\ell = h_{\ell-1}/2$:
+# over four layers, does it predict the doubling?) One draw of the weights scatters
+# around the rule's average. The same ratio for ten seeds:
+#
 
 # %%
 draws = {init: [layers.layer_scales(layers.network(taper, init, seed=seed), X[:1000], y[:1000])["Z"]
-                for seed in range(10)] for init in ("report", "he")}
+                for seed in range(10)] for init in ("book", "he")}
 for init, zs in draws.items():
     print(f"{STARTS[init]:>6}, seeds 0-9: Z_5 / Z_1 =", " ".join(f"{z[4] / z[0]:.1f}" for z in zs))
 
@@ -697,7 +710,7 @@ for init, zs in draws.items():
 # networks.
 #
 # **Training.** One epoch at $\eta = 0.05$, batches of 32, from each start (the costs'
-# last digits depend on the machine's round-off; the check after the table does not):
+# last digits may differ a little on your computer; the checks after the table do not):
 
 # %%
 after_one = {}
@@ -733,9 +746,9 @@ print("8 layers: Glorot's start is behind He's by more than 0.2:",
 #   first layer and turn it into every gradient.
 # - A computational graph of numbers, a local derivative per operation and a reverse
 #   topological order are all reverse-mode autodiff needs: your `MyValue` found Chapter
-#   2's gradients by itself. One backward pass costs about two forward passes, whatever
-#   the number of parameters; numerical differentiation costs two forward passes per
-#   parameter.
+#   2's gradients by itself. One backward pass costs at most about two forward passes,
+#   whatever the number of parameters; numerical differentiation costs two forward passes
+#   per parameter.
 # - The variance rule holds at every depth on average over the draw of the weights; the
 #   measured signals of 2 to 8 layers and one epoch of training separate the three
 #   starts.

@@ -84,15 +84,15 @@ def test_params_are_the_layers_own_arrays():
     assert isinstance(net, Sequential) and len(net.linears) == 2
 
 
-def test_report_init_with_two_layers_is_handin_init_params_draw_for_draw():
-    a, b = layers.init_params([784, 32, 10], "report", seed=3), model.init_params(784, 32, 10, seed=3)
+def test_book_init_with_two_layers_is_handin_init_params_draw_for_draw():
+    a, b = layers.init_params([784, 32, 10], "book", seed=3), model.init_params(784, 32, 10, seed=3)
     assert sorted(a) == sorted(b) and all(np.array_equal(a[k], b[k]) for k in a)
 
 
 @pytest.mark.parametrize("init, var", [
     ("glorot", lambda l, i, o: 2 / (i + o)),
     ("he", lambda l, i, o: 2 / i),
-    ("report", lambda l, i, o: (2 if l == 1 else 4) / (i + o))])
+    ("book", lambda l, i, o: (2 if l == 1 else 4) / (i + o))])
 def test_initialisations_have_their_variance(init, var):
     sizes = [400, 300, 200, 10]
     p = layers.init_params(sizes, init, rng=np.random.default_rng(0))

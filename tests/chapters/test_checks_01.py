@@ -126,17 +126,21 @@ def test_the_jacobian_check_fails_for_a_wrong_jacobian():
     assert not holds(SOLUTIONS, label, jacobian=np.diag(p), approx=approx)   # no p p^T
 
 
-def test_the_shift_and_row_sum_checks_fail_where_they_must():
+def test_the_shift_and_scale_checks_fail_where_they_must():
     rng = np.random.default_rng(0)
-    Z2, y = rng.normal(scale=2.0, size=(4, 3)), rng.integers(0, 3, size=4)
+    Z2 = rng.normal(scale=2.0, size=(4, 3))
     P = handin.softmax(Z2)
     label = "softmax(Z + a) == softmax(Z):"
     assert holds(SOLUTIONS, label, handin=handin, Z2=Z2, a=3.0, P=P)
     scale = type("Scaled", (), {"softmax": staticmethod(lambda Z: handin.softmax(2 * Z))})
     assert not holds(SOLUTIONS, label, handin=scale, Z2=Z2, a=3.0, P=P)  # not shift-invariant
-    label = "every row of (P - Y)/n sums to 0 (|sum| < 1e-15):"
-    assert holds(SOLUTIONS, label, dZ2=(P - one_hot(y, 3)) / 4)
-    assert not holds(SOLUTIONS, label, dZ2=(P - 0.5 * one_hot(y, 3)) / 4)
+    top = one_hot(Z2.argmax(axis=1), 3)
+    label = "t = 100: softmax(t Z) is the one-hot row of the largest logit (atol 1e-6):"
+    assert holds(SOLUTIONS, label, handin=handin, Z2=Z2, top=top)
+    assert not holds(SOLUTIONS, label, handin=handin, Z2=Z2 / 100, top=top)   # too small a factor
+    label = "t = 0.01: softmax(t Z) is within 0.05 of 1/k:"
+    assert holds(SOLUTIONS, label, handin=handin, Z2=Z2, k=3)
+    assert not holds(SOLUTIONS, label, handin=handin, Z2=100 * Z2, k=3)        # too large a factor
 
 
 def test_the_v_shape_checks_fail_for_a_curve_without_the_v():
@@ -167,7 +171,8 @@ TESTED = {CHAPTER: ["|diff| < 1e-10:", "same loss:", "same dZ:",
                     "your dZ = central differences of your loss (|diff| < 1e-9):",
                     "vectorised at least 10 times faster:"],
           SOLUTIONS: ["matches central differences (atol 1e-9):", "softmax(Z + a) == softmax(Z):",
-                      "every row of (P - Y)/n sums to 0 (|sum| < 1e-15):",
+                      "t = 100: softmax(t Z) is the one-hot row of the largest logit (atol 1e-6):",
+                      "t = 0.01: softmax(t Z) is within 0.05 of 1/k:",
                       "large eps (1e-1): error above 1e-5:", "tiny eps (1e-12): error above 1e-6:",
                       "best eps between 1e-7 and 1e-3:", "central differences agree:"]}
 

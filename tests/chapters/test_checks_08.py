@@ -126,7 +126,7 @@ def test_the_cross_entropy_and_training_checks_print_false_when_the_claims_miss(
     out = run(["(J_ce, acc_ce), (J_se, acc_se) ="], curves=behind)
     assert [line.split()[-1] for line in out.strip().splitlines()] == ["False"] * 3
     apart = {(L, init): cost for L in (2, 4, 8) for init, cost in
-             (("report", 0.5), ("glorot", 1.0), ("he", 1.0))}
+             (("book", 0.5), ("glorot", 1.0), ("he", 1.0))}
     out = run(["costs2 = [after_one"], after_one=apart,
-              STARTS={"report": "book", "glorot": "Glorot", "he": "He"})
+              STARTS={"book": "book", "glorot": "Glorot", "he": "He"})
     assert [line.split()[-1] for line in out.strip().splitlines()] == ["False", "False"]
