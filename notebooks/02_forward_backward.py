@@ -85,8 +85,8 @@ print("X:", X.shape, "  y:", y)
 
 # %% [markdown]
 # `handin.init_params` draws the weights and sets the biases to zero. We give the biases
-# random values instead: a mistake such as decaying the biases adds $2c\,b$, which is
-# invisible while $b = 0$ — with nonzero biases the checks below would catch it.
+# random values instead: a mistake such as decaying the biases changes nothing while
+# $b = 0$ — with nonzero biases the checks below would catch it.
 
 # %%
 params = handin.init_params(d, h, k, seed=1)

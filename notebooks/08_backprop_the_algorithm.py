@@ -721,15 +721,14 @@ for h in (16, 64, 256, 1024):
 # ## 7. Initialisation for deeper ReLU networks
 #
 # Chapter 7's variance rule, one layer at a time: if $W_\ell$'s entries have variance
-# $\sigma_\ell^2$ and the ReLU keeps half the square,
-#
-# $$\mathrm{rms}(Z_\ell)^2 \approx h_{\ell-1}\, \sigma_\ell^2\, \frac{\mathrm{rms}(Z_{\ell-1})^2}{2}.$$
-#
-# Each layer multiplies the square of the signal by a factor. Three rules for
+# $\sigma_\ell^2$, $\mathrm{rms}(Z_\ell)^2$ is $h_{\ell-1}\, \sigma_\ell^2$ times the mean square of
+# the layer's input, the ReLU of $Z_{\ell-1}$, which you related to
+# $\mathrm{rms}(Z_{\ell-1})^2$ in Chapter 7's derivation. So each layer multiplies the square
+# of the signal by a factor. Three rules for
 # $\sigma_\ell^2$ (named `"book"`, `"glorot"` and `"he"` in `layers.INITS`):
 #
 # - **the book's** (`handin.init_params`): $2 / (h_0 + h_1)$ for the first layer,
-#   $4 / (h_{\ell-1} + h_\ell)$ after a ReLU (Glorot's, doubled);
+#   $4 / (h_{\ell-1} + h_\ell)$ after a ReLU;
 # - **Glorot's** (2010): $2 / (h_{\ell-1} + h_\ell)$, derived for activations symmetric around 0;
 # - **He's** (2015), derived for the ReLU: the variance you derived in Chapter 7 for a
 #   layer that follows a ReLU (`my_he_init`), here with fan-in $h_{\ell-1}$.

@@ -205,7 +205,7 @@ Image(lessons.png())
 # ## 5. Lesson three: too much weight decay underfits
 #
 # The weight decay adds $c\,(\lVert W_1\rVert^2 + \lVert W_2\rVert^2)$ to the cost, so
-# every step shrinks every weight, by the decay you found in Chapter 2. With $c = 0.1$
+# every step shrinks every weight, by the decay you found in Chapter 4. With $c = 0.1$
 # the pull is a thousand times the default's (`c = 1e-4`) at every step: the decay wins
 # over what the data ask for, and the weights stay too small to separate the digits.
 
@@ -261,7 +261,7 @@ for epoch, cost, decay, acc, b2 in rows:
 # ### Aside: numbers too small for a float
 #
 # A weight that the data gradient never pushes shrinks at every step by the decay you
-# found in Chapter 2, for ever. A float32 keeps its full seven digits down to `tiny`;
+# found in Chapter 4, for ever. A float32 keeps its full seven digits down to `tiny`;
 # below it come the *subnormal* numbers, with fewer and fewer digits, down to about $10^{-45}$:
 
 # %%

@@ -13,15 +13,17 @@ A check returns a :class:`CheckResult`: ``.ok``, and a short report as its text;
 ``.assert_passes()`` raises :class:`CheckFailed` with the report (the graded cells of the
 nbgrader course call it). ``seed`` draws other problems, of other sizes (the course's
 hidden tests). While
-your function runs, handin's own version of it is off limits (a tripwire):
+your function runs, handin's own version of it is off limits (a tripwire). The examples
+are wrong on purpose (a student reads them with ``help``):
 
 >>> from handin import model
 >>> def my_forward(X, params):
 ...     Z1 = X @ params["W1"] + params["b1"]
-...     Z2 = np.maximum(Z1, 0) @ params["W2"] + params["b2"]
-...     return {"X": X, "Z1": Z1, "A1": np.maximum(Z1, 0), "Z2": Z2, "P": model.softmax(Z2)}
+...     Z2 = Z1 @ params["W2"] + params["b2"]
+...     return {"X": X, "Z1": Z1, "A1": Z1, "Z2": Z2, "P": model.softmax(Z2)}
 >>> print(check_forward(my_forward, seed=3))
-✓ my_forward: matches handin.forward (n = 1 and 8, and logits in the thousands).
+✗ my_forward: A1 still has negative entries: the ReLU is missing.
+  See the ReLU in Chapter 2, §2: it acts on Z1 entry by entry.
 >>> print(check_forward(lambda X, params: model.forward(X, params)).lines[0])
 <lambda> calls handin.forward: write it yourself.
 """
@@ -225,7 +227,7 @@ def check_backward(fn, *, seed=0):
     CheckResult
         Not ok with a hint for: transposed shapes, a bias gradient summed over the wrong
         axis or kept 2-D, a missing 1/n (or an extra one), a wrong ReLU mask, a decay term
-        other than 2cW, and decayed biases.
+        off by a factor, and decayed biases.
     """
     forbid = _FORBID["backward"]
     def grads(X, y, params, c):
@@ -276,13 +278,13 @@ def check_softmax_loss(fn, *, seed=0):
 
     Examples
     --------
-    >>> def softmax_loss(Z, y):
-    ...     S = Z - Z.max(axis=1, keepdims=True)
-    ...     log_P = S - np.log(np.exp(S).sum(axis=1, keepdims=True))
+    >>> def softmax_loss(Z, y):      # not stabilised
+    ...     P = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
     ...     n, k = Z.shape
-    ...     return -log_P[np.arange(n), y].mean(), (np.exp(log_P) - model.one_hot(y, k)) / n
+    ...     return -np.log(P[np.arange(n), y]).mean(), (P - model.one_hot(y, k)) / n
     >>> print(check_softmax_loss(softmax_loss))
-    ✓ softmax_loss: matches handin (n = 1 and 5, and logits in the thousands).
+    ✗ softmax_loss: inf or nan when the logits are large (in the thousands): the softmax or its log is not stabilised.
+      See why the textbook formula overflows, and its stable form, in Chapter 1, §2.
     """
     forbid = _FORBID["softmax_loss"]
     def body():
@@ -317,7 +319,7 @@ def check_linear_cost_grad(fn, *, seed=0):
     -------
     CheckResult
         Not ok with a hint for: transposed shapes, a bias gradient summed over the wrong
-        axis, a missing 1/n, a decay term other than 2cW, and a decayed bias.
+        axis, a missing 1/n, a decay term off by a factor, and a decayed bias.
     """
     from .. import linear
 

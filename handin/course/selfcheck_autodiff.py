@@ -13,12 +13,13 @@ A graph of Values cannot cross the grading wire, so both checks speak in numbers
 Each check compares with :mod:`handin.autodiff` and, when they differ, names the mistake.
 
 >>> import math
->>> def local_derivatives(op, a, b=None):
+>>> def local_derivatives(op, a, b=None):      # wrong on purpose
 ...     if op in ("+", "*"):
 ...         return (1.0, 1.0) if op == "+" else (b, a)
-...     return {"exp": math.exp(a), "log": 1 / a if a else 0.0, "relu": float(a > 0)}[op],
+...     return {"exp": math.exp(a), "log": math.log(a) if a > 0 else 0.0, "relu": float(a > 0)}[op],
 >>> print(check_local_derivatives(local_derivatives))
-✓ local_derivatives: matches +, *, exp, log and relu at 3 points each (and relu at 0).
+✗ local_derivatives: the derivative of log a is given as log a, its value.
+  Derive it in Chapter 8, §6: differentiate v = log a with respect to each input.
 """
 
 from __future__ import annotations

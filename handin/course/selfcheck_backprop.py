@@ -7,10 +7,11 @@ the ReLU. Each check runs your function on seeded problems (``n, n_in, n_out = 5
 all different; other seeds draw other sizes), compares it with the book's derivation and,
 when they differ, names the usual mistake and where the chapter derives the part.
 
->>> def relu_backward(dA, cache):
-...     return dA * (cache > 0)
+>>> def relu_backward(dA, cache):      # wrong on purpose
+...     return dA * cache
 >>> print(check_relu_backward(relu_backward))
-✓ relu_backward: matches the ReLU's backward (n = 1 and 5, Z with both signs and zeros).
+✗ relu_backward: dA is multiplied by Z, the ReLU's input, not by its derivative.
+  See the ReLU and its derivative in Chapter 2, §2 (and §3.4 for its backward).
 """
 
 from __future__ import annotations
@@ -168,7 +169,8 @@ def check_relu_forward(fn, *, seed=0):
 
 
 def check_relu_backward(fn, *, seed=0):
-    """Check ``fn(dA, cache) -> dZ`` for the cache ``Z``: ``dZ = dA`` where ``Z > 0``, else 0.
+    """Check ``fn(dA, cache) -> dZ`` for the cache ``Z``, the ReLU's input, against the
+    derivation of Chapter 2, §3.4.
 
     Returns
     -------

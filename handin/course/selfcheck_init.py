@@ -5,9 +5,9 @@ sizes change with ``seed`` (the course's hidden tests), and names the usual mist
 
 - :func:`check_he_init` calls ``fn(d, h, k, seed)`` on layers wide enough that the
   sample variance of the weights pins down the rule (W1 has over 10,000 entries, W2 over
-  2,000): He's ``Var = 2 / fan_in``, against 1/fan_in, fan_out, Glorot's
-  ``2 / (fan_in + fan_out)`` and a variance passed as the standard deviation; zero
-  biases; the same seed giving the same weights, another seed other weights, and
+  2,000): He's variance (Chapter 7's derivation), against the usual mistakes (the wrong
+  fan, Glorot's variance, the ReLU's factor forgotten, a variance passed as the standard
+  deviation); zero biases; the same seed giving the same weights, another seed other weights, and
   numpy's global generator left alone.
 - :func:`check_dead_units` calls ``fn(X, params)`` on a layer built with units of
   every kind: dead by a negative bias, exactly 0 on every row (W = 0, b = 0), alive only
@@ -68,8 +68,9 @@ def _global_state():
 
 
 def check_he_init(fn, *, seed=0):
-    """Check ``fn(d, h, k, seed) -> params``: He's initialisation of the two-layer network,
-    ``W1 ~ N(0, 2/d)``, ``W2 ~ N(0, 2/h)``, zero biases, drawn from ``seed``.
+    """Check ``fn(d, h, k, seed) -> params``: He's initialisation of the two-layer network
+    (normal weights with the variance of Chapter 7's derivation, zero biases), drawn from
+    ``seed``.
 
     Returns
     -------
