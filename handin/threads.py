@@ -12,7 +12,8 @@ in interleaved rounds within a small budget of time, and takes the fastest by th
 
 Pinning it: ``HANDIN_BLAS_THREADS=N`` in the environment (read, never set, by handin), or
 ``threads=N`` where a function takes it (:func:`handin.fit`, the explorer's
-``blas_threads``). Threads are limited only while handin trains (threadpoolctl), and put
+``blas_threads``). A number of threads the environment already sets for the library
+(``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``) is left as it is. Threads are limited only while handin trains (threadpoolctl), and put
 back after.
 
 Examples
@@ -35,12 +36,14 @@ import time
 
 import numpy as np
 
-__all__ = ["choose", "resolve", "limit", "TTL", "ENV"]
+__all__ = ["choose", "resolve", "limit", "TTL", "ENV", "LIBRARY_ENV"]
 
 #: seconds a measured choice is kept for the same sizes
 TTL = 10.0
 #: the environment variable that pins the number of threads
 ENV = "HANDIN_BLAS_THREADS"
+#: the variables by which the environment already chose for the BLAS library
+LIBRARY_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 _lock = threading.Lock()
 _cache = {}        # (n, d, h, dtype name) -> (monotonic time, threads)
@@ -128,7 +131,8 @@ def choose(n, d, h, *, dtype=np.float32, candidates=None, rounds=7, budget=0.03,
 def resolve(threads, shape, *, dtype=np.float32, now=time.monotonic, **choose_kw):
     """The number of BLAS threads to train with: ``threads`` if it is an int, None to leave
     them as they are, or for ``"auto"`` the environment's pin (:data:`ENV`) or else
-    :func:`choose` for ``shape = (n, d, h)``, measured at most once per :data:`TTL` seconds
+    :func:`choose` for ``shape = (n, d, h)``, measured at most once per :data:`TTL` seconds;
+    None too for ``"auto"`` when one of :data:`LIBRARY_ENV` is set (the caller's choice)
     (None if a size is not an integer >= 1: the caller's validation reports it).
 
     Raises
@@ -147,6 +151,8 @@ def resolve(threads, shape, *, dtype=np.float32, now=time.monotonic, **choose_kw
             if not pinned.isdigit() or int(pinned) < 1:
                 raise ValueError(f"{ENV} must be an integer >= 1, got {pinned!r}")
             return int(pinned)
+        if any(os.environ.get(name, "").strip() for name in LIBRARY_ENV):
+            return None
         if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1
                    for s in shape):
             return None          # sizes the caller rejects, with their own message

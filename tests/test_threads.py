@@ -49,8 +49,21 @@ def test_rounds_stop_at_the_budget_or_at_a_decisive_first_round():
     assert calls == [1, 2], "a 5x stall in the first round decides at once"
 
 
+@pytest.fixture(autouse=True)
+def no_pins(monkeypatch):
+    """No pin in the environment (the suite's conftest sets OPENBLAS_NUM_THREADS)."""
+    for name in (threads.ENV, *threads.LIBRARY_ENV):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_a_library_variable_is_the_environments_choice(monkeypatch):
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    assert threads.resolve("auto", (32, 784, 256), measure=lambda c: 1 / 0) is None
+    monkeypatch.setenv(threads.ENV, "2")
+    assert threads.resolve("auto", (32, 784, 256)) == 2, "handin's own pin comes first"
+
+
 def test_resolve_keeps_a_choice_for_ttl_seconds(monkeypatch):
-    monkeypatch.delenv(threads.ENV, raising=False)
     monkeypatch.setattr(threads, "_cache", {})
     clock = [100.0]
     measure, calls = fake({1: [1e-3], 2: [1e-4]})
