@@ -9,7 +9,7 @@ once into a folder that a class can share read-only (``HANDIN_DATA=DIR``).
 ``python -m handin student-edition [--src notebooks/] [--out student/]`` writes the
 student edition of the chapters (see :mod:`handin.course.edition`).
 
-``python -m handin course DIR [--src notebooks/]`` writes an nbgrader course, one
+``python -m handin course DIR [--src FOLDER]`` writes an nbgrader course, one
 assignment per chapter (see :mod:`handin.course`); ``python -m handin grade ASSIGNMENT
 [--student NAME]``, run in it, grades the submissions, sandboxed, on every core
 (see :mod:`handin.course.grade`).
@@ -143,8 +143,9 @@ def build_parser():
                                    "cell metadata; then, in DIR: nbgrader generate_assignment "
                                    "<chapter>.")
     k.add_argument("dir", type=pathlib.Path, metavar="DIR", help="the course folder")
-    k.add_argument("--src", type=pathlib.Path, default=pathlib.Path("notebooks"),
-                   help="folder of the solution chapters (default notebooks/)")
+    k.add_argument("--src", type=pathlib.Path, default=None,
+                   help="folder of the solution chapters (default: the clone's notebooks/, "
+                        "else those installed with handin[teacher])")
     k.add_argument("--timeout", type=int, default=120,
                    help="seconds a cell may run when autograding (default 120)")
     g = sub.add_parser("grade", help="autograde an assignment's submissions, sandboxed, on "
@@ -283,7 +284,9 @@ def course_command(args):
     if args.timeout < 1:
         raise _Failed(f"--timeout must be at least 1 second, got {args.timeout}")
     try:
-        points = write_course(args.src, args.dir, timeout=args.timeout)
+        from .course.nbgrader import chapters_folder
+
+        points = write_course(args.src or chapters_folder(), args.dir, timeout=args.timeout)
     except (ValueError, OSError) as exc:   # no chapters, bad markers, a folder not writable
         raise _Failed(str(exc)) from None
     for stem, total in points.items():

@@ -52,7 +52,7 @@ import secrets
 
 from . import edition
 
-__all__ = ["course_notebook", "write_course", "points_table", "POINTS", "ANSWER_POINTS", "QUESTION_POINTS",
+__all__ = ["course_notebook", "write_course", "points_table", "chapters_folder", "POINTS", "ANSWER_POINTS", "QUESTION_POINTS",
            "HIDDEN_SEEDS", "HIDDEN_SEED_POOL",
            "NBGRADER_CONFIG"]
 
@@ -207,6 +207,28 @@ def _cells(nb):
             yield cell.cell_type, source, None
 
 
+def chapters_folder():
+    """Where the teacher's chapters are: the clone's ``notebooks/`` when handin runs from one
+    (an editable install), else those of the ``handin-chapters`` distribution, which
+    ``pip install "handin[teacher]"`` brings (students' environments do not hold them).
+
+    Raises
+    ------
+    ValueError
+        If neither is there; the message says what to install.
+    """
+    clone = pathlib.Path(__file__).resolve().parents[2] / "notebooks"
+    if any(clone.glob(edition.CHAPTER_GLOB)):
+        return clone
+    try:
+        import handin_chapters
+    except ImportError:
+        raise ValueError("no chapters found: install the teacher's side, pip install "
+                         "'handin[teacher]' (it brings handin-chapters), or pass --src with "
+                         "a folder of chapters NN_name.py.") from None
+    return handin_chapters.folder()
+
+
 def course_notebook(text, source="<text>"):
     """The nbgrader source notebook (a ``nbformat`` NotebookNode) of a percent-format chapter.
 
@@ -243,7 +265,8 @@ def write_course(src, out, *, timeout=120):
     Parameters
     ----------
     src, out : str or os.PathLike
-        The chapters' folder (``notebooks/``) and the course folder (created if need be).
+        The chapters' folder (``notebooks/``, see :func:`chapters_folder`) and the course
+        folder (created if need be).
     timeout : int, default=120
         Seconds a cell may run when autograding (nbgrader's ``Execute.timeout``).
 
