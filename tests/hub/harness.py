@@ -58,7 +58,7 @@ def run(cmd, **kw):
 
 def as_user(user, *cmd):
     """Run ``cmd`` as the Unix ``user`` (a login-less ``runuser``); the CompletedProcess."""
-    return subprocess.run(["runuser", "-u", user, "--", *cmd], capture_output=True, text=True,
+    return subprocess.run([shutil.which("runuser"), "-u", user, "--", *cmd], capture_output=True, text=True,
                           cwd="/", env={"PATH": "/usr/bin:/bin", "HOME": f"/home/{user}"})
 
 
@@ -108,29 +108,32 @@ def _uid(pid):
 
 # --- the users' environment -------------------------------------------------------------
 
-def build_wheel(out):
-    """handin's wheel, built from this checkout (no clone needed on the hub: item 1)."""
+def build_wheels(out):
+    """handin's and handin-chapters' wheels, built from this checkout, in ``out`` (the hub
+    needs no clone)."""
     run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-         "-w", str(out), str(REPO)])
-    return next(pathlib.Path(out).glob("handin-*.whl"))
+         "-w", str(out), str(REPO), str(REPO / "chapters")], timeout=600)
+    return pathlib.Path(out)
 
 
-def _wheel_digest(wheel):
-    with zipfile.ZipFile(wheel) as z:
-        entries = sorted((i.filename, i.CRC) for i in z.infolist())
+def _wheels_digest(folder):
+    entries = []
+    for wheel in sorted(pathlib.Path(folder).glob("*.whl")):
+        with zipfile.ZipFile(wheel) as z:
+            entries += sorted((i.filename, i.CRC) for i in z.infolist())
     return hashlib.sha256(repr(entries).encode()).hexdigest()[:16]
 
 
-def users_venv(wheel):
-    """A venv from the system Python with ``handin[hub]`` from ``wheel`` (kept in :data:`CACHE`
-    by the wheel's digest), formgrader off for the students. Its path."""
-    venv = CACHE / f"venv-{_wheel_digest(wheel)}"
+def users_venv(wheels):
+    """The doc's venv (block ``venv``): ``handin[hub]`` from the ``wheels`` folder, kept in
+    :data:`CACHE` by the wheels' digest. Its path."""
+    venv = CACHE / f"venv-{_wheels_digest(wheels)}"
     if (venv / "ok").is_file():
         return venv
     CACHE.mkdir(parents=True, exist_ok=True)
     os.chmod(CACHE, 0o755)
     shutil.rmtree(venv, ignore_errors=True)
-    run_block("venv", "/", {"VENV": str(venv), "HANDIN": f"{wheel}[hub]"},
+    run_block("venv", "/", {"VENV": str(venv), "WHEELS": str(wheels)},
               env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root"})
     (venv / "ok").write_text("built\n")
     return venv
