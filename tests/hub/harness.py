@@ -8,6 +8,7 @@ had gives :func:`unavailable` a one-line reason; the test skips on it, or fails 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -22,7 +23,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import zipfile
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "jupyterhub.md"
@@ -86,13 +86,13 @@ def remove_users(users):
             uid = pwd.getpwnam(user).pw_uid
         except KeyError:
             continue
-        for _ in range(20):
+        for attempt in range(20):
             pids = [int(p) for p in os.listdir("/proc") if p.isdigit() and _uid(p) == uid]
             if not pids:
                 break
             for pid in pids:
                 try:
-                    os.kill(pid, 15 if _ < 10 else 9)
+                    os.kill(pid, 15 if attempt < 10 else 9)
                 except ProcessLookupError:
                     pass
             time.sleep(0.3)
@@ -116,38 +116,58 @@ def build_wheels(out):
     return pathlib.Path(out)
 
 
-def _wheels_digest(folder):
-    entries = []
-    for wheel in sorted(pathlib.Path(folder).glob("*.whl")):
-        with zipfile.ZipFile(wheel) as z:
-            entries += sorted((i.filename, i.CRC) for i in z.infolist())
-    return hashlib.sha256(repr(entries).encode()).hexdigest()[:16]
+def _digest(*files):
+    h = hashlib.sha256()
+    for f in files:
+        h.update(pathlib.Path(f).read_bytes())
+    return h.hexdigest()[:16]
 
 
 def users_venv(wheels):
-    """The doc's venv (block ``venv``): ``handin[hub]`` from the ``wheels`` folder, kept in
-    :data:`CACHE` by the wheels' digest. Its path."""
-    venv = CACHE / f"venv-{_wheels_digest(wheels)}"
-    if (venv / "ok").is_file():
-        return venv
+    """The doc's venv (block ``venv``) with ``handin[hub]`` from the ``wheels`` folder. Kept in
+    :data:`CACHE` by the digest of the requirements (pyproject.toml); when only handin
+    changed, its two wheels are installed again in it. Its path."""
     CACHE.mkdir(parents=True, exist_ok=True)
     os.chmod(CACHE, 0o755)
-    shutil.rmtree(venv, ignore_errors=True)
-    run_block("venv", "/", {"VENV": str(venv), "WHEELS": str(wheels)},
-              env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root"})
-    (venv / "ok").write_text("built\n")
+    venv = CACHE / f"venv-{_digest(REPO / 'pyproject.toml', REPO / 'chapters' / 'pyproject.toml')}"
+    built = _digest(*sorted(pathlib.Path(wheels).glob("*.whl")))
+    with open(CACHE / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)        # one build at a time (.ci/run starts one early)
+        if not (venv / "ok").is_file():
+            for old in CACHE.glob("venv-*"):
+                shutil.rmtree(old, ignore_errors=True)
+            run_block("venv", "/", {"VENV": str(venv), "WHEELS": str(wheels)},
+                      env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root"})
+        elif (venv / "ok").read_text() != built:
+            run([str(venv / "bin" / "pip"), "install", "-q", "--no-deps", "--force-reinstall",
+                 *map(str, sorted(pathlib.Path(wheels).glob("*.whl")))], timeout=600)
+            run(["chmod", "-R", "a+rX", str(venv)])
+        (venv / "ok").write_text(built)
     return venv
+
+
+def prepare():
+    """What the test needs that takes long (the proxy, the wheels, the venv), done ahead:
+    ``python -m tests.hub.harness`` (.ci/run runs it beside the other tests)."""
+    import tempfile
+
+    proxy()
+    with tempfile.TemporaryDirectory() as tmp:
+        return users_venv(build_wheels(tmp))
 
 
 def proxy():
     """configurable-http-proxy from npm in :data:`CACHE`; its executable."""
     prefix = CACHE / "chp"
     exe = prefix / "node_modules" / ".bin" / "configurable-http-proxy"
-    if not exe.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(prefix),
-             CHP], timeout=600)
-        run(["chmod", "-R", "a+rX", str(prefix)])
+    CACHE.mkdir(parents=True, exist_ok=True)
+    os.chmod(CACHE, 0o755)
+    with open(CACHE / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not exe.exists():
+            run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix",
+                 str(prefix), CHP], timeout=600)
+            run(["chmod", "-R", "a+rX", str(prefix)])
     return exe
 
 
@@ -253,3 +273,8 @@ def hub_config(settings, **values):
     """The test's ``jupyterhub_config.py``: its own lines and the doc's block ``hub-config``
     with the test's ``settings``."""
     return HUB_CONFIG.format(doc=block("hub-config", settings), **values)
+
+
+if __name__ == "__main__":
+    reason = unavailable()
+    print(f"no hub here: {reason}" if reason else f"hub venv ready: {prepare()}")

@@ -244,7 +244,7 @@ def test_term(term):
     roster = t.grader("GET", "students")
     assert sorted(s["id"] for s in roster) == sorted(t.students)
 
-    due, due_at = _utc(40)
+    due, due_at = _utc(25)
     t.block("duedate", DUE=due)
     assert t.grader("POST", f"assignment/{A}/assign")["success"] is True
     assert t.grader("POST", f"assignment/{A}/release")["success"] is True
