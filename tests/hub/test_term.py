@@ -64,6 +64,7 @@ class Term:
                     "LANG": "C.UTF-8"}
         self.settings = {"COURSE": str(self.course), "EXCHANGE": str(self.exchange),
                          "JUPYTER_ETC": str(self.jupyter_etc), "VENV": str(venv), "A": A,
+                         "CHAPTERS": str(tmp / "chapters"), "WHEELS": str(tmp / "wheels"),
                          "INSTRUCTORS": [self.teacher], "GRADER_PORT": H.free_port()}
 
     def block(self, name, **settings):
@@ -368,6 +369,11 @@ def test_isolation(term):
     for path in ("gradebook.db", "nbgrader_config.py", f"source/{A}/{A}.ipynb"):
         assert not _reads(t.b, t.course / path), path
     assert not _writes(t.b, t.course / "gradebook.db") and not _lists(t.b, t.course)
+    # the teacher's chapters (the answers) are nowhere a student reads
+    assert not list(t.venv.rglob("0[0-9]_*.py")) and not _lists(t.b, t.tmp / "chapters")
+    assert not _lists(t.b, t.tmp / "wheels")
+    found = H.as_user(t.b, f"{t.venv}/bin/python", "-c", "import handin_chapters")
+    assert "No module named 'handin_chapters'" in found.stderr, found
 
 
 # --- regrading in place -----------------------------------------------------------------------
