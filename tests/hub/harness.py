@@ -64,12 +64,11 @@ def as_user(user, *cmd):
 
 # --- users ----------------------------------------------------------------------------
 
-def make_users(prefix, names):
-    """Create a Unix user ``prefix + name`` for each name, home 0700; the list of users."""
+def make_users(names):
+    """Create a Unix user of each name, home 0700; the list of users."""
     users = []
     try:
-        for name in names:
-            user = prefix + name
+        for user in names:
             run(["useradd", "--create-home", "--shell", "/bin/bash", user])
             users.append(user)
             os.chmod(f"/home/{user}", 0o700)
@@ -97,6 +96,14 @@ def remove_users(users):
                     pass
             time.sleep(0.3)
         subprocess.run(["userdel", "--remove", "--force", user], capture_output=True)
+
+
+def stop_pid_file(path):
+    """Stop the process whose pid ``path`` holds (one the hub started), if it runs."""
+    try:
+        os.kill(int(pathlib.Path(path).read_text().strip()), 9)
+    except (OSError, ValueError):
+        pass
 
 
 def _uid(pid):

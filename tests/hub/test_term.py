@@ -119,7 +119,7 @@ def term():
             _skip_or_fail(f"the hub's tools could not be installed: {str(exc)[-300:]}")
         TIMES["tools"] = time.monotonic() - t0
         t = Term(tmp, venv, "h" + secrets.token_hex(3))
-        users = H.make_users("", [t.teacher, *t.students])
+        users = H.make_users([t.teacher, *t.students])
         t.block("course")
         (t.course / "roster.csv").write_text(
             "id,first_name,last_name,email\n" + "".join(
@@ -130,14 +130,14 @@ def term():
             t.settings, port=t.port, hub_port=H.free_port(), proxy_api_port=H.free_port(),
             chp=str(chp), state=str(t.state), password=secrets.token_hex(12),
             users=sorted(users), term_token=term_token))
-        log = open(t.state / "hub.log", "w")
-        t.proc = subprocess.Popen([f"{venv}/bin/jupyterhub", "-f", "jupyterhub_config.py"],
-                                  cwd=t.state, env=t.env, stdout=log, stderr=subprocess.STDOUT)
+        with open(t.state / "hub.log", "w") as log:
+            t.proc = subprocess.Popen([f"{venv}/bin/jupyterhub", "-f", "jupyterhub_config.py"],
+                                      cwd=t.state, env=t.env, stdout=log,
+                                      stderr=subprocess.STDOUT)
         t.tokens["term"] = term_token
         H.wait_for("the hub", lambda: _up(t), timeout=60)
         TIMES["hub up"] = time.monotonic() - t0
-        for user in users:
-            H.call(f"{t.url}/hub/api/users/{user}", term_token, "POST")
+        for user in users:        # the hub made them from allowed_users; each its token
             scopes = ([f"access:servers!user={user}"] if user != t.teacher
                       else ["access:services!service=grader"])
             status, got = H.call(f"{t.url}/hub/api/users/{user}/tokens", term_token, "POST",
@@ -157,9 +157,11 @@ def term():
         if t is not None and t.proc is not None:
             t.proc.terminate()
             try:
-                t.proc.wait(30)
+                t.proc.wait(30)        # the hub stops the servers, the grader and the proxy
             except subprocess.TimeoutExpired:
                 t.proc.kill()
+                t.proc.wait()
+                H.stop_pid_file(t.state / "proxy.pid")
             if os.environ.get("HANDIN_HUB_LOG"):      # a file to keep the hub's log in
                 shutil.copy(t.state / "hub.log", os.environ["HANDIN_HUB_LOG"])
         H.remove_users(users)
