@@ -33,7 +33,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "
 import course_cases as cc  # noqa: E402
 from handin.course import grade  # noqa: E402
 
-CHAPTERS = (cc.CH1, cc.CH2, cc.CH3, cc.CH4, cc.CH7, cc.CH8)
+CHAPTERS = (cc.CH1, cc.CH2, cc.CH3, cc.CH4, cc.CH6, cc.CH7, cc.CH8)
 # The cases a class hands in once at most: everything but the right answer and the
 # mistakes the self-checks name.
 ODD = {"release", "stub left", "syntax error", "deleted test cell", "edited test cell",

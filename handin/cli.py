@@ -130,12 +130,14 @@ def build_parser():
                    help="folder of the student edition (default student/)")
     s.add_argument("--ipynb", action="store_true",
                    help="also write an output-free OUT/NN_name.ipynb beside each .py")
-    p = sub.add_parser("page", help="serve the explorer of chapter 5 as a page (Voila)",
+    p = sub.add_parser("page", help="serve the explorer as a page of its own (Voila)",
                        description="Run Voila on NOTEBOOK with handin's template: the page "
                                    "asks nothing of the network. Any further argument goes "
                                    "to voila (e.g. --port=8866 --no-browser).")
-    p.add_argument("notebook", nargs="?", default="notebooks/05_explorer.ipynb",
-                   help="the chapter to serve (default notebooks/05_explorer.ipynb)")
+    p.add_argument("notebook", nargs="?", default=None,
+                   help="the notebook to serve (default: the explorer alone, "
+                        "handin/explorer/explorer.ipynb; e.g. notebooks/05_explorer.ipynb for "
+                        "the whole chapter)")
     p.add_argument("voila_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     k = sub.add_parser("course", help="write an nbgrader course: one assignment per chapter",
                        description="Write DIR/nbgrader_config.py and DIR/source/<chapter>/"
@@ -268,10 +270,16 @@ def page_command(args):
     if importlib.util.find_spec("voila") is None:
         print("handin page: Voila is not installed: pip install 'handin[voila]'", file=sys.stderr)
         return EXIT_ERROR
-    share = pathlib.Path(__file__).with_name("explorer") / "voila_share"
-    paths = [str(share), *filter(None, [os.environ.get("JUPYTER_PATH")])]
-    env = {**os.environ, "JUPYTER_PATH": os.pathsep.join(paths)}
-    cmd = [sys.executable, "-m", "voila", args.notebook, "--template=handin", *args.voila_args]
+    here = pathlib.Path(__file__).with_name("explorer")
+    share = here / "voila_share"
+
+    def first(name, path):   # ours, before the user's own
+        return os.pathsep.join([str(path), *filter(None, [os.environ.get(name)])])
+
+    env = {**os.environ, "JUPYTER_PATH": first("JUPYTER_PATH", share),
+           "JUPYTER_CONFIG_PATH": first("JUPYTER_CONFIG_PATH", share / "config")}
+    notebook = args.notebook or str(here / "explorer.ipynb")
+    cmd = [sys.executable, "-m", "voila", notebook, "--template=handin", *args.voila_args]
     try:
         return subprocess.call(cmd, env=env)
     except KeyboardInterrupt:
@@ -357,7 +365,11 @@ def similarity_command(args):
 def main(argv=None):
     """Run the command line; returns the exit status (0, 1 error, 2 usage, 130 interrupted)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "page":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:               # options for voila before or without a notebook
+        args.voila_args = [*extra, *args.voila_args]
     try:
         if args.command == "train":
             return train_command(args, parser.train_parser)

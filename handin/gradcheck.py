@@ -19,7 +19,8 @@ import numpy as np
 from . import model
 from ._validation import check_scalar, check_X_y
 
-__all__ = ["GradCheckRow", "GradCheck", "numerical_gradient", "gradient_check", "compare"]
+__all__ = ["GradCheckRow", "GradCheck", "numerical_gradient", "gradient_check", "compare",
+           "same_cost_grad"]
 
 
 class GradCheckRow(NamedTuple):
@@ -167,3 +168,27 @@ def compare(f, params, grads, *, eps=1e-5, n_entries=None, seed=0):
         rows.append(GradCheckRow(name, params[name].shape, len(idx),
                                  float(np.abs(exact).max()), float(diff.max()), rel))
     return rows
+
+
+def same_cost_grad(J, grads, J_ref, grads_ref, tol=1e-12):
+    """True when ``(J, grads)`` equals ``(J_ref, grads_ref)`` to ``tol``: the costs within
+    ``tol`` (relative to ``max(1, |J_ref|)``), the same keys, and every gradient within
+    ``tol`` times its reference's largest entry (the absolute ``tol`` for a zero one).
+
+    >>> same_cost_grad(1.0, {"W": np.ones(2)}, 1.0, {"W": np.ones(2)})
+    True
+    >>> same_cost_grad(1.0, {"W": np.ones(2)}, 1.0, {"W": 2 * np.ones(2)})
+    False
+    """
+    if not np.isfinite(J) or abs(float(J) - float(J_ref)) > tol * max(1.0, abs(float(J_ref))):
+        return False
+    if sorted(grads) != sorted(grads_ref):
+        return False
+    for key, ref in grads_ref.items():
+        got = np.asarray(grads[key], dtype=np.float64)
+        if got.shape != np.shape(ref) or not np.all(np.isfinite(got)):
+            return False
+        if np.abs(got - ref).max(initial=0.0) > tol * max(np.abs(ref).max(initial=0.0), 1e-300) \
+                and np.abs(got - ref).max(initial=0.0) > tol:
+            return False
+    return True

@@ -10,7 +10,8 @@ import numpy as np
 
 from ._validation import ParameterError, ParameterTypeError, check_X, check_scalar
 
-__all__ = ["confusion_matrix", "confident_mistakes", "dead_units"]
+__all__ = ["confusion_matrix", "confident_mistakes", "dead_units", "came_back", "stayed_dead",
+           "dead_bias_at_most_zero"]
 
 _BLOCK = 4096
 
@@ -115,7 +116,7 @@ def dead_units(X, params):
     A unit ``u`` is dead when ``Z1[s, u] = X[s] @ W1[:, u] + b1[u] <= 0`` for every
     row ``s``: it then passes no gradient (``dZ1[:, u] = 0``), so SGD on these rows
     never changes its incoming weights ``W1[:, u]`` and ``b1[u]`` again, apart
-    from weight decay shrinking them.
+    from weight decay shrinking ``W1[:, u]`` (the biases are not decayed).
 
     Parameters
     ----------
@@ -147,3 +148,68 @@ def dead_units(X, params):
         Z1 = X[start:start + _BLOCK] @ W1 + b1
         alive |= (Z1 > 0).any(axis=0)
     return ~alive
+
+
+def _dead_after(dead_after):
+    S = np.asarray(dead_after)
+    if S.dtype != bool or S.ndim != 2:
+        raise ValueError(f"dead_after must be a 2-d bool array (epochs, h), got {S.dtype} "
+                         f"of shape {S.shape}.")
+    return S
+
+
+def came_back(dead_after):
+    """The units that were dead after some epoch and alive after a later one.
+
+    Parameters
+    ----------
+    dead_after : array_like of bool, shape (epochs, h)
+        Row ``e``: :func:`dead_units` after epoch ``e + 1`` of one run.
+
+    Returns
+    -------
+    ndarray of bool, shape (h,)
+    """
+    S = _dead_after(dead_after)
+    return (np.logical_or.accumulate(S, axis=0) & ~S).any(axis=0)
+
+
+def stayed_dead(dead_after):
+    """Whether units died in a run and every one of them stayed dead to its end.
+
+    Parameters
+    ----------
+    dead_after : array_like of bool, shape (epochs, h)
+        Row ``e``: :func:`dead_units` after epoch ``e + 1`` of one run.
+
+    Returns
+    -------
+    bool
+        True when at least one unit was dead after some epoch and no such unit was alive
+        after a later one; False when one came back, and False when none died (then the
+        run shows nothing about dead units).
+    """
+    S = _dead_after(dead_after)
+    return bool(S.any() and not came_back(S).any())
+
+
+def dead_bias_at_most_zero(dead, b1):
+    """Whether at least one unit is dead and every dead unit has ``b1 <= 0``.
+
+    Parameters
+    ----------
+    dead : array_like of bool, shape (h,)
+        :func:`dead_units` of the network.
+    b1 : array_like, shape (h,)
+        Its first layer's biases.
+
+    Returns
+    -------
+    bool
+        False when no unit is dead (nothing to show), or when a dead unit has ``b1 > 0``.
+    """
+    dead, b1 = np.asarray(dead), np.asarray(b1)
+    if dead.dtype != bool or dead.shape != b1.shape or dead.ndim != 1:
+        raise ValueError(f"dead must be a bool array of b1's shape {b1.shape}, got {dead.dtype} "
+                         f"of shape {dead.shape}.")
+    return bool(dead.any() and np.all(b1[dead] <= 0))

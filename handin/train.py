@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from . import model
+from . import threads as _threads
 from .divergence import TrainingDiverged, Watch
 from .hyperparameters import DEFAULTS
 from .hyperparameters import check as check_hyperparameter
@@ -222,7 +223,8 @@ def _train_gen(a, yield_every):
 
 def fit(X, y, X_val, y_val, *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=DEFAULTS.c,
         batch_size=DEFAULTS.batch_size, epochs=DEFAULTS.epochs, seed=DEFAULTS.seed,
-        dtype=np.float32, callback=None, callback_every=None, progress=False, init=None):
+        dtype=np.float32, callback=None, callback_every=None, progress=False, init=None,
+        threads="auto"):
     """Train the two-layer network by mini-batch SGD, reshuffling every epoch.
 
     Parameters
@@ -263,6 +265,10 @@ def fit(X, y, X_val, y_val, *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=DEFAULT
         ``init_params(n_features, hidden, n_classes, seed=s)`` holds the weights
         that ``fit(..., seed=s)`` starts from; passed as ``init`` with ``seed=s``,
         the same start gets other batches (the generator has drawn no weights).
+    threads : int, "auto" or None, default="auto"
+        BLAS threads while training: a number; the fastest for the step's sizes on this
+        machine as loaded now, measured (:mod:`handin.threads`; the environment variable
+        ``HANDIN_BLAS_THREADS`` pins it); or None to leave them as they are.
 
     Returns
     -------
@@ -291,16 +297,19 @@ def fit(X, y, X_val, y_val, *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=DEFAULT
         n_batches = -(-len(X) // batch_size)
         bar = tqdm(total=epochs * n_batches, unit="batch", desc="training", leave=False)
     done = 0
+    n_threads = _threads.resolve(threads, (min(batch_size, len(X)), np.shape(X)[1], hidden),
+                                 dtype=dtype)
     try:
-        for p in run:
-            if bar is not None:
-                now = (p.epoch - 1) * p.n_batches + p.batch
-                bar.update(now - done)
-                done = now
-                if p.epoch_end:
-                    bar.set_postfix(epoch=p.epoch, val_acc=f"{p.history.val_acc[-1]:.4f}")
-            if callback is not None and callback(p):
-                break
+        with _threads.limit(n_threads):
+            for p in run:
+                if bar is not None:
+                    now = (p.epoch - 1) * p.n_batches + p.batch
+                    bar.update(now - done)
+                    done = now
+                    if p.epoch_end:
+                        bar.set_postfix(epoch=p.epoch, val_acc=f"{p.history.val_acc[-1]:.4f}")
+                if callback is not None and callback(p):
+                    break
     finally:
         if bar is not None:
             bar.close()

@@ -8,7 +8,7 @@
 # 1. what softmax and cross-entropy are, for one sample with label $y$;
 # 2. why the textbook formula for softmax overflows — we make it happen — and the stable
 #    form that `handin` uses (subtract the maximum; log-sum-exp);
-# 3. the derivative $\partial L / \partial z_i$ of the loss with respect to each logit, step
+# 3. the derivative $\partial E / \partial z_i$ of the loss with respect to each logit, step
 #    by step, and its vector form;
 # 4. the batch version $\dfrac{\partial J}{\partial Z_2} = \dfrac{P - Y}{n}$, the first line
 #    of the backward pass in Chapter 2;
@@ -32,9 +32,15 @@
 # | $y$, $y_s$ | a sample's label | $e_y$, $Y$ | its one-hot vector; the one-hot matrix |
 # | $z$, $Z_2$ | logits of one sample; of a batch | $p$, $P$ | probabilities (never a pixel) |
 # | $c$ | the weight decay | $\eta$, `lr` | the learning rate |
+# | $E$ | the loss of one sample: its cross-entropy | $J$ | the cost of a batch |
+# | $L$ | layers with weights (2 in our network) | $\ell$ | a layer, $1, \dots, L$ |
+# | $Z_\ell$, $A_\ell$ | layer $\ell$'s pre-activations; its outputs ($A_0 = X$) | $W_\ell$, $b_\ell$ | layer $\ell$'s weights and biases |
+# | $h_\ell$ | units of layer $\ell$ ($h_0 = d$, $h_1 = h$, $h_L = k$) | $q$, $r$ | a unit of layer $\ell - 1$; a unit of layer $\ell$ |
 #
 # Code counts from 0: classes $0, \dots, k-1$. The *cost* $J$ is the mean cross-entropy
-# plus the decay term; the *cross-entropy* (or *loss*, for one sample) is the data term alone.
+# plus the decay term; the *cross-entropy* (or *loss*, $E$, for one sample) is the data term
+# alone. The layer letters serve Chapters 7 and 8, where a layer is any layer: in our
+# two-layer network $q, r$ are $f, u$ in layer 1 and $u, i$ in layer 2.
 
 # %%
 import time
@@ -62,11 +68,11 @@ np.set_printoptions(suppress=True)    # no scientific notation in printed arrays
 # If the true label of the sample is $y \in \{1, \dots, k\}$, the **cross-entropy loss** is
 # minus the log of the probability given to the true class:
 #
-# $$L(z) = -\log p_y = -\log \mathrm{softmax}(z)_y .$$
+# $$E(z) = -\log p_y = -\log \mathrm{softmax}(z)_y .$$
 #
 # With the one-hot vector $e_y$ (a 1 at position $y$, zeros elsewhere) the same loss reads
-# $L = -\sum_{i=1}^{k} (e_y)_i \log p_i$: of the $k$ terms only the one with $i = y$ is left.
-# $L = 0$ when $p_y = 1$, and $L \to \infty$ when $p_y \to 0$.
+# $E = -\sum_{i=1}^{k} (e_y)_i \log p_i$: of the $k$ terms only the one with $i = y$ is left.
+# $E = 0$ when $p_y = 1$, and $E \to \infty$ when $p_y \to 0$.
 #
 # In code the classes are numbered $0, \dots, k-1$. `handin.softmax` works row by row on
 # a batch of shape `(n, k)`; a single sample is a batch of one row.
@@ -83,7 +89,7 @@ print("sum(p) =", p.sum().round(6))
 
 # %%
 for y in range(3):
-    print(f"label y = {y}:  L = -log p[y] = {-np.log(p[y]):.4f}")
+    print(f"label y = {y}:  E = -log p[y] = {-np.log(p[y]):.4f}")
 
 # %% [markdown]
 # With two classes we can draw everything. Only the difference of the logits matters, so
@@ -97,7 +103,7 @@ fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
 ax1.plot(t, P2[:, 0], label="$p_1$"), ax1.plot(t, P2[:, 1], label="$p_2$")
 ax1.set(xlabel="$z_2 - z_1$", ylabel="probability", title="softmax of two logits"), ax1.legend()
 ax2.plot(t, -log_softmax(np.stack([np.zeros_like(t), t], axis=1))[:, 1])
-ax2.set(xlabel="$z_2 - z_1$", ylabel="$L = -\\log p_2$", title="cross-entropy, label $y = 2$")
+ax2.set(xlabel="$z_2 - z_1$", ylabel="$E = -\\log p_2$", title="cross-entropy, label $y = 2$")
 plt.show()
 
 # %% [markdown]
@@ -143,8 +149,8 @@ with np.errstate(over="ignore", invalid="ignore"):
 # $$\log p_i = z_i - \log \sum_{j=1}^{k} e^{z_j}
 #            = (z_i - m) - \log \sum_{j=1}^{k} e^{z_j - m} .$$
 #
-# With $m = \max_j z_j$ the sum is the stable softmax's denominator, and its log is
-# finite. This is `handin.model.log_softmax`, and `handin.cost` computes the loss with it.
+# With $m = \max_j z_j$ the sum is the stable softmax's denominator. This is
+# `handin.model.log_softmax`, and `handin.cost` computes the loss with it.
 
 # %%
 print("handin.softmax     =", handin.softmax(z_big[None, :])[0].round(4))
@@ -186,18 +192,19 @@ print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].
 #
 # * $y$ — the label, fixed for this sample;
 # * $i$ — the coordinate we differentiate with respect to, $\partial / \partial z_i$, any of $1, \dots, k$;
-# * $j$ — the summation index inside softmax's denominator.
+# * $j$ — the summation index inside softmax's denominator,
+#   $S = \sum_{j=1}^{k} e^{z_j}$, so that $p_i = e^{z_i} / S$ for every class $i$.
 #
 # The Kronecker delta says whether two indices are equal:
 # $\delta_{i,y} = 1$ if $i = y$ and $0$ otherwise. It is the derivative of one coordinate
 # with respect to another: $\partial z_y / \partial z_i = \delta_{i,y}$.
 #
-# We want $\partial L / \partial z_i$ for every $i$.
+# We want $\partial E / \partial z_i$ for every $i$.
 #
-# <!-- BEGIN SOLUTION: expand $L = -\log p_y$ using the definition of softmax, and differentiate it term by term with respect to $z_i$. -->
+# <!-- BEGIN SOLUTION: show that $\partial E / \partial z_i = p_i - \delta_{i,y}$: expand $E = -\log p_y$ with the definition of softmax, then differentiate it term by term with respect to $z_i$, saying which terms depend on $z_i$. -->
 # **Step 1 — expand the log.** With $p_y = e^{z_y} / \sum_j e^{z_j}$,
 #
-# $$L(z) = -\log p_y = -\log e^{z_y} + \log \sum_{j=1}^{k} e^{z_j}
+# $$E(z) = -\log p_y = -\log e^{z_y} + \log \sum_{j=1}^{k} e^{z_j}
 #        = -z_y + \log \sum_{j=1}^{k} e^{z_j}.$$
 #
 # **Step 2 — differentiate the first term.** $z_y$ depends on $z_i$ only when $i = y$:
@@ -213,43 +220,50 @@ print("loss for label 2: naive inf, stable", -log_softmax(z_big[None, :])[0, 2].
 #
 # **Step 4 — add them up:**
 #
-# $$\boxed{\;\frac{\partial L}{\partial z_i} = p_i - \delta_{i,y} = \mathrm{softmax}(z)_i - \delta_{i,y}\;}$$
+# $$\boxed{\;\frac{\partial E}{\partial z_i} = p_i - \delta_{i,y} = \mathrm{softmax}(z)_i - \delta_{i,y}\;}$$
 # <!-- END SOLUTION -->
-#
-# So $\partial L / \partial z_i = p_i - \delta_{i,y}$. For $i \ne y$ the derivative is
+
+# %% [markdown]
+# So $\partial E / \partial z_i = p_i - \delta_{i,y}$. For $i \ne y$ the derivative is
 # $p_i > 0$: raising a wrong logit raises the loss. For $i = y$ it is $p_y - 1 \le 0$:
 # raising the true logit lowers it. Stacked over
 # $i = 1, \dots, k$, the $\delta_{i,y}$ form the one-hot vector $e_y$, so the **vector form** is
 #
-# $$\nabla_z L = p - e_y .$$
-#
-# *A note on the report this book grew from* (a student's report on this exercise, not
-# part of the book; we describe its slip here): it reaches the same result, but on the way it
-# uses $j$ both for the label and for the coordinate being differentiated (it writes
-# $\partial/\partial z_j$ where $\partial/\partial z_i$ is meant, and $\delta_{i,j}$ for
-# $\delta_{i,y}$). An easy slip to make — which is why we gave the label, the
-# differentiated coordinate and the summation index three different letters.
-#
+# $$\nabla_z E = p - e_y .$$
+
+# %% [markdown]
+# <!-- BEGIN TEACHER -->
+# *For the teacher: the report this book grew from* (a student's report on this exercise)
+# reaches the same result, but on the way it uses $j$ both for the label and for the
+# coordinate being differentiated (it writes $\partial/\partial z_j$ where
+# $\partial/\partial z_i$ is meant, and $\delta_{i,j}$ for $\delta_{i,y}$). An easy slip
+# to make, and the one to look for when grading this derivation — which is why the book
+# gives the label, the differentiated coordinate and the summation index three letters.
+# <!-- END TEACHER -->
+
+# %% [markdown]
 # ### 3.1 The same result through the softmax Jacobian
 #
 # The chain rule offers a second route: first how each probability $p_j$ moves with each
-# logit $z_i$ — the $k \times k$ **Jacobian** of softmax — then how $L = -\log p_y$ moves
+# logit $z_i$ — the $k \times k$ **Jacobian** of softmax — then how $E = -\log p_y$ moves
 # with $p_y$.
 #
-# <!-- BEGIN SOLUTION: show that $\partial p_j / \partial z_i = p_j(\delta_{i,j} - p_i)$ (differentiate $\log p_j = z_j - \log \sum_l e^{z_l}$), then apply the chain rule to $L = -\log p_y$ and recover $p_i - \delta_{i,y}$. -->
-# Differentiate $\log p_j = z_j - \log \sum_{l} e^{z_l}$ (step 3 above, with $j$ for $y$):
+# <!-- BEGIN SOLUTION: show that $\partial p_j / \partial z_i = p_j(\delta_{i,j} - p_i)$ (differentiate $\log p_j = z_j - \log S$) and write the Jacobian as a $k \times k$ matrix; then apply the chain rule to $E = -\log p_y$ and recover $p_i - \delta_{i,y}$. -->
+# Differentiate $\log p_j = z_j - \log S$: the first term gives $\delta_{i,j}$, the second
+# $\partial \log S / \partial z_i = p_i$ (step 3 above), so
 # $\partial \log p_j / \partial z_i = \delta_{i,j} - p_i$. Since
 # $\partial \log p_j / \partial z_i = \frac{1}{p_j} \, \partial p_j / \partial z_i$,
 #
 # $$\frac{\partial p_j}{\partial z_i} = p_j(\delta_{i,j} - p_i),
 # \qquad\text{as a matrix}\qquad \frac{\partial p}{\partial z} = \mathrm{diag}(p) - p\,p^\top .$$
 #
-# Then the chain rule through $L = -\log p_y$, which depends on $p_y$ only:
+# Then the chain rule through $E = -\log p_y$, which depends on $p_y$ only:
 #
-# $$\frac{\partial L}{\partial z_i} = -\frac{1}{p_y}\,\frac{\partial p_y}{\partial z_i}
+# $$\frac{\partial E}{\partial z_i} = -\frac{1}{p_y}\,\frac{\partial p_y}{\partial z_i}
 #   = -\frac{1}{p_y}\, p_y(\delta_{i,y} - p_i) = p_i - \delta_{i,y} .$$
 # <!-- END SOLUTION -->
-#
+
+# %% [markdown]
 # Both routes end at the same line. The Jacobian route builds a $k \times k$ matrix only to
 # multiply it by a vector with a single nonzero entry; the direct route skips it — which is
 # why code computes $p - e_y$ and never the Jacobian.
@@ -327,9 +341,8 @@ approx = np.array([numerical_gradient(J, logits, "Z2", idx) for idx in range(Z2.
 
 # %% [markdown]
 # Side by side, one line per entry $(s, i)$ of $Z_2$. The negative entries are exactly
-# those with $i = y_s$. (The differences are round-off and their last digits can change
-# from one machine to another, so the book's tests do not compare this table; the cell
-# after it prints the verdict.)
+# those with $i = y_s$. The differences are round-off, and their last digits change from
+# one machine to another; the cell after the table gives the verdict.
 
 # %% tags=["nbval-ignore-output"]
 print(f"{'(s, i)':>7}  {'exact':>12}  {'approx':>12}  {'|diff|':>8}")
@@ -427,8 +440,7 @@ check_softmax_loss(softmax_loss_vectorized)
 
 # %% [markdown]
 # Both on one batch of MNIST's size, 500 samples of 10 classes: the same numbers, and the
-# time each takes (the median of 5 runs; timings depend on the machine and its load, so
-# the book's tests do not compare them).
+# time each takes (the median of 5 runs; the times depend on the machine and its load).
 
 # %%
 rng = np.random.default_rng(1)
@@ -436,6 +448,24 @@ Z_batch, y_batch = rng.normal(scale=3.0, size=(500, 10)), rng.integers(0, 10, si
 (loss_l, dZ_l), (loss_v, dZ_v) = softmax_loss_loops(Z_batch, y_batch), softmax_loss_vectorized(Z_batch, y_batch)
 print(f"loss: loops {loss_l:.10f}, vectorised {loss_v:.10f}")
 print("same loss:", np.isclose(loss_l, loss_v), "  same dZ:", np.allclose(dZ_l, dZ_v))
+
+# %% [markdown]
+# Agreeing with each other is not yet being right: two functions can share a mistake. As
+# in section 5, compare your `dZ` with central differences of your own loss, here on the
+# first five samples of the batch:
+
+# %%
+Z5, y5 = Z_batch[:5].copy(), y_batch[:5]
+def my_J(logits):
+    """Your mean loss of the five samples, as a function of a dict of logits."""
+    return softmax_loss_vectorized(logits["Z"], y5)[0]
+
+approx5 = np.array([numerical_gradient(my_J, {"Z": Z5.copy()}, "Z", idx) for idx in range(Z5.size)])
+
+# %%
+dZ5 = softmax_loss_vectorized(Z5, y5)[1]
+print("your dZ = central differences of your loss (|diff| < 1e-9):",
+      np.abs(dZ5 - approx5.reshape(Z5.shape)).max() < 1e-9)
 
 # %%
 def median_time(fn, repeats=5):
@@ -450,10 +480,11 @@ def median_time(fn, repeats=5):
 
 # %% tags=["nbval-ignore-output"]
 t_loops, t_vec = median_time(softmax_loss_loops), median_time(softmax_loss_vectorized)
-print(f"loops {1e3 * t_loops:.2f} ms, vectorised {1e3 * t_vec:.3f} ms: {t_loops / t_vec:.0f} times faster")
+speedup = t_loops / t_vec
+print(f"loops {1e3 * t_loops:.2f} ms, vectorised {1e3 * t_vec:.3f} ms: {speedup:.0f} times faster")
 
 # %%
-print("vectorised at least 10 times faster:", t_loops > 10 * t_vec)
+print("vectorised at least 10 times faster:", speedup >= 10)
 
 # %% [markdown]
 # The loops make $n \cdot k$ trips through the Python interpreter, each a few hundred
@@ -465,18 +496,18 @@ print("vectorised at least 10 times faster:", t_loops > 10 * t_vec)
 # ## Recap
 #
 # * Softmax turns logits into probabilities, $p_i = e^{z_i} / \sum_j e^{z_j}$; the
-#   cross-entropy of a sample with label $y$ is $L = -\log p_y$.
+#   cross-entropy of a sample with label $y$ is $E = -\log p_y$.
 # * The textbook formula overflows for logits above about 710 in float64, 88.7 in the
 #   float32 the network trains in. Subtracting the maximum
 #   logit changes nothing mathematically and removes the overflow; for the loss, compute
 #   $\log p$ directly by log-sum-exp (`handin.model.log_softmax`), never $\log$ of a
 #   softmax.
 # * With the label $y$, the differentiated coordinate $i$ and the summation index $j$ kept
-#   apart: $\partial L / \partial z_i = p_i - \delta_{i,y}$, i.e. $\nabla_z L = p - e_y$.
+#   apart: $\partial E / \partial z_i = p_i - \delta_{i,y}$, i.e. $\nabla_z E = p - e_y$.
 # * For the batch-mean cost, $\texttt{dZ2} = (P - Y)/n$; weight decay does not touch it.
-# * Central differences confirm it to about 12 digits.
+# * Central differences confirm it to about 12 digits — the formula, and then your code.
 # * The same loss and gradient with loops and vectorised agree; the vectorised one is
-#   one to two orders of magnitude faster.
+#   at least ten times faster (by how much depends on the machine: section 6 printed it).
 #
 # ## Exercises
 #
@@ -492,5 +523,5 @@ print("vectorised at least 10 times faster:", t_loops > 10 * t_vec)
 #    `eps` on log-log axes. Explain the V shape: truncation error $\sim \varepsilon^2$ on
 #    one side, round-off $\sim 10^{-16} / \varepsilon$ on the other.
 # 4. **Soft targets.** If the target is a probability vector $t$ instead of $e_y$, the loss
-#    is $L = -\sum_i t_i \log p_i$. Show that $\nabla_z L = p - t$. Which property of $t$
+#    is $E = -\sum_i t_i \log p_i$. Show that $\nabla_z E = p - t$. Which property of $t$
 #    do you need?

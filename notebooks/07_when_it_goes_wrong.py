@@ -7,18 +7,20 @@
 #
 # 1. how big the signals are at the start, layer by layer, and the **variance rule** that
 #    predicts them — which is why `init_params` draws its weights with the variances it does;
-#    He's rule $2/n_{\text{in}}$ for ReLU layers, derived and written by you (`my_he_init`);
+#    He's rule for ReLU layers, derived and written by you (`my_he_init`);
 # 2. starts that fail, measured: **zero weights** (no gradient reaches the weights at all),
 #    a **constant** start (256 hidden units that stay copies of one another), weights
 #    **too small** and **too large**;
-# 3. **dead ReLUs**: hidden units that a high learning rate switches off for good, counted
-#    by you (`my_dead_units`) and epoch by epoch;
+# 3. **dead ReLUs**: hidden units that a high learning rate switches off, counted by you
+#    (`my_dead_units`), followed unit by unit, and when they can come back;
 # 4. a **linear softmax classifier**, its cost and gradient written by you from Chapter 1's
 #    $(P - Y)/n$, trained side by side with the two-layer network on the same images:
 #    accuracy, and weights as pictures.
 #
 # The notation is Chapter 1's: $n$ samples, $d = 784$ pixels, $h$ hidden units, $k = 10$
-# classes; $s$ a sample, $f$ a pixel, $u$ a hidden unit.
+# classes; $s$ a sample, $f$ a pixel, $u$ a hidden unit; for a layer $\ell$ of any network,
+# $Z_\ell = A_{\ell-1} W_\ell + b_\ell$ with $h_\ell$ units, $q$ a unit of layer $\ell - 1$
+# and $r$ a unit of layer $\ell$.
 
 # %%
 from functools import partial
@@ -30,7 +32,7 @@ import handin
 from handin import inits, linear
 from handin.experiment import prepare
 from handin.gradcheck import numerical_gradient
-from handin.metrics import dead_units
+from handin.metrics import dead_bias_at_most_zero, dead_units, stayed_dead
 from handin.model import log_softmax, one_hot
 from handin.plots import show_weights
 from handin.course import check_dead_units, check_he_init, check_linear_cost_grad
@@ -97,43 +99,42 @@ print(f"rms(dW1) = {scales['dW1']:.1e}   rms(dW2) = {scales['dW2']:.1e}")
 # *backward* (the same rule, read from right to left: $dA_1 = dZ_2\, W_2^\top$ sums over
 # the $n_{\text{out}}$ columns) you want $n_{\text{out}}\,\sigma^2 = 1$. Glorot and Bengio
 # (2010) take the compromise $\sigma^2 = 2 / (n_{\text{in}} + n_{\text{out}})$. The second
-# layer reads a ReLU output, and `init_params` doubles its variance, $4 / (h + k)$ (the
-# exercise below shows why a ReLU asks for that factor 2). Nothing here is sacred — the
-# next section measures what happens away
-# from it.
+# layer reads a ReLU output, and `init_params` doubles its variance, $4 / (h + k)$.
+# Nothing here is sacred — the next section measures what happens away from it.
 
 # %% [markdown]
 # ### Your turn: He's rule for ReLU layers
 #
 # He et al. (2015) keep the signal's size going forward through ReLU layers. Take a layer
-# $Z = A\,W$ whose input $A = \mathrm{relu}(Z_{\text{prev}})$ has $n_{\text{in}}$ columns
-# (its *fan-in*), weights drawn independently with mean 0 and variance $\sigma^2$, and
-# $Z_{\text{prev}}$ symmetric around 0. Combine section 1's variance rule with the ReLU's
-# halving of the mean square, step by step, and solve for the $\sigma^2$ that keeps
-# $\mathrm{Var}(Z) = \mathrm{Var}(Z_{\text{prev}})$.
+# $\ell$, $Z_\ell = A_{\ell-1} W_\ell$, whose input $A_{\ell-1} = \mathrm{relu}(Z_{\ell-1})$
+# has $n_{\text{in}} = h_{\ell-1}$ columns (its *fan-in*), weights drawn independently with
+# mean 0 and variance $\sigma^2$, and $Z_{\ell-1}$ symmetric around 0. Combine section 1's
+# variance rule with what the ReLU does to the mean square, step by step, and solve for
+# the $\sigma^2$ that keeps $\mathrm{Var}(Z_\ell) = \mathrm{Var}(Z_{\ell-1})$.
 #
 # <!-- BEGIN SOLUTION: the variance of a layer that follows a ReLU -->
-# One unit: $Z[s, u] = \sum_{f=1}^{n_{\text{in}}} A[s, f]\, W[f, u]$. The weights are
-# independent of $A$ and of each other, with mean 0, so the mean of $Z[s, u]$ is 0 and
-# the cross terms of its square average to 0:
-# $\mathrm{Var}(Z) = \sum_f \mathbb{E}[A_f^2]\,\mathbb{E}[W_f^2] = n_{\text{in}}\,\mathbb{E}[A^2]\,\sigma^2$.
-# Note $\mathbb{E}[A^2]$, not $\mathrm{Var}(A)$: the ReLU's output has a positive mean.
-# $Z_{\text{prev}}$ is symmetric around 0, and $A = \max(Z_{\text{prev}}, 0)$ keeps its
+# One unit $r$: $Z_\ell[s, r] = \sum_{q=1}^{n_{\text{in}}} A_{\ell-1}[s, q]\, W_\ell[q, r]$. The
+# weights are independent of $A_{\ell-1}$ and of each other, with mean 0, so the mean of
+# $Z_\ell[s, r]$ is 0 and the cross terms of its square average to 0:
+# $\mathrm{Var}(Z_\ell) = \sum_q \mathbb{E}[A_{\ell-1}[s, q]^2]\,\mathbb{E}[W_\ell[q, r]^2] = n_{\text{in}}\,\mathbb{E}[A_{\ell-1}^2]\,\sigma^2$.
+# Note $\mathbb{E}[A_{\ell-1}^2]$, not $\mathrm{Var}(A_{\ell-1})$: the ReLU's output has a positive mean.
+# $Z_{\ell-1}$ is symmetric around 0, and $A_{\ell-1} = \max(Z_{\ell-1}, 0)$ keeps its
 # positive half and sets the other to 0, so
-# $\mathbb{E}[A^2] = \tfrac12\,\mathbb{E}[Z_{\text{prev}}^2] = \tfrac12\,\mathrm{Var}(Z_{\text{prev}})$.
-# Hence $\mathrm{Var}(Z) = \tfrac12\, n_{\text{in}}\, \sigma^2\, \mathrm{Var}(Z_{\text{prev}})$,
+# $\mathbb{E}[A_{\ell-1}^2] = \tfrac12\,\mathbb{E}[Z_{\ell-1}^2] = \tfrac12\,\mathrm{Var}(Z_{\ell-1})$.
+# Hence $\mathrm{Var}(Z_\ell) = \tfrac12\, n_{\text{in}}\, \sigma^2\, \mathrm{Var}(Z_{\ell-1})$,
 # and the size is kept when $\tfrac12\, n_{\text{in}}\, \sigma^2 = 1$: $\sigma^2 = 2 / n_{\text{in}}$,
 # twice LeCun's $1/n_{\text{in}}$ for layers without a ReLU. It depends on the fan-in only;
 # the fan-out belongs to the backward rule.
 # <!-- END SOLUTION -->
 #
-# Now write `my_he_init(d, h, k, seed)`: return
-# `{"W1": (d, h), "b1": zeros (h,), "W2": (h, k), "b2": zeros (k,)}`, `W1` with variance
-# $2/d$ and `W2` with variance $2/h$ (both layers, as He does; the first one reads pixels,
-# not a ReLU, and is drawn the same way). Draw every weight from one generator,
-# `rng = np.random.default_rng(seed)`, not from `np.random.*`, and do not call `handin`'s
-# initialisers (`init_params`, `inits.normal_init`). The self-check measures the
-# variances on wide layers and names the usual mistakes.
+# Now write `my_he_init(d, h, k, seed)`, the two-layer network drawn by the rule you
+# derived: return `{"W1": (d, h), "b1": zeros (h,), "W2": (h, k), "b2": zeros (k,)}`, each
+# weight matrix normal with mean 0 and the variance your rule gives for its own fan-in
+# (both layers, as He does: the first one reads pixels, not a ReLU, and is drawn by the
+# same rule). Draw every weight from one generator, `rng = np.random.default_rng(seed)`,
+# not from `np.random.*`, and do not call `handin`'s initialisers (`init_params`,
+# `inits.normal_init`). The self-check measures the variances on wide layers and names
+# the usual mistakes.
 
 # %%
 def my_he_init(d, h, k, seed):
@@ -201,8 +202,8 @@ for name, (p, h) in results.items():
     print(f"{name:>12}: validation accuracy by epoch", " ".join(f"{a:.2f}" for a in h.val_acc))
 
 # %% [markdown]
-# (The `std 1` run is sensitive to round-off: its digits change from one machine — even from
-# one number of BLAS threads — to another, so the book's tests do not compare this table.)
+# (The `std 1` run is sensitive to round-off: its digits change from one machine to
+# another.)
 
 # %% [markdown]
 # ### Zero weights: no gradient at all
@@ -238,13 +239,15 @@ print("largest spread between the columns of W1:", spread["W1"])
 print("largest spread between the rows of W2:   ", spread["W2"])
 
 # %% [markdown]
-# On most machines that is exactly zero, to the last bit. Whether it is depends on the
-# BLAS kernel that computes the matrix products: a kernel works on blocks of columns and
-# may sum the columns at the edge of a block in another order. With 6 hidden units, the
-# AVX-512 kernels of an Intel Xeon left a spread of $4 \times 10^{-19}$ (in a test of the
-# book's, `tests/test_linear.py`: three epochs on a small problem, not run here); the
-# 256 units above fill whole
-# blocks on every kernel we tried, and stay exactly equal there.
+# On most machines that is exactly zero, to the last bit; a matrix product may add a few
+# columns in another order than the rest, and then they differ by round-off.
+# <!-- BEGIN TEACHER -->
+# Whether it is exactly zero depends on the BLAS kernel that computes the matrix
+# products: a kernel works on blocks of columns and may sum the columns at the edge of a
+# block in another order. With 6 hidden units, the AVX-512 kernels of an Intel Xeon left a
+# spread of $4 \times 10^{-19}$ (`tests/test_linear.py`: three epochs on a small problem);
+# the 256 units above fill whole blocks on every kernel tried, and stay exactly equal there.
+# <!-- END TEACHER -->
 # Exact or not, what holds everywhere is that the units agree to round-off:
 
 # %%
@@ -261,9 +264,8 @@ _, h_one = run(epochs=2, hidden=1, init=inits.constant_init(784, 1, 10, 0.01))
 print(f"validation accuracy: 256 copies {h_same.val_acc[-1]:.2f}, one unit {h_one.val_acc[-1]:.2f}")
 
 # %% [markdown]
-# In float32 (`fit`'s default) the matrix products do not round every column alike: on
-# the machine we measured (not printed here) the columns differed by a few $10^{-8}$ after
-# the first epoch. Symmetry is
+# In float32 (`fit`'s default) the matrix products do not round every column alike: the
+# columns can differ by a few $10^{-8}$ after the first epoch. Symmetry is
 # an unstable balance: training amplifies any difference, and after a few epochs such
 # units do come apart — but it is the random start that should tell them apart from the
 # first step. (Exercise 2 measures how long a small difference takes.)
@@ -348,9 +350,8 @@ print("its mistakes made with top p above 0.9: ", bad["top p on mistakes"] > 0.9
 # ## 3. Dead ReLUs
 #
 # A hidden unit $u$ is **dead** on a data set when $Z_1[s, u] \le 0$ for every image $s$:
-# its ReLU outputs 0 everywhere and lets no gradient through ($dZ_1[s, u] = 0$), so no SGD
-# step on these images ever changes $W_1[:, u]$ or $b_1[u]$ again, apart from weight decay.
-# Count them yourself first: `my_dead_units(X, params)` returns the number of hidden units
+# its ReLU outputs 0 everywhere and passes no gradient back ($dZ_1[s, u] = 0$ for every
+# $s$). Count them yourself first: `my_dead_units(X, params)` returns the number of hidden units
 # whose $Z_1 = X W_1 + b_1$ is $\le 0$ on every row of `X` (one number). The self-check
 # builds a layer with every kind of unit — dead by its bias, exactly 0 everywhere, alive
 # only thanks to its bias, on for some rows only — and names what was miscounted.
@@ -370,39 +371,53 @@ check_dead_units(my_dead_units)
 # %% [markdown]
 # `handin.metrics.dead_units(X, params)` says which units are dead. A big step can kill a
 # unit: it pushes $b_1[u]$ or $W_1[:, u]$ so far that $Z_1[:, u]$ is negative on every
-# image. We count the dead units after every epoch (`fit` calls `callback` at each
-# epoch's end) at three learning rates:
+# image. At three learning rates we note which units are dead after every epoch (`fit`
+# calls `callback` at each epoch's end), one row of 256 booleans per epoch:
 
 # %%
 dead = {}
 for lr in (0.1, 0.5, 1.0):
-    counts = []
-    params_lr, h_lr = run(lr=lr, epochs=5,
-                          callback=lambda pr: counts.append(int(dead_units(X, pr.params).sum())))
-    dead[lr] = (counts, params_lr)
+    after = []
+    params_lr, _ = run(lr=lr, epochs=5,
+                       callback=lambda pr: after.append(dead_units(X, pr.params)))
+    dead[lr] = (np.array(after), params_lr)
 
 # %% tags=["nbval-ignore-output"]
-for lr, (counts, _) in dead.items():
-    print(f"lr = {lr}: dead units after each epoch {counts}  (of 256)")
+for lr, (after, _) in dead.items():
+    print(f"lr = {lr}: dead units after each epoch {after.sum(axis=1).tolist()}  (of 256)")
 
 # %% [markdown]
-# (At `lr = 1` the exact counts depend on round-off, which differs from one machine — even
-# one number of BLAS threads — to another; the checks below do not.) At `lr = 0.1` no unit
-# dies; at 0.5 a few; at 1 well over half the hidden layer is switched off, most of it in
-# the first epoch. And the counts never go down:
+# (At `lr = 1` the exact counts depend on round-off, which differs from one machine to
+# another; the checks below do not.) At `lr = 0.1` no unit dies; at 0.5 about ten; at 1
+# over half the hidden layer is switched off, most of it in the first epoch. Counts can
+# hide a unit that comes back while another dies, so we follow each unit: did any unit
+# die, did every unit that died stay dead to the last epoch, and what are their biases?
 
 # %%
-for lr, (counts, p) in dead.items():
-    off = dead_units(X, p)
-    print(f"lr = {lr}: more than half dead: {off.mean() > 0.5},  never revived: "
-          f"{counts == sorted(counts)},  dead units all have b1 < 0: {(p['b1'][off] < 0).all()}")
+for lr, (after, p) in dead.items():
+    print(f"lr = {lr}: some unit died: {after.any()},  every one stayed dead: "
+          f"{stayed_dead(after)},  every dead unit has b1 <= 0: "
+          f"{dead_bias_at_most_zero(after[-1], p['b1'])}")
+print("lr = 1: more than half the layer dead:", dead[1.0][0][-1].mean() > 0.5)
 
 # %% [markdown]
-# Why dead is for ever: a unit dead on the training set is dead on every batch drawn from
-# it, so its gradient is exactly 0 on every later step. Weight decay then shrinks
-# $W_1[:, u]$ towards 0, while $b_1[u]$, which is not decayed, stays negative: $Z_1[:, u]$
-# tends to $b_1[u] < 0$, deader than before. The survivors still classify — but with a
-# fraction of the layer that was paid for.
+# At `lr = 0.1` there is nothing to follow, and the checks say so: no unit died, so none
+# can be shown to stay dead. At 0.5 and 1, every unit that died stayed dead for the rest of
+# the run, and every one has $b_1[u] \le 0$ (the biases start at 0). The survivors still
+# classify — but with a fraction of the layer that was paid for. Is a dead unit dead for
+# good? Exercise 4 asks when one can come back.
+# <!-- BEGIN TEACHER -->
+#
+# A unit dead on the training set is dead on every batch drawn from it, so the data give
+# it no gradient; what is left is the decay, which multiplies $W_1[:, u]$ by
+# $\lambda = 1 - 2\eta c$ at each step and leaves $b_1[u]$. After $t$ more steps, on every
+# training image, $Z_1[s, u] = \lambda^t Z_1^{\text{now}}[s, u] + (1 - \lambda^t)\, b_1[u]$:
+# a weighted average of a value $\le 0$ and of $b_1[u]$. With $b_1[u] \le 0$ the unit is
+# dead for good; with $c > 0$ and $b_1[u] > 0$, $Z_1[s, u]$ drifts towards $b_1[u] > 0$ and
+# the unit comes back (slowly: $\lambda^t$ falls by a factor $e$ every $1/(2\eta c)$
+# steps, 5,000 at `lr = 1`, `c = 1e-4`). This is also the answer to Chapter 2's question
+# on a unit silent on every training image.
+# <!-- END TEACHER -->
 #
 # ## 4. What the hidden layer buys
 #
@@ -439,20 +454,21 @@ def my_linear_cost_grad(X, y, params, c):
 check_linear_cost_grad(my_linear_cost_grad)
 
 # %% [markdown]
-# `handin.linear` holds it: `init_params`, `cost_grad`, `fit`, `predict`, `accuracy`. First
-# the gradient check of Chapter 1, on a few entries of $W$ at random weights:
+# Chapter 1's gradient check on your function too, on a few entries of $W$ at random
+# weights: your gradient against a difference of your costs.
 
 # %%
 p_lin = linear.init_params(784, 10, std=0.01, seed=0)
 Xs, ys = X[:20].astype(np.float64), y[:20]
-_, g_lin = linear.cost_grad(Xs, ys, p_lin, c=1e-4)
-J_lin = partial(linear.cost, Xs, ys, c=1e-4)           # J_lin(params) -> the cost
+_, g_lin = my_linear_cost_grad(Xs, ys, p_lin, 1e-4)
+J_lin = lambda params: my_linear_cost_grad(Xs, ys, params, 1e-4)[0]   # -> your cost
 for f, i in ((406, 3), (350, 7), (520, 1)):               # (pixel, class) entries of W
     approx = numerical_gradient(J_lin, p_lin, "W", f * 10 + i)
     print(f"dW[{f}, {i}]: exact {g_lin['W'][f, i]:+.6e}  approx {approx:+.6e}")
 
 # %% [markdown]
-# Now both models, trained the same way on the same images: `lr = 0.1`, `c = 1e-4`, batches
+# `handin.linear` holds the same classifier: `init_params`, `cost_grad`, `fit`, `predict`,
+# `accuracy`. Now both models, trained the same way on the same images: `lr = 0.1`, `c = 1e-4`, batches
 # of 32, 10 epochs, seed 0. `linear.fit` starts from zeros — its cost is convex, so there is
 # no symmetry to break and no start to get wrong.
 
@@ -525,15 +541,16 @@ plt.show()
 # - The variance rule, $\mathrm{rms}(Z)^2 \approx n_{\text{in}}\, \mathrm{rms}(A)^2\,
 #   \sigma^2$, predicts every layer's size at the start; `init_params`'s variances
 #   (Glorot's $2/(n_{\text{in}} + n_{\text{out}})$, doubled after the ReLU) keep the logits
-#   near 0.6 and the first cost near $\ln 10$. He's $2/n_{\text{in}}$ keeps the size through a
-#   ReLU layer, whose output has half the mean square of its input.
+#   near 0.6 and the first cost near $\ln 10$. He's rule, which you derived, keeps the size
+#   through a ReLU layer.
 # - Zero weights give exactly zero weight gradients: nothing trains. A constant start
 #   trains 256 identical copies of one unit. A tiny start waits next to a saddle point. A
 #   huge one starts saturated and confidently wrong, with a cost around 200; it still learns
 #   to classify (the ReLU network is homogeneous), but its probabilities stay overconfident
 #   and its decay term large.
-# - A dead ReLU is 0 on every image and gets no gradient; high learning rates kill units
-#   (none at `lr = 0.1`, most of the layer at `lr = 1`), and nothing revives them.
+# - A dead ReLU is 0 on every image and gets no gradient from the data; high learning
+#   rates kill units (none at `lr = 0.1`, most of the layer at `lr = 1`). Here every unit
+#   that died had a negative bias and stayed dead; exercise 4 asks when one can come back.
 # - A linear softmax classifier is Chapter 1's gradient plus one matrix product. On the
 #   sample it reaches about 0.92 on the test set against the network's 0.95; its ten
 #   weight columns are blurred digit templates, the network's are parts.
@@ -547,11 +564,15 @@ plt.show()
 #    constant start's `W1` and train for 5 epochs. How small can `eps` be and still give
 #    distinct units and a good accuracy? Measure the spread of the columns of `W1`.
 # 3. **The ReLU halves the square.** Check $\mathrm{rms}(A_1)^2 / \mathrm{rms}(Z_1)^2
-#    \approx 1/2$ at `init_params` with `layer_scales`. Then give the second layer He's
-#    variance $2/h$ instead of $4/(h + k)$: how do `rms(Z2)` and the first cost change?
+#    \approx 1/2$ at `init_params` with `layer_scales`. Then give the second layer the
+#    variance of your He rule instead of $4/(h + k)$: how do `rms(Z2)` and the first cost
+#    change?
 # 4. **Dead units and the learning rate.** Count the dead units after 3 epochs for `lr` in
 #    `[0.1, 0.2, 0.4, 0.6, 0.8, 1.0]` and plot the fraction against `lr`. Does a run at
 #    `lr = 1.0` with `hidden=512` end with more *live* units than one with `hidden=256`?
+#    Then take a unit dead on the training set: after $t$ more steps, what is its $Z_1$ on
+#    an image, in terms of its value now, $b_1[u]$, $\eta$ and $c$? When can it come back,
+#    and how many steps would that take? Try it: kill a unit with a positive bias by hand.
 # 5. **How many hidden units beat the linear classifier?** Train the network with `hidden`
 #    in `[1, 2, 4, 8, 16, 32]` for 10 epochs and compare the test accuracies with the
 #    linear classifier's. Why is the network with 1 hidden unit so much worse than the

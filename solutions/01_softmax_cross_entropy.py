@@ -4,7 +4,8 @@
 # The exercises of `notebooks/01_softmax_cross_entropy.ipynb`, each restated, then solved:
 # the math first, then a check that calls `handin`. The coding exercise of section 6
 # (the loss with loops, then vectorised) is solved in the chapter itself (teacher edition).
-# Notation as in Chapter 1: $i, j$ classes, $s$ samples, $y$ the label.
+# Notation as in Chapter 1: $i, j$ classes, $s$ samples, $y$ the label, $E$ the loss of one
+# sample, $S = \sum_j e^{z_j}$ softmax's denominator.
 
 # %%
 import numpy as np
@@ -22,17 +23,16 @@ from handin.model import log_softmax, one_hot
 # of `handin.softmax`.*
 #
 # The derivation of section 3.1 first, as a reminder. **The Jacobian.**
-# $\log p_j = z_j - \log \sum_l e^{z_l}$. Differentiating with respect to $z_i$: the
-# first term gives $\delta_{i,j}$, the second $e^{z_i} / \sum_l e^{z_l} = p_i$
-# (Chapter 1, step 3). So $\partial \log p_j / \partial z_i = \delta_{i,j} - p_i$, and since
+# $\log p_j = z_j - \log S$. Differentiating with respect to $z_i$: the first term gives
+# $\delta_{i,j}$, the second $e^{z_i} / S = p_i$ (Chapter 1, step 3). So $\partial \log p_j / \partial z_i = \delta_{i,j} - p_i$, and since
 # $\partial \log p_j / \partial z_i = \frac{1}{p_j}\,\partial p_j / \partial z_i$,
 #
 # $$\frac{\partial p_j}{\partial z_i} = p_j(\delta_{i,j} - p_i), \qquad
 #   \frac{\partial p}{\partial z} = \mathrm{diag}(p) - p\,p^\top \text{ (symmetric)}.$$
 #
-# **The chain rule.** $L = -\log p_y$ depends on $z$ only through $p_y$:
+# **The chain rule.** $E = -\log p_y$ depends on $z$ only through $p_y$:
 #
-# $$\frac{\partial L}{\partial z_i} = -\frac{1}{p_y}\frac{\partial p_y}{\partial z_i}
+# $$\frac{\partial E}{\partial z_i} = -\frac{1}{p_y}\frac{\partial p_y}{\partial z_i}
 #   = -\frac{1}{p_y}\,p_y(\delta_{i,y} - p_i) = p_i - \delta_{i,y}. \qquad\blacksquare$$
 #
 # **Numerically**, for $z = (2, 1, -1)$: column $i$ of the Jacobian is the central
@@ -141,20 +141,20 @@ print("best eps between 1e-7 and 1e-3:", 1e-7 <= best <= 1e-3)
 # ## Exercise 4 — Soft targets
 #
 # *If the target is a probability vector $t$ instead of $e_y$, the loss is
-# $L = -\sum_i t_i \log p_i$. Show that $\nabla_z L = p - t$. Which property of $t$ do you
+# $E = -\sum_i t_i \log p_i$. Show that $\nabla_z E = p - t$. Which property of $t$ do you
 # need?*
 #
-# With $\log p_i = z_i - \log \sum_j e^{z_j}$,
+# With $\log p_i = z_i - \log S$,
 #
-# $$L = -\sum_i t_i z_i + \Big(\sum_i t_i\Big) \log \sum_j e^{z_j},
-# \qquad \frac{\partial L}{\partial z_l} = -t_l + \Big(\sum_i t_i\Big) p_l .$$
+# $$E = -\sum_i t_i z_i + \Big(\sum_i t_i\Big) \log S,
+# \qquad \frac{\partial E}{\partial z_j} = -t_j + \Big(\sum_i t_i\Big) p_j .$$
 #
-# This is $p_l - t_l$ exactly when $\sum_i t_i = 1$: the targets must sum to one (they
-# need not be non-negative for the formula, but they must be for $L$ to be a
+# This is $p_j - t_j$ exactly when $\sum_i t_i = 1$: the targets must sum to one (they
+# need not be non-negative for the formula, but they must be for $E$ to be a
 # cross-entropy). Checked numerically:
 
 # %%
 t = np.array([0.7, 0.2, 0.1])
-L = lambda theta: -(t * log_softmax(theta["z"][None, :])[0]).sum()          # noqa: E731
-approx = np.array([numerical_gradient(L, {"z": z.copy()}, "z", i) for i in range(3)])
+E = lambda theta: -(t * log_softmax(theta["z"][None, :])[0]).sum()          # noqa: E731
+approx = np.array([numerical_gradient(E, {"z": z.copy()}, "z", i) for i in range(3)])
 print("p - t =", (p - t).round(6), "  central differences agree:", np.allclose(approx, p - t, atol=1e-9))

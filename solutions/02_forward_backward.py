@@ -29,13 +29,15 @@ params["b1"], params["b2"] = rng.normal(scale=0.5, size=h), rng.normal(scale=0.5
 # %% [markdown]
 # ## Exercise 1 — Break it on purpose
 #
-# *Copy `my_backward` and break it, one bug at a time: drop the `/ n`; add `2 * c * b1` to
-# `db1`; write `dZ2.mean(axis=0)` for `db2`; forget the decay in `dW1`. What does
-# `check_backward` say? Then pass `grad_fn=...` to `handin.gradient_check(X, y, params,
-# c=c, ...)`: which rows of the table catch each bug? Would the bias bug be caught with the
-# zero biases of `init_params`?*
+# *Copy your `my_backward` and break it, one bug at a time: lose the $1/n$; decay a bias;
+# reduce a bias gradient over the batch differently; drop a decay term. What does
+# `check_backward` say? Then give the broken copy to the gradient check of section 5 (in a
+# copy of `my_cost_grad`): which rows of the table catch each bug? Would the bias bug be
+# caught with the zero biases of `init_params`?*
 #
-# One backward pass with a switch for each bug:
+# Four bugs of those kinds — no `/ n` in `dZ2`, `2 * c * b1` added to `db1`,
+# `dZ2.mean(axis=0)` for `db2`, no decay in `dW1` — in one backward pass with a switch for
+# each:
 
 # %%
 def make_backward(bug=None):
@@ -92,14 +94,16 @@ zero_bias = handin.init_params(d, h, k, seed=1)
 print("decayed b1 with b1 = 0, caught by:", failing_rows("decayed b1", zero_bias))
 
 # %% [markdown]
-# `db2 = dZ2.mean(axis=0)` divides by $n$ a second time. The seed report's
-# `np.mean(d_nn, axis=0)` is right because its `d_nn` is $P - Y$ without the $1/n$.
+# `db2 = dZ2.mean(axis=0)` divides by $n$ a second time. A mean over the batch is right
+# only where the $1/n$ is not already in `dZ2`: `np.mean(P - Y, axis=0)` equals
+# `dZ2.sum(axis=0)`.
 
 # %% [markdown]
 # ## Exercise 2 — The mask
 #
-# *The package masks with `Z1 > 0`. Would `A1 > 0` give the same gradient? And `Z1 >= 0`?
-# Try both, and explain with the kink example.*
+# *Would a mask computed from $A_1$ instead of $Z_1$ give the same gradient? A mask that is
+# 1 at the kink instead of 0? Try both, and explain with the kink example.* The chapter's
+# mask is `Z1 > 0`; the two others are `A1 > 0` and `Z1 >= 0`.
 #
 # $A_1 = \max(Z_1, 0)$ is positive exactly where $Z_1$ is: `A1 > 0` is the same mask,
 # always. `Z1 >= 0` differs where $Z_1 = 0$ exactly — the kink — and there it passes the
@@ -136,8 +140,8 @@ for data, p, what in ((X, params, "the chapter's X"), (X_kink, kink_params, "the
 #
 # *Append a column of ones to $A_1$ and a row $b_2$ to $W_2$, so that
 # $Z_2 = [A_1, 1]\,[W_2; b_2]$. Show that with $c = 0$ the formula for `dW2` then gives
-# `db2` in its last row — which is why `db2` is a sum over the batch. (With $c > 0$ the
-# last row is $\texttt{db2} + 2c\,b_2$.)*
+# `db2` in its last row. What does the last row hold with $c > 0$, and why is that not the
+# gradient of our $J$?*
 #
 # With $\tilde A = [A_1, \mathbf 1]$ $(n, h+1)$ and $\tilde W = [W_2; b_2]$ $(h+1, k)$,
 # $\tilde A \tilde W = A_1 W_2 + \mathbf 1 b_2 = Z_2$. The formula of section 3.2 gives
@@ -160,8 +164,9 @@ for c_ in (0.0, c):
 # ## Exercise 4 — Cost of the backward pass
 #
 # *Count the multiplications of the forward and of the backward pass for $n = 32$,
-# $d = 784$, $h = 256$, $k = 10$. A layer's backward pass usually needs two matrix products
-# for the forward pass's one; why is ours barely more expensive than the forward pass?*
+# $d = 784$, $h = 256$, $k = 10$, and compare.* A layer's backward pass usually needs two
+# matrix products for the forward pass's one; ours is barely more expensive than the
+# forward pass.
 #
 # A product $(a, b) \cdot (b, c)$ takes $abc$ multiplications. Forward: $X W_1$ and
 # $A_1 W_2$. Backward: `A1.T @ dZ2` and `dZ2 @ W2.T` for the second layer, but for the

@@ -164,7 +164,10 @@ for name, p in (("init_params", glorot), ("He for W2", he)):
 #
 # > Count the dead units after 3 epochs for `lr` in `[0.1, 0.2, 0.4, 0.6, 0.8, 1.0]` and plot
 # > the fraction against `lr`. Does a run at `lr = 1.0` with `hidden=512` end with more *live*
-# > units than one with `hidden=256`?
+# > units than one with `hidden=256`? Then take a unit dead on the training set: after $t$
+# > more steps, what is its $Z_1$ on an image, in terms of its value now, $b_1[u]$, $\eta$
+# > and $c$? When can it come back, and how many steps would that take? Try it: kill a
+# > unit with a positive bias by hand.
 
 # %%
 lrs = [0.1, 0.2, 0.4, 0.6, 0.8, 1.0]
@@ -208,6 +211,41 @@ print("512 units leave more alive:      ", live[512] > live[256])
 # many), but a similar fraction of it dies: the learning rate, not the width, decides the
 # share. Doubling the layer to keep the same number of units alive is an expensive cure; a
 # lower learning rate keeps every unit.
+#
+# **When a dead unit comes back.** A unit dead on the training set is dead on every batch,
+# so the data give it no gradient: only the decay acts, multiplying $W_1[:, u]$ by
+# $\lambda = 1 - 2\eta c$ at every step, and $b_1[u]$ is not decayed. After $t$ more steps,
+# on every training image,
+#
+# $$Z_1[s, u] = \lambda^t\, X[s, :]\, W_1[:, u] + b_1[u]
+#   = \lambda^t Z_1^{\text{now}}[s, u] + (1 - \lambda^t)\, b_1[u],$$
+#
+# a weighted average of a value $\le 0$ and $b_1[u]$. With $b_1[u] \le 0$ both are $\le 0$:
+# dead for good (and with $c = 0$ nothing moves at all). With $c > 0$ and $b_1[u] > 0$ the
+# unit comes back on image $s$ once $\lambda^t < b_1[u] / (b_1[u] - Z_1^{\text{now}}[s, u])$,
+# after about $\ln\big((b_1[u] - Z_1^{\text{now}}[s, u]) / b_1[u]\big) / (2\eta c)$ steps: with
+# the book's `lr = 0.1`, `c = 1e-4`, tens of thousands of steps, hundreds of epochs. With
+# `c = 0.01` it is a few hundred. Two units killed by hand, $W_1[:, u] = -0.01$ on every
+# pixel, one with $b_1[u] = 0.2$ and one with $b_1[u] = -0.2$:
+
+# %%
+p = handin.init_params(784, 256, 10, seed=0)
+p["W1"][:, :2], p["b1"][:2] = -0.01, [0.2, -0.2]
+after = []
+run(epochs=6, c=0.01, init=p, callback=lambda pr: after.append(dead_units(X, pr.params)[:2]))
+after = np.array(after)
+print("dead after each epoch, b1 = 0.2: ", after[:, 0].astype(int).tolist())
+print("dead after each epoch, b1 = -0.2:", after[:, 1].astype(int).tolist())
+
+# %%
+z_now = (X @ p["W1"][:, 0] + p["b1"][0]).max()     # on the image with the least ink
+print(f"predicted: back after {np.log((0.2 - z_now) / 0.2) / (2 * 0.1 * 0.01):.0f} steps "
+      "(107 to an epoch)")
+
+# %% [markdown]
+# The unit with the positive bias comes back in the second epoch, as the formula predicts;
+# the one with the negative bias stays dead. In the chapter's runs every dead unit had
+# $b_1[u] < 0$, so none could come back.
 
 # %% [markdown]
 # ## Exercise 5 — How many hidden units beat the linear classifier?

@@ -8,11 +8,12 @@
 # 1. the shape of every array, forward and backward (one table);
 # 2. the forward pass and the cost, step by step, on a small random problem — written by
 #    you as two functions, `my_forward` and `my_cost`;
-# 3. the backward pass — the chain rule, one step at a time — including why weight decay
-#    adds $2cW$ and why the biases get no such term; written by you as `my_backward`;
+# 3. the backward pass — the chain rule, one step at a time, weight decay included —
+#    derived and written by you as `my_backward`;
 # 4. that your functions agree with `handin.cost_grad` on the cost and on every gradient;
-# 5. a gradient check of every parameter against central differences, on the small problem
-#    and at the real MNIST size, and why checks can fail at the kink of the ReLU.
+# 5. a gradient check of your gradient, every parameter, against central differences of
+#    your cost, on the small problem and at the real MNIST size, and why checks can fail at
+#    the kink of the ReLU.
 #
 # **This chapter is an exercise**: you write the bodies of `my_forward`, `my_cost` and
 # `my_backward` where it says `# YOUR CODE HERE`, and the derivations of section 3 where
@@ -20,7 +21,7 @@
 # solution in their place). After each function, a self-check from `handin.course` runs
 # it on small random problems, compares it with `handin` (and the backward pass with
 # central differences) and says ✓ or names your mistake — a missing $1/n$, a transposed
-# gradient, a wrong ReLU mask, a decay term of $cW$ instead of $2cW$, …
+# gradient, a wrong ReLU mask, a wrong decay term, …
 
 # %%
 import numpy as np
@@ -43,6 +44,12 @@ from handin.course import check_backward, check_cost, check_forward
 # $$J = \frac{1}{n} \sum_{s=1}^{n} -\log P_{s, y_s} \;+\; c\,\big(\|W_1\|^2 + \|W_2\|^2\big).$$
 #
 # A bias is a row vector added to every row of the matrix before it (numpy broadcasting).
+#
+# **Why the cost decays the weights and not the biases.** This is the usual choice. Decay
+# keeps weights small, and small weights make the output change little when the input
+# changes — a smoother function that overfits less. A bias multiplies no input: it only
+# shifts a unit's threshold, so shrinking it does not make the function smoother, and with
+# $h + k$ biases against $dh + hk$ weights they add little capacity.
 #
 # | array | shape | what it is | | gradient | shape |
 # |---|---|---|---|---|---|
@@ -167,10 +174,8 @@ print("J =", round(J, 6))
 #
 # ### 3.1 The logits: `dZ2`
 #
-# *Derive this yourself: why is $\texttt{dZ2} = (P - Y)/n$? (Chapter 1.)*
-
-# %% [markdown]
-# *Your derivation:*
+# Chapter 1, section 4 derived it: $\texttt{dZ2} = (P - Y)/n$, with $Y$ the one-hot labels
+# (`one_hot(y, k)`). The decay term does not depend on $Z_2$, so it adds nothing here.
 
 # %% [markdown]
 # ### 3.2 The second layer: `dW2`, `db2`
@@ -201,7 +206,7 @@ print("J =", round(J, 6))
 #
 # The ReLU acts entry by entry, $(A_1)_{s,u} = \max((Z_1)_{s,u}, 0)$.
 #
-# *Derive this yourself: write `dZ1` from `dA1` and the derivative of the ReLU (section 2).*
+# *Derive this yourself: write $\partial J / \partial (Z_1)_{s,u}$ from `dA1` and the derivative of the ReLU (section 2), then `dZ1` as one array expression; say what it does at the kink $Z_1 = 0$.*
 
 # %% [markdown]
 # *Your derivation:*
@@ -218,7 +223,6 @@ print("J =", round(J, 6))
 # *Your derivation:*
 
 # %% [markdown]
-#
 # ### 3.6 Your turn: `my_backward`
 #
 # Sections 3.1 to 3.5 in numpy, from the top: `dZ2`, `dW2`, `db2`, `dA1`, `dZ1`, `dW1`,
@@ -247,27 +251,11 @@ print("entries of dZ1 zeroed by the mask:", (cache["Z1"] <= 0).sum())
 # %% [markdown]
 # **Question:** A hidden unit $u$ has $Z_1[s, u] \le 0$ for every sample $s$ of the
 # batch. What are its column of `dW1` and its entry of `db1`, with $c = 0$ and with
-# $c > 0$? What happens to the unit if that holds for every training image?
+# $c > 0$? Suppose that holds for every training image: what do many steps of gradient
+# descent do to the unit's weights and bias — and can the unit ever switch on again?
 
 # %% [markdown]
 # *Your answer:*
-
-# %% [markdown]
-# ### 3.7 What the backward pass says
-#
-# A unit that was off for a sample passes no gradient back for that sample: the mask
-# zeroes its entry of `dZ1`, and that sample adds nothing to the unit's column of `dW1`
-# or to its bias.
-#
-# Gradient descent subtracts $\eta$ times the gradient, so the decay term $2cW$ shrinks
-# every weight a little towards zero at each step — hence the name *weight decay*.
-#
-# **Why no decay term for the biases.** The exercise decays only $W_1$ and $W_2$, and this
-# is the usual choice. Decay keeps weights small, and small weights make the output change
-# little when the input changes — a smoother function that overfits less. A bias
-# multiplies no input: it only shifts a unit's threshold, so shrinking it does not make the
-# function smoother, and with $h + k$ biases against $dh + hk$ weights they add little
-# capacity. $J$ contains no $b$ in its decay term, so `db1` and `db2` get no $2c\,b$.
 
 # %% [markdown]
 # ## 4. Does it agree with `handin`?
@@ -286,24 +274,32 @@ for name in PARAM_NAMES:
 # %% [markdown]
 # ## 5. Gradient checks
 #
-# Agreeing with the package proves only that we made the same computation. To know it is
-# the *right* one, compare with central differences, as in Chapter 1, now for every entry
-# of every parameter: `handin.gradient_check(X, y, params, c=...)` nudges each entry by
-# $\pm\varepsilon$ ($\varepsilon = 10^{-5}$), recomputes the cost, and compares with the
-# analytic gradient of `handin.cost_grad`. Per parameter it reports the largest exact
-# entry, the largest difference, and the relative error
-# $\|g_\text{exact} - g_\text{approx}\| / (\|g_\text{exact}\| + \|g_\text{approx}\|)$;
-# below about $10^{-7}$ the gradient is right. `check.passed(1e-7)` asks exactly that of
-# every parameter — or, for a gradient so close to zero that its relative error is only
-# round-off, a largest difference of at most $10^{-9}$.
-#
-# (The differences are round-off, around $10^{-11}$, and their last digit can change from
-# one machine to another; so the table's cell is not compared by the book's tests, and
-# the cell after it prints the verdict.)
+# Agreeing with the package proves only that you made the same computation. To know it is
+# the *right* one, compare your gradient with central differences of your cost, as in
+# Chapter 1, now for every entry of every parameter. `handin.gradient_check` takes the
+# two: `cost_fn(X, y, params, c)`, whose differences it computes, and
+# `grad_fn(X, y, params, c)`, which returns the cost and the gradient to compare. Yours:
 
 # %%
-check = handin.gradient_check(X, y, params, c=c)
+def my_cost_grad(X, y, params, c):
+    """Your cost and your gradient, the pair (J, grads) that gradient_check compares."""
+    return my_cost(X, y, params, c), my_backward(my_forward(X, params), y, params, c)
+
+
+# %% [markdown]
+# It nudges each entry by $\pm\varepsilon$ ($\varepsilon = 10^{-5}$) and recomputes your
+# cost. Per parameter it reports the largest exact entry, the largest difference, and the
+# relative error $\|g_\text{exact} - g_\text{approx}\| / (\|g_\text{exact}\| +
+# \|g_\text{approx}\|)$; below about $10^{-7}$ the gradient is right. The differences are
+# round-off, around $10^{-11}$, and their last digit changes from one machine to another.
+
+# %%
+check = handin.gradient_check(X, y, params, c=c, grad_fn=my_cost_grad, cost_fn=my_cost)
 print(check)
+
+# %% [markdown]
+# `check.passed(1e-7)` asks that of every parameter — or, for a gradient so close to zero
+# that its relative error is only round-off, a largest difference of at most $10^{-9}$:
 
 # %%
 print("every parameter: rel. error <= 1e-7 or max |diff| <= 1e-9:", check.passed(1e-7))
@@ -321,7 +317,8 @@ X_big, y_big = rng.uniform(size=(8, 784)), rng.integers(0, 10, size=8)
 params_big = handin.init_params(784, 256, 10, seed=0)
 
 # %%
-check_big = handin.gradient_check(X_big, y_big, params_big, c=1e-4, n_entries=20)
+check_big = handin.gradient_check(X_big, y_big, params_big, c=1e-4, n_entries=20,
+                                  grad_fn=my_cost_grad, cost_fn=my_cost)
 print(check_big)
 
 # %%
@@ -350,13 +347,16 @@ print("central difference of relu at 0:", (relu(eps) - relu(-eps)) / (2 * eps))
 # With real-valued data an entry of $Z_1$ is almost never exactly 0, or within
 # $\varepsilon$ of it. But it can happen: an all-zero input with the biases still at their
 # initial 0 puts every hidden unit of that sample exactly on the kink. Then nudging $b_1$
-# crosses it, and the check of `b1` fails although the formula is right (nudging `W1`
-# multiplies by the zero input, so `W1` still passes):
+# crosses it, and the check of your `b1` fails although your formula passed everything
+# above (nudging `W1` multiplies by the zero input, so `W1` still passes):
 
 # %%
 X_kink = X.copy()
 X_kink[0] = 0.0                                    # sample 0: an all-zero input
-kink = handin.gradient_check(X_kink, y, handin.init_params(d, h, k, seed=1), c=c)
+params_kink = handin.init_params(d, h, k, seed=1)  # biases 0: sample 0 sits on the kink
+kink = handin.gradient_check(X_kink, y, params_kink, c=c, grad_fn=my_cost_grad, cost_fn=my_cost)
+
+# %%
 for row in kink:
     print(f"{row.name:<3} rel. error {row.rel_error:.2f}   < 1e-7: {row.rel_error < 1e-7}")
 
@@ -373,30 +373,28 @@ for row in kink:
 #   $c(\|W_1\|^2 + \|W_2\|^2)$.
 # * Backward, from the top: the seven lines of your `my_backward` (section 3.6), from
 #   `dZ2` down to `db1`.
-# * A weight is used by every sample, so its gradient sums over the batch (the matrix
-#   product does it; for the biases, a sum over the samples). Every gradient has the shape
-#   of its array, a first check on every product.
-# * Decay adds $2cW$ to the weight gradients; the biases are not decayed.
-# * Once they pass their checks, your functions agree with `handin.cost_grad`, and
-#   `handin.gradient_check` agrees with both to a relative error of about $10^{-10}$, on
-#   the small problem and at MNIST size. A check can fail at the ReLU kink without a bug.
+# * A parameter is used by every sample, so every sample of the batch contributes to its
+#   gradient. Every gradient has the shape of its array, a first check on every product.
+# * Weight decay enters the gradients of the weights only: the cost does not decay the
+#   biases.
+# * Once they pass their self-checks, your functions agree with `handin.cost_grad`, and
+#   central differences of your cost agree with your gradient to a relative error of about
+#   $10^{-10}$, on the small problem and at MNIST size. A check can fail at the ReLU kink
+#   without a bug.
 #
 # ## Exercises
 #
-# 1. **Break it on purpose.** Copy `my_backward` and break it, one bug at a time: drop the
-#    `/ n`; add `2 * c * b1` to `db1`; write `dZ2.mean(axis=0)` for `db2` (a mean would be
-#    right if `dZ2` had no `/ n`: where would the $1/n$ go instead?); forget the decay in
-#    `dW1`. What does `check_backward` say? Then pass
-#    `grad_fn=lambda X, y, p, c: (my_cost(X, y, p, c), my_backward(my_forward(X, p), y, p, c))`
-#    to `handin.gradient_check(X, y, params, c=c, ...)`: which rows of the table catch each
-#    bug? Would the bias bug be caught with the zero biases of `init_params`?
-# 2. **The mask.** The package masks with `Z1 > 0`. Would `A1 > 0` give the same
-#    gradient? And `Z1 >= 0`? Try both, and explain with the kink example.
+# 1. **Break it on purpose.** Copy your `my_backward` and break it, one bug at a time:
+#    lose the $1/n$; decay a bias; reduce a bias gradient over the batch differently; drop
+#    a decay term. What does `check_backward` say? Then give the broken copy to the
+#    gradient check of section 5 (in a copy of `my_cost_grad`): which rows of the table
+#    catch each bug? Would the bias bug be caught with the zero biases of `init_params`?
+# 2. **The mask.** Would a mask computed from $A_1$ instead of $Z_1$ give the same
+#    gradient? A mask that is 1 at the kink instead of 0? Try both, and explain with the
+#    kink example.
 # 3. **A bias is a weight.** Append a column of ones to $A_1$ and a row $b_2$ to $W_2$, so that
 #    $Z_2 = [A_1, 1]\,[W_2; b_2]$. Show that with $c = 0$ the formula for `dW2` then gives
-#    `db2` in its last row — which is why `db2` is a sum over the batch. (With $c > 0$ the
-#    last row is $\texttt{db2} + 2c\,b_2$: the augmented matrix would decay the bias too.)
+#    `db2` in its last row. What does the last row hold with $c > 0$, and why is that not
+#    the gradient of our $J$?
 # 4. **Cost of the backward pass.** Count the multiplications of the forward and of the
-#    backward pass for $n = 32$, $d = 784$, $h = 256$, $k = 10$. A layer's backward pass
-#    usually needs two matrix products for the forward pass's one; why is ours barely
-#    more expensive than the forward pass? (Hint: which gradient does nobody need?)
+#    backward pass for $n = 32$, $d = 784$, $h = 256$, $k = 10$, and compare.

@@ -12,7 +12,8 @@
 #    how sure it is when it is right and when it is wrong;
 # 4. what the weight decay `c` does to the weights: the same run with `c = 0` and with
 #    `c = 1e-2`, their weight images side by side, their norms $\lVert W_1 \rVert$ and test
-#    accuracies — and an exact prediction for the pixels that are never inked.
+#    accuracies — and an exact prediction, which you derive, for the pixels that are never
+#    inked.
 
 # %%
 import numpy as np
@@ -20,7 +21,6 @@ import matplotlib.pyplot as plt
 
 import handin
 from handin.experiment import prepare
-from handin.metrics import confident_mistakes, confusion_matrix
 from handin.plots import plot_confidence, plot_confusion, show_digits, show_weights
 from handin.course import check_confident_mistakes, check_confusion_matrix
 
@@ -90,8 +90,8 @@ blank = (split.X_train == 0).all(axis=0)        # (784,): pixels never inked in 
 print(f"{blank.sum()} of 784 pixels are 0 in all {len(split.X_train)} training images")
 
 # %% [markdown]
-# Their weights only feel the decay term $c\,\lVert W_1 \rVert^2$. We come back to them in
-# section 4.
+# Their weights only feel the decay term $c\,\lVert W_1 \rVert^2$. You will predict them
+# exactly in section 4.
 #
 # ## 2. The confusion matrix
 #
@@ -121,13 +121,13 @@ def my_confusion_matrix(y_true, y_pred, n_classes):
 check_confusion_matrix(my_confusion_matrix)
 
 # %% [markdown]
-# `handin.metrics.confusion_matrix` computes the same, from the labels and the predictions
-# (`handin.predict`, the arg-max of `Z2`):
+# Your function on the test set, with the network's predictions (`handin.predict`, the
+# arg-max of `Z2`):
 
 # %%
 P = handin.predict_proba(split.X_test, params)        # (1000, 10): a row of P per image
 pred = handin.predict(split.X_test, params)           # (1000,): the most probable digit
-C = confusion_matrix(split.y_test, pred, n_classes=10)
+C = my_confusion_matrix(split.y_test, pred, 10)
 print("C:", C.shape, " row sums:", C.sum(axis=1))
 
 # %%
@@ -141,8 +141,7 @@ plt.show()
 #
 # The colour follows the square root of the count, so that single mistakes are visible
 # next to the diagonal's hundreds. The largest cells off the diagonal, and the digits
-# recognised least and most often (a count can move by one from one processor's
-# arithmetic to another's, so the tests compare the checks after it, not the table):
+# recognised least and most often:
 
 # %%
 off = C - np.diag(np.diag(C))
@@ -165,8 +164,8 @@ print("the largest cell off the diagonal is 9 read as 4:",
 # 2 is the hardest digit, and 0 and 3 are nearly always right.
 #
 # **Question:** The largest entry off the diagonal is $C_{9,4}$. Read as a share of
-# its row, what does it say about the network? Is $C_{4,9}$ the same error? And why
-# would a 9 be read as a 4 more often than as a 1?
+# its row, what does it say about the network? Is $C_{4,9}$ the same error (give both
+# numbers from your matrix)? And why would a 9 be read as a 4 more often than as a 1?
 
 # %% [markdown]
 # *Your answer:*
@@ -181,10 +180,10 @@ print("the largest cell off the diagonal is 9 read as 4:",
 #
 # ### Your turn: `my_confident_mistakes`
 #
-# Return a 1-D integer array of the row indices of the wrong predictions (the arg-max of a
-# row of `P` is not its label), sorted by `P[s, predicted]` (the probability of the digit
-# it chose, not of its label), highest first (ties in index order); at most `n` of them,
-# all if `n` is None.
+# Return a 1-D integer array: the row indices `s` of the wrong predictions (the arg-max
+# of row `s` of `P` is not `y[s]`), the most confident mistake first — the network's
+# confidence in a prediction being the probability it gave the digit it chose. Ties keep
+# index order; at most `n` indices, all of them if `n` is None.
 
 # %%
 def my_confident_mistakes(P, y, n=None):
@@ -198,11 +197,10 @@ def my_confident_mistakes(P, y, n=None):
 check_confident_mistakes(my_confident_mistakes)
 
 # %% [markdown]
-# `handin.metrics.confident_mistakes` does the same. The twelve most confident mistakes of
-# the test set:
+# Your function on the test set: its twelve most confident mistakes.
 
 # %%
-idx = confident_mistakes(P, split.y_test, n=12)
+idx = my_confident_mistakes(P, split.y_test, n=12)
 fig = plt.figure(figsize=(7.5, 3.4), layout="constrained")
 show_digits(split.X_test[idx], split.y_test[idx], pred=pred[idx], prob=P[idx, pred[idx]],
             class_names=split.class_names, ncols=6, n=12, fig=fig,
@@ -301,27 +299,42 @@ for c, run in runs.items():
 # `c = 1e-4` is too weak to change much in ten epochs; what `c` is
 # best is a question for the validation set.
 #
-# ### An exact prediction: the blank pixels
+# ### Your turn: an exact prediction for the blank pixels
 #
-# For the blank pixels of section 1 the data gradient is exactly zero, so each of the
-# $S$ steps only multiplies their weights by $1 - 2\,\eta\,c$:
+# Each run took $S = 10 \cdot \lceil 3400 / 32 \rceil = 1070$ SGD steps with $\eta = 0.1$,
+# from the same `W1_init`. What does one step do to the weights of the blank pixels of
+# section 1, and why? What, then, do all $S$ steps do?
 #
-# $$W_1[\text{blank}] = (1 - 2\,\eta\,c)^{S}\; W_{1,\text{init}}[\text{blank}],
-# \qquad S = 10 \cdot \lceil 3400 / 32 \rceil = 1070 .$$
+# *Derive this yourself: the weights $W_1[\text{blank}]$ after $S$ steps, from $W_{1,\text{init}}[\text{blank}]$, $\eta$, $c$ and $S$.*
+
+# %% [markdown]
+# *Your derivation:*
+
+# %% [markdown]
+#
+# Write your prediction of the ratio $\lVert W_1[\text{blank}] \rVert /
+# \lVert W_{1,\text{init}}[\text{blank}] \rVert$, then compare it with the three runs:
+
+# %%
+def my_predicted_ratio(lr, c, steps):
+    """Your prediction of ||W1[blank]|| / ||W1_init[blank]|| after `steps` SGD steps."""
+    # YOUR CODE HERE
+    raise NotImplementedError("write the body of my_predicted_ratio(lr, c, steps)")
+
 
 # %%
 steps = 10 * -(-len(split.X_train) // 32)
 print(f"S = {steps} steps")
-print("      c   ||W1[blank]|| / ||W1_init[blank]||   (1 - 2 lr c)^S")
+print("      c   ||W1[blank]|| / ||W1_init[blank]||   your prediction")
 for c, run in runs.items():
     ratio = np.linalg.norm(run["W1"][blank]) / np.linalg.norm(W1_init[blank])
-    print(f"{c:7g}   {ratio:21.3f}{(1 - 2 * 0.1 * c) ** steps:27.3f}")
+    print(f"{c:7g}   {ratio:21.3f}{my_predicted_ratio(0.1, c, steps):18.3f}")
 
 # %% [markdown]
-# Theory and measurement agree to the third decimal. Without decay (`c = 0`) the blank
-# weights are exactly their random initial values: they add noise to `Z1` for any test
-# image with ink where the training images had none, and nothing in training can remove
-# it. Weight decay is the only force that acts on them.
+# A right derivation agrees with the measurement to the third decimal. Without decay
+# (`c = 0`) the blank weights are exactly their random initial values: they add noise to
+# `Z1` for any test image with ink where the training images had none, and nothing in
+# training can remove it. Weight decay is the only force that acts on them.
 
 # %% [markdown]
 # ## Recap
@@ -331,8 +344,8 @@ for c, run in runs.items():
 #   learned: strokes and parts of digits.
 # - The confusion matrix `C[i, j]` (true `i`, predicted `j`) shows where the mistakes are:
 #   between digits that are written alike.
-# - `confident_mistakes` sorts the wrong predictions by the probability given to the wrong
-#   digit; the network is wrong with high confidence more often than one would like.
+# - `my_confident_mistakes` sorts the wrong predictions by the probability given to the
+#   wrong digit; the network is wrong with high confidence more often than one would like.
 # - Weight decay multiplies the weights by $1 - 2\,\eta\,c$ at every step. `c = 1e-2`
 #   shrinks the blank pixels' initial noise to about a tenth and $\lVert W_1 \rVert$
 #   four-fold, but costs accuracy;

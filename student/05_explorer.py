@@ -109,13 +109,11 @@ print(f"lr = {edge.trains:.2f} trains, lr = {edge.diverges:.2f} diverges "
 
 # %% [markdown]
 # Why not narrower? Right at the edge the outcome is chaotic: whether a run survives
-# depends on the last bits of the arithmetic, which differ between processors. Bisected
-# to a factor 1.05 (runs not in this notebook: the figures are those of the README's table
-# of kernels, in the book's repository), the bracket was 1.241 / 1.286 (diverging in
-# batch 6) with the BLAS
-# kernels of an AMD EPYC, and 1.197 / 1.241 (in batch 58) with those of an AVX-512 Intel
-# Xeon. A factor 1.2 stays clear of that zone, so the bracket above is the same on every
-# machine we measured.
+# depends on the last bits of the arithmetic, which differ from one processor to
+# another. Bisected to a factor 1.05, the bracket is not the same on two computers, and
+# neither is the batch where the run diverges (batch 6 on one, batch 58 on another). A
+# factor 1.2 stays clear of that zone: the bracket above is the same on every machine
+# measured.
 #
 # (This bracket is sometimes loosely called the "edge of stability". In the optimisation
 # literature that name means something else: Cohen et al. (2021) use it for full-batch
@@ -158,8 +156,8 @@ plt.show()
 # bracket the largest surviving rate with
 # `largest_surviving_rate(*data, ratio=1.2, batch_size=..., seed=...)`, and print for each
 # batch size the three rates that train (each result's `.trains`) and their median.
-# (Twelve bisections of seven
-# one-epoch runs or fewer: a few seconds.)
+# (Twelve bisections of seven one-epoch runs or fewer: a few seconds.) Before you run it,
+# write what you expect, and why, at the top of your answer to the question below.
 
 # %%
 seeds, batch_sizes = (0, 1, 2), (8, 32, 128, 512)
@@ -169,7 +167,9 @@ raise NotImplementedError("bracket the largest surviving rate for every batch si
 # %% [markdown]
 # **Question:** In your measurements, how does the largest surviving rate move with the
 # batch size, and by how much over the 64-fold range of batch sizes? How much do single
-# seeds scatter? Why would a larger batch survive a larger rate?
+# seeds scatter? Why would a larger batch survive a larger rate? Do your numbers follow
+# the *linear scaling rule* (double the batch, double the rate), and did they follow
+# your prediction?
 
 # %% [markdown]
 # *Your answer:*
@@ -274,19 +274,17 @@ print(f"tiny = {tiny:.7g}; tiny / 1000 = {small:.7g}, times 1000 again: {small *
 
 # %% [markdown]
 # Three digits are gone. Many processors are also slow on them: a product that meets a
-# subnormal can take tens of times longer (on an Intel machine, twenty products $X W_1$
-# took 12.4 s with half of $W_1$ subnormal, 0.6 s with those entries at 0, as
-# `benchmarks/README.md` reports; `benchmarks/subnormals.py`, in the book's repository,
-# measures your processor). With `lr=0.63, c=0.1` the decay
-# used to drive half of $W_1$ there by the sixth epoch. `handin`'s SGD step now sets
-# magnitudes below `tiny` to 0 where the decay shrinks the weights. The blank pixels'
-# weights end at exactly 0:
+# subnormal can take tens of times longer (on one Intel processor, twenty products
+# $X W_1$ took 12.4 s with half of $W_1$ subnormal, 0.6 s with those entries at 0). With
+# `lr=0.63, c=0.1` the decay would drive half of $W_1$ there by the sixth epoch, so
+# `handin`'s SGD step sets magnitudes below `tiny` to 0 where the decay shrinks the
+# weights. The blank pixels' weights end at exactly 0:
 
 # %%
 params, _ = handin.fit(*data, lr=0.63, c=0.1)
 blank = (split.X_train == 0).all(axis=0)
 print(f"{blank.sum()} pixels are 0 in every training image; their rows of W1 are all 0: "
-      f"{bool((params['W1'][blank] == 0).all())}")
+      f"{bool(blank.any() and (params['W1'][blank] == 0).all())}")
 
 # %% [markdown]
 # ## Recap

@@ -6,12 +6,14 @@
 # change while you draw. It shows
 #
 # 1. how the MNIST digits were prepared — scaled into a 20 × 20 box, centred by their
-#    centre of mass in a 28 × 28 field — and why a drawing must be prepared the same way;
-# 2. the drawing pad, `handin.draw.DigitPad`;
-# 3. the same pad driven from code, with strokes given as lists of points, which is how
-#    this chapter (and the tests of `handin`) check it without a mouse;
+#    centre of mass in a 28 × 28 field; you write the centring (`my_centring_shift`);
+# 2. what the network makes of a digit that is not centred, and why a drawing must be
+#    prepared the same way;
+# 3. the drawing pad, `handin.draw.DigitPad`, and the same pad driven from code, with
+#    strokes given as lists of points;
 # 4. what the network answers for a dash or a dot: always a digit, and often a confident
-#    one.
+#    one;
+# 5. a digit of yours that the network misreads, and why (a written question).
 
 # %%
 import numpy as np
@@ -20,6 +22,7 @@ import matplotlib.pyplot as plt
 import handin
 import handin.experiment
 from handin.draw import DigitPad, mnist_preprocess, rasterize_strokes
+from handin.course import check_centring_shift
 
 # %% [markdown]
 # ## 1. A network to draw for
@@ -38,24 +41,67 @@ print(f"test accuracy: {handin.accuracy(split.X_test, split.y_test, params):.2f}
 # MNIST's digits come from scanned forms. LeCun, Cortes and Burges describe the
 # preparation: each black-and-white digit was **scaled to fit a 20 × 20 box**, keeping its
 # aspect ratio — the scaling is anti-aliased, so the edges are grey — and then **placed in
-# a 28 × 28 field so that its centre of mass is at the centre** of the field. Our 3,400
-# training images show it: in almost all of them the longer side of the digit is 20
-# pixels, and in all of them the centre of mass (row, column) is within half a pixel of
-# pixel (14, 14) — half a pixel, because the digits were shifted by whole pixels.
+# a 28 × 28 field so that its centre of mass is at the centre** of the field, (14, 14),
+# moving it by whole pixels. Our 3,400 training images show the first step: in almost all
+# of them the longer side of the digit is 20 pixels.
 
 # %%
 X = split.X_train.reshape(-1, 28, 28)
 ink_rows, ink_cols = (X > 0).any(axis=2).sum(axis=1), (X > 0).any(axis=1).sum(axis=1)
 print(f"longer side 20 pixels: {np.mean(np.maximum(ink_rows, ink_cols) == 20):.1%}")
 
+# %% [markdown]
+# ### Your turn: `my_centring_shift`
+#
+# The second step is yours. Think of each pixel as a small mass, its ink, at its row and
+# column index: the digit's **centre of mass** is where those masses balance. Write
+# `my_centring_shift(digit)`: for a 2-D array of ink `(height, width)`, return the shift
+# `(drow, dcol)`, two integers, that brings the centre of mass as close as it can to the
+# centre of the field, `(height / 2, width / 2)` — (14, 14) for 28 × 28. A positive
+# `drow` moves the ink down, a positive `dcol` to the right: `np.roll(digit, (drow, dcol),
+# axis=(0, 1))` applies it. The self-check tries off-centre digits in fields of two sizes,
+# with grey edges, and names the mistake if it finds one.
+
 # %%
-rows, mass = np.arange(28), X.sum(axis=(1, 2))
-centre = np.stack([X.sum(axis=2) @ rows / mass, X.sum(axis=1) @ rows / mass], axis=1)
-print("centre of mass within 0.5 px of (14, 14):", np.all(np.abs(centre - 14) <= 0.5))
+def my_centring_shift(digit):
+    """(drow, dcol), ints: the whole-pixel shift taking digit's centre of mass to the centre."""
+    # YOUR CODE HERE
+    raise NotImplementedError("write the body of my_centring_shift(digit)")
+
+
+# %%
+check_centring_shift(my_centring_shift)
 
 # %% [markdown]
-# The network learned digits of that size at that place; a digit drawn small in a
-# corner is something it has never seen. `handin.draw.mnist_preprocess` repeats the
+# If MNIST did what the text says, your function finds nothing to move in the training
+# images:
+
+# %%
+shifts = np.array([my_centring_shift(x) for x in X])        # (3400, 2)
+print("training images your function would move:", np.count_nonzero(shifts.any(axis=1)))
+
+# %% [markdown]
+# ## 3. Why a drawing must be prepared the same way
+#
+# The network learned digits of that size at that place. What does it make of the same
+# test digits, each moved by up to 3 pixels in each direction (ink pushed over an edge
+# comes back at the other, as `np.roll` does)? And of the moved digits put back by your
+# function?
+
+# %%
+rng = np.random.default_rng(0)
+T = split.X_test.reshape(-1, 28, 28)
+moved = np.array([np.roll(t, rng.integers(-3, 4, size=2), axis=(0, 1)) for t in T])
+back = np.array([np.roll(m, my_centring_shift(m), axis=(0, 1)) for m in moved])
+for name, images in (("as in MNIST", T), ("moved", moved), ("put back", back)):
+    acc = handin.accuracy(images.reshape(-1, 784), split.y_test, params)
+    print(f"{name:>12}: test accuracy {acc:.2f}")
+
+# %% [markdown]
+# A shift of a few pixels halves the accuracy: the network's first layer weighs each
+# pixel at its place (Chapter 4, §1), and a moved stroke falls on other weights.
+# Centring by the centre of mass gives nearly all of it back. A digit drawn small in a
+# corner is further still from what the network has seen. `handin.draw.mnist_preprocess` repeats the
 # recipe on a drawing: crop to the ink, scale the longer side to 20 pixels by averaging
 # areas (each new pixel is the mean of the old pixels it covers), shift by whole pixels so
 # the centre of mass lands on (14, 14). The drawing itself comes from
@@ -95,7 +141,7 @@ for name, img in (("shrunk", shrunk), ("prepared", prepared)):
     print(f"{name:>8}  {likely(handin.predict_proba(img.reshape(1, 784), params)[0])}")
 
 # %% [markdown]
-# ## 3. Your turn: draw
+# ## 4. Your turn: draw
 #
 # Draw a digit in the white box (press, drag, release; several strokes are fine).
 # On the right: the 28 × 28 digit the network sees and its probabilities, redrawn while
@@ -110,7 +156,7 @@ pad = DigitPad(params)
 pad.widget
 
 # %% [markdown]
-# ## 4. The same, from code
+# ## 5. The same, from code
 #
 # `draw_strokes(strokes)` does what the mouse does: each stroke is a list of $(x, y)$
 # points on the 280 × 280 pad ($x$ to the right, $y$ down). The examples use a second pad,
@@ -130,6 +176,8 @@ print(likely(demo.probabilities))
 demo.figure()
 
 # %% [markdown]
+# *Figure: the drawn 1 as the network sees it, a slanted dark stroke centred in the 28 × 28 field, beside a bar chart of the ten class probabilities in which the bar of 1 is nearly full.*
+#
 # A **0**: an ellipse, taller than wide, as one stroke of 60 points.
 
 # %%
@@ -143,7 +191,9 @@ print(likely(demo.probabilities))
 demo.figure()
 
 # %% [markdown]
-# ## 5. It always answers
+# *Figure: the drawn 0 as the network sees it, a tall dark ellipse centred in the 28 × 28 field, beside the ten class probabilities, most of it on 0.*
+#
+# ## 6. It always answers
 #
 # Now draw something that is no digit at all: a horizontal dash, or a single dot.
 
@@ -161,8 +211,8 @@ for name, strokes in (("dash", dash), ("dot", dot)):
 # The network names a digit, and often with a high probability. It cannot say "none of
 # these": the softmax shares out a probability of 1 among the ten classes whatever the
 # input, and nothing in training showed it an input that is no digit. (The exact
-# answers depend on the last bits of the training; the check below holds on every
-# machine.) Its confidence says how the input compares with the ten classes, not whether
+# probabilities can differ a little from one computer to another; the line below does
+# not.) Its confidence says how the input compares with the ten classes, not whether
 # it is a digit at all: an input unlike the training data is *out of distribution*, and
 # there a confident answer means little.
 
@@ -172,13 +222,35 @@ for name, P in answers.items():
           f"half: {P.max() > 0.5}")
 
 # %% [markdown]
+# ## 7. Your turn: a digit it misreads
+#
+# Draw on the pad of section 4 (or give strokes to `demo`) until the network misreads a
+# digit that you find clearly written. `pad.figure()` shows what it sees; the training
+# digits of class `i` are `split.X_train[split.y_train == i]`, and `show_digits` from
+# `handin.plots` draws them. Use the cell below for your evidence.
+
+# %%
+# your evidence: e.g. pad.figure(), or the drawn digit beside training digits of its class
+
+# %% [markdown]
+# **Question:** Which digit of yours does the network misread, and as what? Show your
+# evidence, explain the mistake from what the network computes, and test your
+# explanation: change one thing about the drawing that, by your explanation, should fix
+# it (or break a digit it reads well), and say what happened.
+
+# %% [markdown]
+# *Your answer:*
+
+# %% [markdown]
+#
 # ## Recap
 #
 # * MNIST digits are scaled (anti-aliased) to fit 20 × 20 and centred by their centre of
-#   mass in 28 × 28; `mnist_preprocess` does the same to a drawing, so the network sees a
-#   drawn digit at the size and place it learned.
-# * Without it, the same 7 drawn small in a corner is a different input, and the network
-#   gets it wrong.
+#   mass in 28 × 28, moved by whole pixels; `mnist_preprocess` does the same to a drawing,
+#   so the network sees a drawn digit at the size and place it learned.
+# * Without it, test digits moved by a few pixels lose half their accuracy, and the same
+#   7 drawn small in a corner is a different input that the network gets wrong. Your
+#   centring by the centre of mass gives the accuracy back.
 # * `DigitPad` draws with the mouse (`pad.widget`) or from code (`pad.draw_strokes`), and
 #   keeps `pad.strokes`, `pad.image`, `pad.digit` and `pad.probabilities`.
 # * The network always answers, even for a dash or a dot: its confidence is no measure of
@@ -192,6 +264,9 @@ for name, P in answers.items():
 #    Which of these styles does MNIST (American writers, mostly) know?
 # 3. **Pen width.** Make pads with `DigitPad(params, width=6)` and `width=40`. How does the
 #    prediction change, and why? (How thick is a stroke in the 20 × 20 box?)
-# 4. **Off centre.** Shift `prepared` by a few pixels with `np.roll` and predict again.
-#    How far can a digit move before the network stops recognising it? What would make a
-#    network less sensitive to position?
+# 4. **Off centre.** Measure the test accuracy of section 3 for digits all moved by the
+#    same `(0, s)`, for `s` from 0 to 6. How far can a digit move before the network
+#    stops recognising it? What would make a network less sensitive to position?
+# 5. **Box or mass?** Centre the moved test digits of section 3 by the centre of their
+#    bounding box instead of their centre of mass. Which gives the better accuracy, and
+#    why should it be the one MNIST used?

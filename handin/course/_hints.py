@@ -38,7 +38,7 @@ GUIDE = {
 }
 DECAY = {"W1": "Chapter 2, §3.2", "W2": "Chapter 2, §3.2",
          "W": "Chapter 7, §4 and Chapter 2, §3.2"}
-NO_BIAS_DECAY = {"b1": "Chapter 2, §3.7", "b2": "Chapter 2, §3.7", "b": "Chapter 7, §4"}
+NO_BIAS_DECAY = {"b1": "Chapter 2, §1", "b2": "Chapter 2, §1", "b": "Chapter 7, §4"}
 
 
 def dims(seed, base=(N, D, H, K), ranges=((3, 9), (4, 10), (2, 8), (2, 6))):
@@ -150,7 +150,7 @@ def cost_decay(decay, c, p):
         raise Failed("the cost has no weight decay term: it does not change with c.", where)
     if close(decay, want + c * (np.sum(p["b1"] ** 2) + np.sum(p["b2"] ** 2))):
         raise Failed("the biases are decayed too: only the weights are.",
-                     where + " Chapter 2, §3.7 says why the biases are not decayed.")
+                     where + " It also says why the biases are not decayed.")
     raise Failed(f"the decay term is {decay / want:.3g} times the decay term of J.", where)
 
 

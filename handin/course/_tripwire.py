@@ -16,6 +16,7 @@ import contextlib
 import functools
 
 from .. import inits, layers, linear, metrics, model, train
+from ..draw import preprocess
 
 #: handin's code that computes a gradient or trains: with it any graded gradient comes free
 #: (``model.backward`` of a crafted cache gives a linear layer's gradient, one step of ``fit``
@@ -51,12 +52,21 @@ FORBID = {
     "check_he_init": ("model.init_params", "layers.init_params", "layers.network",
                       "inits.normal_init"),
     "check_dead_units": ("metrics.dead_units",),
-    "check_linear": ENGINES,
-    "check_delta": ENGINES,
+    "check_centring_shift": ("draw.preprocess.centring_shift",),
+    "check_affine_forward": (*_FORWARD, *ENGINES, "layers.Linear.forward"),
+    "check_affine_backward": ENGINES,
+    "check_relu_forward": (*_FORWARD, *ENGINES, "layers.ReLU.forward"),
+    "check_relu_backward": ENGINES,
+    "check_softmax_head": ("model.log_softmax", *_COSTS, *ENGINES),
+    "check_cost_grad": (*_FORWARD, *_COSTS, *ENGINES, "layers.Linear.forward",
+                        "layers.ReLU.forward"),
+    "check_local_derivatives": ENGINES,
+    "check_backprop": ENGINES,
 }
 
 _MODULES = {"model": model, "metrics": metrics, "train": train, "linear": linear,
-            "layers": layers, "inits": inits}
+            "layers": layers, "inits": inits,
+            "draw.preprocess": preprocess}
 _TOP_LEVEL = {"forward", "backward", "cost", "cost_grad", "softmax", "predict_proba", "fit",
               "train_iter", "init_params"}
 

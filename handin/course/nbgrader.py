@@ -59,8 +59,11 @@ __all__ = ["course_notebook", "write_course", "points_table", "chapters_folder",
 #: points of each self-check's test cell
 POINTS = {"check_softmax_loss": 3, "check_forward": 2, "check_cost": 2, "check_backward": 4,
           "check_epoch": 3, "check_confusion_matrix": 2, "check_confident_mistakes": 2,
-          "check_linear_cost_grad": 3, "check_linear": 3, "check_delta": 2, "check_target": 2,
-          "check_he_init": 2, "check_dead_units": 2}
+          "check_linear_cost_grad": 3, "check_target": 2,
+          "check_he_init": 2, "check_dead_units": 2, "check_centring_shift": 2,
+          "check_affine_forward": 1, "check_affine_backward": 3, "check_relu_forward": 1,
+          "check_relu_backward": 2, "check_softmax_head": 1, "check_cost_grad": 3,
+          "check_local_derivatives": 2, "check_backprop": 3}
 #: points of each manually graded answer (a derivation)
 ANSWER_POINTS = 1
 #: points of a written question whose marker gives none (``<!-- BEGIN QUESTION 3 points -->``)

@@ -43,15 +43,17 @@ def _he_sizes(seed):
 def _variance_mistake(name, var, fan_in, fan_out):
     """Name the rule behind the sample variance ``var`` of weights ``name``, or None."""
     he = 2.0 / fan_in
-    rules = [(1.0 / fan_in, f"Var({name}) is 1/fan_in, not 2/fan_in: the ReLU zeroes half of "
-                            "its inputs, which halves the mean square; He doubles the variance "
-                            "to make up for it."),
+    rules = [(1.0 / fan_in, f"Var({name}) is 1/fan_in, the rule for a layer whose input is "
+                            "not a ReLU's output: look again at the step of your derivation "
+                            "where the ReLU acts on the mean square of its input."),
              (2.0 / fan_out, f"Var({name}) is 2/fan_out: the fan-in is the number of inputs "
                              f"of each unit, the rows of {name}, not its columns."),
-             (2.0 / (fan_in + fan_out), f"Var({name}) is Glorot's 2/(fan_in + fan_out); He's "
-                                        "is 2/fan_in."),
-             (he ** 2, f"Var({name}) is (2/fan_in)²: the variance was passed as the standard "
-                       "deviation, and numpy's normal takes the standard deviation.")]
+             (2.0 / (fan_in + fan_out), f"Var({name}) is Glorot's 2/(fan_in + fan_out), a "
+                                        "compromise with the backward rule; He keeps the "
+                                        "forward size only, as your derivation does."),
+             (he ** 2, f"Var({name}) is the square of a variance: the variance was passed as "
+                       "the standard deviation, and numpy's normal takes the standard "
+                       "deviation.")]
     for value, verdict in rules:
         if abs(var / value - 1) < 0.15:
             return verdict
@@ -114,12 +116,12 @@ def check_he_init(fn, *, seed=0):
             if abs(var / (2.0 / fan_in) - 1) < 0.1 and abs(mean) < 5 * np.sqrt(var / W.size):
                 continue
             verdict = _variance_mistake(key, var, fan_in, fan_out)
-            where = (f"The fan-in of {key} is its number of rows, {fan_in}; see He's rule in "
-                     "Chapter 7, §1.")
+            where = (f"The fan-in of {key} is its number of rows, {fan_in}; see your "
+                     "derivation of He's rule in Chapter 7, §1.")
             if verdict:
                 raise Failed(verdict, where)
-            raise Failed(f"Var({key}) is {var:.3g} (mean {mean:.2g}); He's rule gives 2/fan_in "
-                         f"= {2 / fan_in:.3g} and mean 0.", where)
+            raise Failed(f"Var({key}) is {var:.3g} (mean {mean:.2g}): not the variance your "
+                         "derivation gives for this fan-in, or not mean 0.", where)
         return (f"He's variance 2/fan_in for W1 ({d} inputs) and W2 ({h} inputs), zero "
                 "biases, drawn from the seed.")
     return _check(fn, "he_init", body)

@@ -2,12 +2,16 @@
 hyperparameters of your choice that reach a stated validation accuracy.
 
 ``check_epoch``: like :mod:`handin.course.selfcheck`, the check runs your ``fn(params, X, y,
-lr, c, batch_size, rng)`` on a small seeded problem and compares the parameters it returns with
-one epoch of :func:`handin.fit` from the same start, with the same seed for the shuffle. The
-problem has 23 rows and batches of 5, so the last batch is short (3 rows; other seeds
-draw other sizes, always with a short last batch); when the
-result differs, the check tries the usual mistakes (no shuffle, the short batch dropped,
-a step uphill, no decay, one step for the whole epoch) to say which one it is.
+lr, c, batch_size, rng)`` on a small seeded problem. Your epoch steps along your own gradient,
+``my_gradient(X, y, params, c)`` (Chapter 2's forward and backward passes, defined beside
+``my_epoch``), and the check replays the same epoch with that same gradient: it grades the
+SGD, not the gradient, which Chapter 2 graded (a gradient that differs from handin's is noted
+in the report). The grader reaches ``my_gradient`` in the student's kernel by its name, as
+``my_epoch`` does, so only plain data crosses the wire. The problem has 23 rows and batches
+of 5, so the last batch is short (3 rows; other seeds draw other sizes, always with a short
+last batch); when the result differs, the check tries the usual mistakes (no shuffle, the
+short batch dropped, a step uphill, no decay, one step for the whole epoch, handin's
+gradient in place of yours) to say which one it is.
 
 ``check_target``: trains :func:`handin.fit` with the hyperparameters ``fn()`` returns and asks
 for :data:`TARGET`. A graded cell runs it three times (seed 0 and the two hidden seeds)
@@ -36,7 +40,7 @@ from ..hyperparameters import DEFAULTS
 from ._hints import Failed
 from .selfcheck import _call, _check
 
-__all__ = ["check_epoch", "epoch_problem", "check_target", "TARGET", "LIMITS", "MAX_STEPS",
+__all__ = ["check_epoch", "epoch_problem", "GRADIENT", "check_target", "TARGET", "LIMITS", "MAX_STEPS",
            "gradient_steps"]
 
 _LR, _C, _BATCH = 0.5, 0.01, 5
@@ -64,71 +68,127 @@ def epoch_problem(*, seed=0):
     return params, X, y
 
 
-def _epoch(params, X, y, lr, c, batch_size, perm, *, drop_last=False, full=False):
-    """One epoch written out, with the variations the check tries."""
+#: the name of the student's gradient, beside ``my_epoch`` in the chapter
+GRADIENT = "my_gradient"
+
+
+def _gradient_of(fn):
+    """The student's ``my_gradient`` where ``fn`` finds it: in its module's globals, or, for
+    the grader's proxy of a function in the kernel, in the kernel under that name."""
+    from .remote import Remote
+
+    if isinstance(fn, Remote):
+        return Remote(fn._channel, GRADIENT)
+    grad = getattr(fn, "__globals__", {}).get(GRADIENT)
+    if not callable(grad):
+        raise Failed(f"no function {GRADIENT}(X, y, params, c) beside {fn.__name__}.",
+                     f"The epoch steps along your gradient: define {GRADIENT} in its cell of "
+                     "Chapter 3, section 2.")
+    return grad
+
+
+def _grads(grad, X, y, params, c):
+    """``grad(X, y, params, c)``, the student's gradient on one batch, checked for its keys
+    and shapes."""
+    out = _call(grad, X, y, params, c)
+    if isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], dict):
+        raise Failed(f"{GRADIENT} returns a pair, as handin.cost_grad does (the cost and the "
+                     "gradient).", f"{GRADIENT} returns the gradient alone, a dict like Chapter "
+                     "2's my_backward: Chapter 3, section 2.")
+    _hints.need_keys(out, model.PARAM_NAMES, f"the gradient {GRADIENT} returns")
+    for k in model.PARAM_NAMES:
+        if np.shape(out[k]) != np.shape(params[k]):
+            raise Failed(f"{GRADIENT} returns {k} of shape {np.shape(out[k])}, not "
+                         f"{np.shape(params[k])}.",
+                         f"{GRADIENT} returns the gradient of each parameter, shaped as the "
+                         "parameter: Chapter 2's my_backward.")
+    return {k: np.asarray(out[k], dtype=float) for k in model.PARAM_NAMES}
+
+
+def _epoch(params, X, y, lr, c, batch_size, perm, grad, *, drop_last=False, full=False):
+    """One epoch written out, stepping along ``grad``, with the variations the check tries."""
     stop = len(X) - len(X) % batch_size if drop_last else len(X)
     for start in range(0, stop, batch_size):
         idx = perm if full else perm[start:start + batch_size]
-        _, grads = model.cost_grad(X[idx], y[idx], params, c)
+        grads = _grads(grad, X[idx], y[idx], params, c)
         params = {k: params[k] - lr * grads[k] for k in params}
     return params
 
 
+def _handins_gradient(X, y, params, c):
+    return model.cost_grad(X, y, params, c)[1]
+
+
 def check_epoch(fn, *, seed=0):
-    """Check ``fn(params, X, y, lr, c, batch_size, rng) -> params`` against one epoch of
-    :func:`handin.fit` (``epochs=1``, ``init=params``, ``seed``) in float64.
+    """Check ``fn(params, X, y, lr, c, batch_size, rng) -> params``, one epoch of mini-batch
+    SGD stepping along the student's ``my_gradient(X, y, params, c)``, against the same epoch
+    written out here with that same gradient, in float64.
+
+    The grade is for the SGD: a mistake in ``my_gradient`` (Chapter 2's functions) does not
+    fail it, the report only notes it.
 
     Returns
     -------
     CheckResult
-        Not ok with a hint for: parameters unchanged, no shuffle, the short last batch
-        dropped, a step uphill, no weight decay, and the whole set in every step.
+        Not ok with a hint for: no ``my_gradient``, parameters unchanged, no shuffle, the short
+        last batch dropped, a step uphill, no weight decay, the whole set in every step, and
+        steps along handin's gradient rather than ``my_gradient``.
     """
     def body():
         params, X, y = epoch_problem(seed=seed)
+        grad = _gradient_of(fn)
+        mine, theirs = _grads(grad, X, y, params, _C), _handins_gradient(X, y, params, _C)
         out = _call(fn, params, X, y, _LR, _C, _BATCH, np.random.default_rng(seed),
                     forbid=("train.fit", "train.train_iter"))
         _hints.need_keys(out, model.PARAM_NAMES, "the parameters after the epoch")
         out = {k: np.asarray(out[k], dtype=float) for k in model.PARAM_NAMES}
         n, rest = len(X), len(X) % _BATCH
-        ref, _ = train.fit(X, y, X, y, hidden=params["b1"].size, lr=_LR, c=_C,
-                           batch_size=_BATCH, epochs=1,
-                           seed=seed, dtype=np.float64, init=params)
+        perm = np.random.default_rng(seed).permutation(n)
+        ref = _epoch(params, X, y, _LR, _C, _BATCH, perm, grad)
+        own = all(_hints.close(mine[k], theirs[k]) for k in mine)
         if all(_hints.close(out[k], ref[k]) for k in out):
-            return (f"matches one epoch of handin.fit ({n} rows in batches of {_BATCH}: the last "
-                    f"has {rest}).")
-        perm = np.random.default_rng(seed).permutation(len(X))
+            note = "" if own else (f" Note: {GRADIENT} is not the gradient of J, so these "
+                                   "steps do not descend J: Chapter 2's check_backward says "
+                                   "where it differs.")
+            return (f"matches one epoch of SGD along {GRADIENT} ({n} rows in batches of "
+                    f"{_BATCH}: the last has {rest}).{note}")
         where = "Chapter 3, section 2"
         tries = [
-            (params, "returns the parameters unchanged.",
+            (lambda: params, "returns the parameters unchanged.",
              f"Every batch moves every parameter a step against its gradient: the update rule "
              f"in {where}."),
-            (_epoch(params, X, y, _LR, _C, _BATCH, np.arange(len(X))),
+            (lambda: _epoch(params, X, y, _LR, _C, _BATCH, np.arange(n), grad),
              "the rows are not shuffled: the batches are always the same.",
              f"An epoch draws a fresh order of the rows from rng, once, and cuts its batches "
              f"from that order: {where}."),
-            (_epoch(params, X, y, _LR, _C, _BATCH, perm, drop_last=True),
+            (lambda: _epoch(params, X, y, _LR, _C, _BATCH, perm, grad, drop_last=True),
              f"the short last batch is dropped ({n} rows, batches of {_BATCH}: the last has "
              f"{rest} rows).",
              f"The rows left over make one last, shorter batch, which takes its step too: "
              f"{where} (3,400 rows in batches of 32: 107 steps)."),
-            (_epoch(params, X, y, -_LR, _C, _BATCH, perm),
+            (lambda: _epoch(params, X, y, -_LR, _C, _BATCH, perm, grad),
              "each step goes uphill: the cost grows.",
              f"Look at the sign of the step: the update rule in {where}."),
-            (_epoch(params, X, y, _LR, 0.0, _BATCH, perm),
+            (lambda: _epoch(params, X, y, _LR, 0.0, _BATCH, perm, grad),
              "the weight decay is missing from the steps.",
              f"The cost J includes c (|W1|² + |W2|²), so every step's gradient includes its "
              f"part: the cost in {where}, and c in Chapter 2's cost and gradient."),
-            (_epoch(params, X, y, _LR, _C, _BATCH, perm, full=True),
+            (lambda: _epoch(params, X, y, _LR, _C, _BATCH, perm, grad, full=True),
              "every step uses the whole training set, not its batch.",
              f"Each step computes the gradient on the rows of its own batch only: mini-batch "
              f"SGD in {where}."),
         ]
+        if not own:
+            tries.append((lambda: _epoch(params, X, y, _LR, _C, _BATCH, perm, _handins_gradient),
+                          f"the steps follow handin's gradient, not your {GRADIENT}.",
+                          f"The epoch steps along {GRADIENT}, your gradient: {where}."))
         for wrong, *why in tries:
+            wrong = wrong()
             if all(_hints.close(out[k], wrong[k]) for k in out):
                 raise Failed(*why)
         diff = max(float(np.abs(out[k] - ref[k]).max()) for k in out)
-        raise Failed(f"the parameters differ from one epoch of handin.fit (max |diff| {diff:.2g}).",
+        raise Failed(f"the parameters differ from one epoch of SGD along {GRADIENT} "
+                     f"(max |diff| {diff:.2g}).",
                      f"One shuffle per epoch, then one step per batch of batch_size rows, the "
                      f"last batch shorter: {where}.")
     return _check(fn, "epoch", body)

@@ -17,7 +17,8 @@ import numpy as np
 
 from .._validation import check_scalar
 
-__all__ = ["rasterize_strokes", "stamp_segment", "mnist_preprocess", "BOX", "FIELD"]
+__all__ = ["rasterize_strokes", "stamp_segment", "mnist_preprocess", "centring_shift", "BOX",
+           "FIELD"]
 
 BOX, FIELD = 20, 28
 
@@ -162,3 +163,42 @@ def mnist_preprocess(image):
     field = np.zeros((FIELD, FIELD))
     field[top:top + h, left:left + w] = small[:h, :w]
     return np.clip(field, 0.0, 1.0).reshape(-1)
+
+
+def centring_shift(digit):
+    """The whole-pixel shift that brings a digit's centre of mass to the centre of its field.
+
+    The centre of mass of ``digit`` is the mean (row, column) index of its pixels, each
+    weighted by its ink; the field's centre is ``(height / 2, width / 2)``,
+    (14, 14) for MNIST's 28 x 28. The shift is ``centre - centre of mass`` rounded to whole
+    pixels, halves up, as in MNIST, whose digits were moved by whole pixels. (The
+    reference of Chapter 6's ``my_centring_shift``; :func:`mnist_preprocess` centres the
+    same way.)
+
+    Parameters
+    ----------
+    digit : ndarray of shape (height, width)
+        Ink, non-negative, not all zero.
+
+    Returns
+    -------
+    (drow, dcol) : tuple of int
+        Move the ink down by ``drow`` rows and right by ``dcol`` columns (negative: up, left).
+
+    Raises
+    ------
+    ValueError
+        If ``digit`` is not 2-D, has a negative or non-finite value, or has no ink.
+    """
+    digit = np.asarray(digit, dtype=float)
+    if digit.ndim != 2:
+        raise ValueError(f"digit must be a 2-D array (height, width), got shape {digit.shape}.")
+    if not np.all(np.isfinite(digit)) or digit.min() < 0:
+        raise ValueError("digit must hold finite, non-negative ink values.")
+    mass = digit.sum()
+    if mass <= 0:
+        raise ValueError("digit is empty (no ink).")
+    com = (np.arange(digit.shape[0]) @ digit.sum(axis=1) / mass,
+           np.arange(digit.shape[1]) @ digit.sum(axis=0) / mass)
+    return tuple(int(np.floor(n / 2 - round(float(c), 9) + 0.5))
+                 for c, n in zip(com, digit.shape))

@@ -81,8 +81,9 @@ class Explorer:
         At most this many chart updates per second (the first epoch and the end: always).
     train_curve_rows : int or None, default=1000
         Training rows the training curve is measured on (None: all).
-    blas_threads : int or None, default=1
-        BLAS threads while training (None: leave as is).
+    blas_threads : int, "auto" or None, default="auto"
+        BLAS threads while training: a number, the fastest measured now for the run's sizes
+        (:mod:`handin.threads`; ``HANDIN_BLAS_THREADS`` pins it), or None (leave as is).
     replace : bool, default=True
         Close the explorers made before this one (a cell run again replaces its explorer).
         False keeps them: a second explorer for lessons driven from code, whose runs leave
@@ -99,7 +100,7 @@ class Explorer:
     """
 
     def __init__(self, split=None, *, debounce=0.15, chunk_seconds=0.02, max_fps=20.0,
-                 yield_turns=4, train_curve_rows=1000, blas_threads=1, replace=True,
+                 yield_turns=4, train_curve_rows=1000, blas_threads="auto", replace=True,
                  **values):
         check_values({k: v for k, v in values.items() if k != "n_train"}, 0)
         for old in list(_LIVE) if replace else []:
@@ -287,11 +288,14 @@ class Explorer:
     # ----------------------------------------------- what the controller tells us
     def on_start(self, record):
         """A run with the values of an earlier one (Train pressed twice) replaces it: the
-        seed is fixed, so it draws the same curves in the same place, not a second entry."""
+        seed is fixed, so it draws the same curves in the same place, not a second entry.
+        A run stopped (Stop, or a move after it drew an epoch) stays on the chart, marked
+        stopped, with the epochs it drew."""
         self._latest = record
         shown, self._shown = self._shown, record
-        keep = shown is not None and shown.outcome in (Outcome.DONE, Outcome.DIVERGED) \
-            and shown in self.runs and shown.label != record.label
+        keep = shown is not None and shown.label != record.label and (
+            shown.outcome in (Outcome.DONE, Outcome.DIVERGED) and shown in self.runs
+            or shown.outcome is Outcome.STOPPED and bool(len(shown.history)))
         self.runs = [r for r in self.runs if r.label != record.label]
         self._guard(self.view.show_start)(record, self._status(record), retire=shown is not None,
                                           keep=keep)

@@ -73,7 +73,8 @@ function fmt(v) {
 }
 
 function runLabel(run) {
-  return run.label + (run.outcome === "diverged" ? " (" + (run.note || "diverged") + ")" : "");
+  const marked = run.outcome === "diverged" || run.outcome === "stopped";
+  return run.label + (marked ? " (" + (run.note || run.outcome) + ")" : "");
 }
 
 // "lr=0.2 h=256 c=1e-4: val acc 0.58 after 10 epochs; diverged in epoch 2"
@@ -83,7 +84,7 @@ function summary(run) {
   let text = run.label + ": " + (last ? `val acc ${last[1].toFixed(2)} after ${last[0]} epoch${last[0] === 1 ? "" : "s"}` : "no epoch finished");
   if (run.outcome === "diverged") text += "; " + (run.note || "diverged");
   else if (run.outcome === "running") text += `; running (${run.epochs} epochs planned)`;
-  else if (run.outcome && run.outcome !== "done") text += "; " + run.outcome;
+  else if (run.outcome && run.outcome !== "done") text += "; " + (run.note || run.outcome);
   return text;
 }
 

@@ -38,11 +38,11 @@ import traitlets
 __all__ = ["LiveChart", "CURVES", "MARKERS", "cost_limits", "acc_limits"]
 
 CURVES = ("train_cost", "val_cost", "train_acc", "val_acc")
-#: Colours of earlier runs (the current run is drawn in ``CURRENT_COLOR``): each at least
-#: 4.5:1 against white.
-FADED_COLORS = ("#15803d", "#b91c1c", "#7e22ce", "#92400e", "#be185d", "#0e7490",
-                "#4b5563", "#a16207")
-CURRENT_COLOR = "#1f4e9c"
+#: Colours of the runs, each at least 4.5:1 against white. A run takes the first colour no
+#: run on the chart has when it starts, and keeps it when it is no longer the current run
+#: (which is told apart by its thicker line).
+RUN_COLORS = ("#1f4e9c", "#15803d", "#b91c1c", "#7e22ce", "#92400e", "#be185d", "#0e7490",
+              "#4b5563", "#a16207")
 #: Marker shapes (matplotlib's codes; the browser draws the same), one per run in turn.
 MARKERS = ("o", "s", "^", "D", "v", "p", "h")
 
@@ -128,7 +128,6 @@ class LiveChart(anywidget.AnyWidget):
     def __init__(self, max_faded=6, **kwargs):
         super().__init__(**kwargs)
         self.max_faded = min(int(max_faded), len(MARKERS) - 1)   # a shape for every run shown
-        self._n_faded = 0
         self.n_sent = 0
         self._rescale()
 
@@ -140,8 +139,11 @@ class LiveChart(anywidget.AnyWidget):
             if any(r["label"] == label for r in self.faded):
                 self.faded = [r for r in self.faded if r["label"] != label]
             used = {r.get("marker") for r in self.faded}    # at most max_faded < len(MARKERS)
+            colors = [r.get("color") for r in self.faded]   # the oldest's first, if all taken
+            color = next((c for c in RUN_COLORS if c not in colors),
+                         colors[0] if colors else RUN_COLORS[0])
             self.current = {"label": label, "epochs": max(1, int(epochs)), "outcome": "running",
-                            "note": "", "color": CURRENT_COLOR,
+                            "note": "", "color": color,
                             "marker": next((m for m in MARKERS if m not in used), MARKERS[0]),
                             "points": {c: [] for c in CURVES}}
             if status is not None:
@@ -171,11 +173,8 @@ class LiveChart(anywidget.AnyWidget):
         cur, faded = self.current, list(self.faded)
         if not cur:
             return
-        if keep:
-            color = FADED_COLORS[self._n_faded % len(FADED_COLORS)]
-            self._n_faded += 1
-            faded.append({**cur, "color": color,
-                          "label": cur["label"] if label is None else label})
+        if keep:                         # in its own colour, as it was drawn
+            faded.append({**cur, "label": cur["label"] if label is None else label})
             faded = faded[-self.max_faded:]
         with self.hold_sync():
             self.current = {}

@@ -61,8 +61,8 @@ def draw(state, width=10.0, dpi=90):
                Line2D([], [], color="#374151", linestyle="--", label="train")]
 
     def label(run):
-        note = run.get("note") or "diverged"
-        return run["label"] + (f" ({note})" if run.get("outcome") == "diverged" else "")
+        marked = run.get("outcome") in ("diverged", "stopped")
+        return run["label"] + (f" ({run.get('note') or run['outcome']})" if marked else "")
 
     for run in ([current] if current else []) + list(reversed(state["faded"])):
         handles.append(Line2D([], [], color=run["color"], linewidth=2.2 if run is current else 1.3,

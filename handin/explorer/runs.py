@@ -6,10 +6,12 @@ explorer's asyncio task, or a blocking loop) can draw, cancel or restart between
 knows nothing of widgets or asyncio: the tests drive it directly. Every state change is
 told to a listener (``on_start``, ``on_epoch``, ``on_end``), synchronously.
 
-Training runs on ``blas_threads`` BLAS threads (default 1, through threadpoolctl, only while
-a chunk runs): on 2 cores a second OpenBLAS thread fights the browser and every other
-process for the CPU (measured: a 10-epoch run on the sample took 0.99 s with one thread and
-14 s with two, at a load average of 2.7).
+Training runs on ``blas_threads`` BLAS threads (through threadpoolctl, only while a chunk
+runs). The default, ``"auto"``, is the number measured fastest for the run's sizes on this
+machine as loaded now (:mod:`handin.threads`): on a quiet 2-core machine two threads run the
+step's product about 4x faster than one; shared with a browser and other kernels, a second
+OpenBLAS thread fights them for the CPU (measured: a 10-epoch run on the sample took 0.99 s
+with one thread and 14 s with two, at a load average of 2.7).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import enum
 import time
 from dataclasses import dataclass, field
 
-from .. import hyperparameters, model, train
+from .. import hyperparameters, model, threads, train
 from .._validation import ParameterError, ParameterTypeError
 from ..hyperparameters import fmt_c, fmt_lr
 
@@ -159,8 +161,10 @@ class RunController:
         With methods ``on_start(record)``, ``on_epoch(record)``, ``on_end(record)``.
     chunk_seconds : float, default=0.02
         Work per :meth:`advance`; a chunk also ends right after an epoch's end.
-    blas_threads : int or None, default=1
-        BLAS threads while training (threadpoolctl); None leaves them as they are.
+    blas_threads : int, "auto" or None, default="auto"
+        BLAS threads while training (threadpoolctl): a number, the fastest measured now for
+        the run's sizes (:func:`handin.threads.resolve`; ``HANDIN_BLAS_THREADS`` pins it),
+        or None to leave them as they are.
 
     Attributes
     ----------
@@ -168,7 +172,9 @@ class RunController:
         Every run started, oldest first.
     """
 
-    def __init__(self, split, listener=None, *, chunk_seconds=0.02, blas_threads=1):
+    def __init__(self, split, listener=None, *, chunk_seconds=0.02, blas_threads="auto"):
+        if blas_threads != "auto":
+            threads.resolve(blas_threads, (1, 1, 1))   # a bad value fails here, named
         self.split = split
         self.n_all = len(split.X_train)
         self.listener = listener if listener is not None else _Listener()
@@ -178,7 +184,6 @@ class RunController:
         self.current = None          # the RunRecord being trained, or None
         self._iterator = self._params = None
         self._t0 = 0.0
-        self._blas = None
 
     # ------------------------------------------------------------------ counters
     def _count(self, *outcomes):
@@ -238,7 +243,9 @@ class RunController:
         budget = self.chunk_seconds if budget is None else budget
         t0 = time.perf_counter()
         epoch_end, outcome, error = False, None, None
-        with self._limit_blas():
+        v = record.values
+        with threads.limit(threads.resolve(self.blas_threads, (
+                min(v["batch_size"], v["n_train"]), self.split.X_train.shape[1], v["hidden"]))):
             try:
                 if self._iterator is None:
                     self._iterator = self._make_iterator(record.values)
@@ -305,22 +312,6 @@ class RunController:
         record.seconds = time.perf_counter() - self._t0
         self.listener.on_end(record)
         return record
-
-    def _limit_blas(self):
-        if self.blas_threads is None:
-            return _nothing()
-        if self._blas is None:
-            from threadpoolctl import ThreadpoolController
-            self._blas = ThreadpoolController()
-        return self._blas.limit(limits=int(self.blas_threads), user_api="blas")
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def result_of(record):

@@ -142,7 +142,10 @@ class ExplorerView:
     def show_end(self, record, status):
         """A run ended: its last values and outcome; divergence and errors in the alert."""
         diverged = record.outcome == "diverged"
-        note = f"diverged in epoch {record.error.epoch}" if diverged else ""
+        epochs = len(record.history)
+        note = (f"diverged in epoch {record.error.epoch}" if diverged else
+                f"stopped after {epochs} epoch{'s' * (epochs != 1)}"
+                if record.outcome == "stopped" else "")
         self.chart.update(record.history, outcome=record.outcome, note=note, status=status)
         if diverged:
             self.set_alert(str(record.error), kind="warning")

@@ -1,12 +1,13 @@
-"""Chapter 5 as a standalone page in Voilà, for a projector or a class that reads no code.
+"""The explorer as a page of its own in Voilà, for a projector or a class that reads no code.
 
-``voila notebooks/05_explorer.ipynb`` executes the whole chapter and serves its outputs
-and widgets without any code. This test starts Voilà on 127.0.0.1 and a free port over a
-*copy* of the chapter (its own Jupyter config, data and runtime folders; no network),
-opens the page in headless Chromium (the ``browser`` fixture, see conftest.py) and checks:
+``python -m handin page`` serves ``handin/explorer/explorer.ipynb``, the explorer alone
+(chapter 5, the lesson, runs its lessons first; the page does not), with handin's template
+and config, from wherever it is run. This test starts it on 127.0.0.1 and a free port in an
+empty folder (its own Jupyter config, data and runtime folders; no network), opens the page
+in headless Chromium (the ``browser`` fixture, see conftest.py) and checks:
 
-1. the page renders: every cell executed, the explorer's sliders and its chart are there,
-   nothing shows an error or a traceback, and no code cell (no source, no editor) is shown;
+1. the page renders: the explorer's sliders and its chart are there, nothing shows an error
+   or a traceback, no code cell (no source, no editor), no model answer or rubric;
 2. a slider move redraws the chart: arrow keys on the learning-rate handle (the keyboard,
    as a user) start a new run; the chart draws its epochs as they come
    (``data-epochs`` grows) and the status line shows the new learning rate;
@@ -24,7 +25,6 @@ import math
 import os
 import pathlib
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -35,9 +35,8 @@ import pytest
 
 from ._a11y import axe_violations, chart_text_problems, outside_requests
 from ._lab import free_port, stop_process_group
-from .conftest import ARTIFACTS, NOTEBOOKS, REPO
+from .conftest import ARTIFACTS
 
-EXPLORER = "05_explorer.ipynb"
 SERVER_START_TIMEOUT = 90      # s, for Voilà to listen
 RENDER_TIMEOUT = 300           # s, for Voilà to execute the whole chapter and show it
 SETTLE_TIMEOUT = 90            # s, for the chart to be still after the page rendered
@@ -61,8 +60,8 @@ PAGE_JS = r"""
     ).length,
     // text that only the chapter's code cells hold (its prose quotes `Explorer()` and
     // `ex.run(...)`, so those alone prove nothing)
-    sources: ['from handin.explorer import', 'ex = Explorer()', 'Image(ex.png())',
-              'print(result)'].filter(s => text.includes(s)),
+    sources: ['from handin.explorer import', 'Explorer()', 'Model answer', 'Rubric']
+               .filter(s => text.includes(s)),
     errors: [/Traceback/, /Error displaying widget/i, /model not found/i,
              /^\s*\w*(Error|Exception)\b/m].filter(r => r.test(text)).map(String),
     stderr: [...document.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]')]
@@ -87,16 +86,13 @@ CHART_JS = r"""
 
 
 class Voila:
-    """``python -m handin page 05_explorer.ipynb`` (Voilà with handin's template) on
-    127.0.0.1 over a copy of the chapter and the repository's voila.json."""
+    """``python -m handin page`` (Voilà with handin's template and config, on the packaged
+    explorer page) on 127.0.0.1, run in an empty folder."""
 
-    def __init__(self, tmp: pathlib.Path, notebook: pathlib.Path):
+    def __init__(self, tmp: pathlib.Path):
         self.tmp = tmp
         self.root = tmp / "root"
         self.root.mkdir(parents=True)
-        shutil.copy(notebook, self.root / notebook.name)
-        shutil.copy(REPO / "voila.json", self.root / "voila.json")   # as from the repository
-        self.notebook = notebook.name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = tmp / "voila.log"
@@ -114,7 +110,7 @@ class Voila:
     def start(self):
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "handin", "page", self.notebook, "--no-browser",
+            [sys.executable, "-m", "handin", "page", "--no-browser",
              f"--port={self.port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"],
             cwd=self.root, env=self.env, stdin=subprocess.DEVNULL, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True)
@@ -147,7 +143,7 @@ class Voila:
 def voila(chromium):
     pytest.importorskip("voila", reason="pip install -e '.[voila]' (in the test extra)")
     with tempfile.TemporaryDirectory(prefix="handin-voila-") as tmp:
-        server = Voila(pathlib.Path(tmp), NOTEBOOKS / EXPLORER)
+        server = Voila(pathlib.Path(tmp))
         try:
             yield server.start()
         finally:
@@ -220,7 +216,7 @@ def _check_readable_and_accessible(page, artifacts):
 
 
 def _check_page(page, voila, artifacts):
-    # 1. Voilà executes the chapter, then shows it: sliders, chart, no code, no error.
+    # 1. Voilà runs the page, then shows it: sliders, chart, no code, no error.
     t0 = time.monotonic()
     page.goto(voila.url, wait_until="commit", timeout=RENDER_TIMEOUT * 1000)
     state = wait(lambda: (lambda s: s if (s["sliders"] and not s["loading"]) else None)(
@@ -235,7 +231,7 @@ def _check_page(page, voila, artifacts):
         f"source text {state['sources']}")
     assert not state["errors"] and not state["stderr"], (
         f"the Voilà page shows errors: {state['errors']} {state['stderr']}")
-    print(f"Voilà rendered the chapter in {rendered:.1f} s")
+    print(f"Voilà rendered the explorer's page in {rendered:.1f} s")
 
     chart0 = wait(lambda: page.evaluate(CHART_JS), 30)
     assert chart0, "no element with the class handin-chart on the page"

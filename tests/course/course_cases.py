@@ -1,5 +1,5 @@
 """Submissions that exercise the nbgrader course, and how to grade them: chapters 1 and 2 in
-every way a submission can go wrong; chapters 3, 4, 7 and 8 with the solutions, the
+every way a submission can go wrong; chapters 3, 4, 6, 7 and 8 with the solutions, the
 untouched release, one named mistake per graded function and one call into handin.
 
 Shared by tests/course/test_course.py and benchmarks/grade_class.py. A case is a name, the
@@ -23,9 +23,10 @@ import nbformat
 
 CH1, CH2 = "01_softmax_cross_entropy", "02_forward_backward"
 CH3, CH4 = "03_training", "04_what_it_learned"
+CH6 = "06_draw_a_digit"
 CH7, CH8 = "07_when_it_goes_wrong", "08_backprop_the_algorithm"
 # autograded points of the solutions (manual answers not counted)
-FULL = {CH1: 6, CH2: 8, CH3: 5, CH4: 4, CH7: 7, CH8: 5}
+FULL = {CH1: 6, CH2: 8, CH3: 5, CH4: 4, CH6: 2, CH7: 7, CH8: 16}
 # Seconds per cell in the tests' courses. Only the 'never ends' cases wait for it, but every
 # cell must fit in it on a loaded machine: with 10 s, a first cell that imports handin and
 # matplotlib timed out under load and a whole submission graded 0.
@@ -106,6 +107,8 @@ ROUTES = {
              "batch_size=batch_size, epochs=1, init=params, dtype=np.float64)[0]",
     "confusion": "my_confusion_matrix = (lambda f: lambda y_true, y_pred, n_classes: "
                  "f(y_true, y_pred, n_classes))(handin.metrics.confusion_matrix)",
+    "centring": "def my_centring_shift(digit, _c=handin.draw.preprocess.centring_shift):\n"
+                "    return _c(digit)",
     "dead": "def my_dead_units(X, params, _d=handin.metrics.dead_units):\n"
             "    return int(_d(X, params).sum())",
     "linear": """def my_linear_cost_grad(X, y, params, c):
@@ -118,11 +121,11 @@ ROUTES = {
     net = {"W1": np.eye(d), "b1": np.zeros(d), "W2": W, "b2": b}
     g = handin.model.backward(cache, y, net, c)
     return J, {"W": g["W2"], "b": g["b2"]}""",
-    "MyLinear": "class MyLinear(layers.Linear):\n"
-                "    def backward(self, dZ, _b=layers.Linear.backward):\n"
-                "        return _b(self, dZ)",
-    "delta": "def my_delta(delta_next, W_next, Z):\n    relu = layers.ReLU()\n"
-             "    relu.forward(Z)\n    return relu.backward(delta_next @ W_next.T)",
+    "affine": "def affine_backward(dZ, cache, _L=layers.Linear):\n    A, W = cache\n"
+              "    lin = _L(W, np.zeros(W.shape[1]))\n    lin.A = A\n    dA = lin.backward(dZ)\n"
+              "    return dA, lin.grads['W'], lin.grads['b']",
+    "network": "def my_cost_grad(X, y, params, c):\n"
+               "    return layers.from_params(params, c).cost_grad(X, y)",
 }
 
 CASES = [
@@ -196,6 +199,14 @@ CASES = [
     Case("the defaults", CH3, (sub("my_hyperparameters", '"lr": 0.3, "hidden": 256, '
                                    '"batch_size": 16', '"lr": 0.1, "hidden": 256, '
                                    '"batch_size": 32'),), 3),
+    # the epoch is graded along the student's own gradient: a Chapter 2 mistake pasted in
+    # costs no point here, and handin's gradient is the way on without Chapter 2's functions
+    Case("backward pasted with no 1/n", CH3, (sub("my_backward", "dZ2 = (P - one_hot(y, k)) / n",
+                                                  "dZ2 = P - one_hot(y, k)"),), 5),
+    Case("gradient from handin.cost_grad", CH3, (
+        ("stub", "my_forward"), ("stub", "my_backward"),
+        ("after", "my_epoch", "def my_gradient(X, y, params, c):\n"
+                              "    return handin.cost_grad(X, y, params, c)[1]")), 5),
     Case("calls handin", CH3, (("set", "my_epoch",
                                 "def my_epoch(params, X, y, lr, c, batch_size, rng):\n"
                                 "    return handin.fit(X, y, X, y, hidden=len(params['b1']), "
@@ -211,6 +222,12 @@ CASES = [
                                 "def my_confusion_matrix(y_true, y_pred, n_classes):\n"
                                 "    return handin.metrics.confusion_matrix(y_true, y_pred, "
                                 "n_classes)"),), 2),
+    Case("solutions", CH6, (), FULL[CH6]),
+    Case("release", CH6, (), 0, base="release"),
+    Case("rows and columns swapped", CH6, (sub(
+        "my_centring_shift",
+        "return int(np.floor(height / 2 - row + 0.5)), int(np.floor(width / 2 - col + 0.5))",
+        "return int(np.floor(width / 2 - col + 0.5)), int(np.floor(height / 2 - row + 0.5))"),), 0),
     Case("solutions", CH7, (), FULL[CH7]),
     Case("release", CH7, (), 0, base="release"),
     # two submissions, two graded functions wrong in each: the points say which part passed
@@ -225,19 +242,27 @@ CASES = [
     Case("loss by default argument", CH1, (("set", "softmax_loss_vectorized", ROUTES["loss"]),), 3),
     Case("epoch by default argument", CH3, (("set", "my_epoch", ROUTES["epoch"]),), 2),
     Case("confusion by closure", CH4, (("set", "my_confusion_matrix", ROUTES["confusion"]),), 2),
+    Case("centring by default argument", CH6, (("set", "my_centring_shift",
+                                                 ROUTES["centring"]),), 0),
     Case("dead units by default argument", CH7, (("set", "my_dead_units", ROUTES["dead"]),), 5),
     Case("linear gradient by model.backward", CH7, (("set", "my_linear_cost_grad",
                                                      ROUTES["linear"]),), 4),
-    Case("MyLinear by default argument", CH8, (("set", "solution", ROUTES["MyLinear"]),), 2),
-    Case("delta by ReLU.backward", CH8, (("set", "my_delta", ROUTES["delta"]),), 3),
+    # chapter 8: the layers are used by my_cost_grad, so a wrong layer costs its points too
+    Case("affine by default argument", CH8, (("set", "affine_backward", ROUTES["affine"]),), 10),
+    Case("network by from_params", CH8, (("set", "my_cost_grad", ROUTES["network"]),), 13),
     Case("solutions", CH8, (), FULL[CH8]),
     Case("release", CH8, (), 0, base="release"),
-    Case("dW cW", CH8, (sub("solution", "2 * self.c * W", "self.c * W"),), 2),
-    Case("mask sign", CH8, (sub("my_delta", "(Z > 0)", "(Z < 0)"),), 3),
-    Case("calls handin", CH8, (("set", "solution",
-                                "class MyLinear(layers.Linear):\n"
-                                "    def backward(self, dZ):\n"
-                                "        return super().backward(dZ)"),), 2),
+    Case("affine no bias", CH8, (sub("affine_forward", "A @ W + b", "A @ W"),), 12),
+    Case("affine db mean", CH8, (sub("affine_backward", "dZ.sum(axis=0)", "dZ.mean(axis=0)"),), 10),
+    Case("relu mask at 0", CH8, (sub("relu_backward", "(Z > 0)", "(Z >= 0)"),), 14),
+    Case("head without 1/n", CH8, (sub("softmax_ce", "dZ / len(y)", "dZ"),), 12),
+    Case("cost_grad decay cW", CH8, (sub("my_cost_grad", "2 * c * params", "c * params"),), 13),
+    Case("product's derivatives swapped", CH8, (sub("local_derivatives", "(b, a)", "(a, b)"),),
+         11),
+    Case("topological order with repeats", CH8, (sub("topo_order", "if id(v) not in seen:",
+                                                     "if True:"),), 13),
+    Case("gradient written over", CH8, (sub("backprop", "parent.grad += local",
+                                            "parent.grad = local"),), 13),
 ]
 
 

@@ -44,7 +44,7 @@ def test_every_chapter_is_generated_with_nbgrader_cells(generated):
         "test_my_forward", "test_my_cost", "test_my_backward"]
     assert _grade_ids(source, solution=True, grade=False) == ["my_forward", "my_cost", "my_backward"]
     answers = _grade_ids(source, solution=True, grade=True)
-    assert answers == [*(f"answer_{i}" for i in range(1, 7)), "question_1", "question_2"]
+    assert answers == [*(f"answer_{i}" for i in range(1, 6)), "question_1", "question_2"]
     assert _grade_ids(release) == _grade_ids(source)     # the same cells, the same ids
     text = nbformat.writes(release)
     assert "BEGIN HIDDEN TESTS" not in text and "seed=seed" not in text
@@ -57,6 +57,9 @@ def test_every_chapter_is_generated_with_nbgrader_cells(generated):
     assert _grade_ids(ch4, grade=True, locked=True) == [
         "test_my_confusion_matrix", "test_my_confident_mistakes"]
     assert "from handin.course import check_confusion_matrix" in nbformat.writes(ch4)
+    ch6 = nbformat.read(generated / "source" / cc.CH6 / f"{cc.CH6}.ipynb", as_version=4)
+    assert _grade_ids(ch6, grade=True, locked=True) == ["test_my_centring_shift"]
+    assert _grade_ids(ch6, solution=True, grade=True) == ["question_1"]
     ch3 = nbformat.read(generated / "source" / "03_training" / "03_training.ipynb", as_version=4)
     assert _grade_ids(ch3, grade=True, locked=True) == ["test_my_epoch", "test_my_hyperparameters"]
     ch7 = nbformat.read(generated / "source" / "07_when_it_goes_wrong" / "07_when_it_goes_wrong.ipynb",
@@ -80,8 +83,8 @@ def test_the_command_line(tmp_path, capsys):
     out = capsys.readouterr().out
     # autograded + derivations (1 each) + written questions (2 each, 3 in ch. 5 and 8)
     assert f"{cc.CH2}.ipynb: 18 points" in out and f"{cc.CH1}.ipynb: 12 points" in out
-    assert "03_training.ipynb: 7 points" in out and "04_what_it_learned.ipynb: 6 points" in out
-    assert "05_explorer.ipynb: 3 points" in out and "06_draw_a_digit.ipynb: 0 points" in out
+    assert "03_training.ipynb: 7 points" in out and "04_what_it_learned.ipynb: 7 points" in out
+    assert "05_explorer.ipynb: 3 points" in out and "06_draw_a_digit.ipynb: 5 points" in out
     assert "07_when_it_goes_wrong.ipynb: 10 points" in out
     assert "08_backprop_the_algorithm.ipynb: 10 points" in out
     assert "timeout = 30" in (tmp_path / "c" / "nbgrader_config.py").read_text()

@@ -15,17 +15,18 @@ import numpy as np
 import pytest
 
 from handin import layers, linear, metrics, model
+from handin.draw import preprocess
 from handin import course
 from handin.course import (check_backward, check_confident_mistakes, check_confusion_matrix,
-                           check_cost, check_dead_units, check_delta, check_forward,
-                           check_he_init, check_linear, check_linear_cost_grad,
-                           check_softmax_loss)
+                           check_cost, check_dead_units, check_forward,
+                           check_he_init, check_linear_cost_grad,
+                           check_softmax_loss, check_centring_shift)
 
 import course_cases as cc
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))   # tests/test_layers.py
-import test_layers  # noqa: E402
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))   # tests/
 import test_selfcheck as ts
 import test_selfcheck_init as ti
+import test_selfcheck_draw as td
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -86,7 +87,7 @@ REFERENCES = [model.forward, model.cost, model.backward, model.cost_grad, model.
               model.log_softmax, model.softmax, model.weight_decay, linear.cost_grad,
               linear.cost, linear._ce_grad, linear._decay, layers.Linear.backward,
               layers.init_params, layers.INITS["he"], metrics.dead_units,
-              metrics.confusion_matrix, metrics.confident_mistakes]
+              metrics.confusion_matrix, metrics.confident_mistakes, preprocess.centring_shift]
 
 
 def handin_lines():
@@ -118,15 +119,23 @@ RIGHT = {
                            "subtracttheone-hot"],
     "check_linear_cost_grad": ["X.T@dZ", "sum(axis=0)", "2*c*W", "2cW", "(P-Y)/n",
                                "np.sum(W**2)"],
-    "check_linear": ["A.T@dZ", "dZ@W.T", "sum(axis=0)", "2*c*W", "2cW", "self.c*W"],
-    "check_delta": ["@W_next.T", "W_{l+1}.T", "*(Z>0)", "1[Z_l>0]", "δ_{l+1}@",
-                    "wherez_l>0"],
+    "check_affine_forward": ["A@W+b"],
+    "check_affine_backward": ["dZ@W.T", "A.T@dZ", "sum(axis=0)", "GWᵀ", "AᵀG"],
+    "check_relu_forward": ["maximum(Z,0)", "max(Z,0)"],
+    "check_relu_backward": ["*(Z>0)", "1[Z>0]"],
+    "check_softmax_head": ["(P-Y)/n", "-logP[s,y_s]", "axis=1", "one_hot(", "Z-Z.max",
+                           "subtracttheone-hot"],
+    "check_cost_grad": ["2*c*W", "2cW", "reversed(", "A.T@", "range(L"],
+    "check_local_derivatives": ["(b,a)", "1/a", "exp(a)", "float(a>0)"],
+    "check_backprop": ["reversed(", "+=", "grad=1", "seen"],
     "check_he_init": ["sqrt(2", "sqrt(2/fan_in)", "default_rng(seed)", "np.zeros(",
                       "rng.normal("],
     "check_dead_units": ["Z1<=0", "np.all(", "axis=0", "X@W1+b1", ".all(", "Z1<0"],
     "check_confusion_matrix": ["C[y_true[s],y_pred[s]]", "add.at", "y_true==i", "+=1"],
     "check_confident_mistakes": ["P[s,predicted]", "argsort(", "argmax(", "pred!=y", "[:n]",
                                  "P[s,y[s]]"],
+    "check_centring_shift": ["@digit.sum(axis=1)", "@digit.sum(axis=0)", "/mass", "height/2-",
+                             "width/2-", "floor(", "-row+0.5", "-col+0.5"],
 }
 
 
@@ -177,14 +186,6 @@ def _backward_with(key, change):
 
 def _forward_with(key, change):
     return _then(ts.make_forward(), lambda out, X, p: {**out, key: change(out)})
-
-
-def linear_layer(dW=None, db=None, dA=None):
-    """A linear layer written out, with one part swapped (tests/test_layers.py's), named as
-    the chapter names it."""
-    cls = test_layers.linear_with(dW, db, dA)
-    cls.__name__ = cls.__qualname__ = "MyLinear"
-    return cls
 
 
 def _new_seed_each_call():
@@ -270,26 +271,8 @@ def cases():
         ("check_confident_mistakes-index order", check_confident_mistakes,
          _mistakes_in_index_order),
     ]
-    layer = {"no decay": dict(dW=lambda A, W, c, dZ: A.T @ dZ),
-             "cW": dict(dW=lambda A, W, c, dZ: A.T @ dZ + c * W),
-             "divided by n": dict(dW=lambda A, W, c, dZ: A.T @ dZ / len(A) + 2 * c * W),
-             "dW zeros": dict(dW=lambda A, W, c, dZ: 0 * W),
-             "db mean": dict(db=lambda dZ: dZ.mean(axis=0)),
-             "db axis 1": dict(db=lambda dZ: dZ.sum(axis=1)),
-             "db keepdims": dict(db=lambda dZ: dZ.sum(axis=0, keepdims=True)),
-             "db decayed": dict(db=lambda dZ: dZ.sum(axis=0) + 0.2),
-             "db zeros": dict(db=lambda dZ: 0 * dZ[0]),
-             "dA transposed": dict(dA=lambda A, W, c, dZ: W @ dZ.T),
-             "dA decayed": dict(dA=lambda A, W, c, dZ: dZ @ W.T + 2 * c * A),
-             "dA zeros": dict(dA=lambda A, W, c, dZ: 0 * A)}
-    out += [(f"check_linear-{bug}", check_linear, linear_layer(**parts))
-            for bug, parts in layer.items()]
-    delta = {"no mask": lambda d, W, Z: d @ W.T, "wrong sign": lambda d, W, Z: (d @ W.T) * (Z < 0),
-             "times Z": lambda d, W, Z: (d @ W.T) * Z,
-             "times relu": lambda d, W, Z: (d @ W.T) * np.maximum(Z, 0),
-             "transposed": lambda d, W, Z: W @ d.T, "zeros": lambda d, W, Z: 0 * Z,
-             "2-D wrong": lambda d, W, Z: Z[:2]}
-    out += [(f"check_delta-{bug}", check_delta, fn) for bug, fn in delta.items()]
+    out += [(f"check_centring_shift-{bug}", check_centring_shift, td.make_centring_shift(bug))
+            for bug in td.BUGS]
     return out
 
 
@@ -375,7 +358,8 @@ COURSE_CASES = _course_cases()
 
 
 def test_the_course_cases_cover_every_checked_chapter():
-    assert {case.assignment for case in COURSE_CASES} == {cc.CH1, cc.CH2, cc.CH4, cc.CH7, cc.CH8}
+    assert {case.assignment for case in COURSE_CASES} == {cc.CH1, cc.CH2, cc.CH4, cc.CH6, cc.CH7,
+                                                          cc.CH8}
     assert len(COURSE_CASES) >= 15
 
 

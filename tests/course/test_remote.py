@@ -20,6 +20,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))   # tests/t
 
 import test_layers  # noqa: E402
 import test_selfcheck as ts  # noqa: E402
+import test_selfcheck_draw as tsd  # noqa: E402
+import test_selfcheck_backprop as tsb  # noqa: E402
 import test_selfcheck_init as tsi  # noqa: E402
 
 
@@ -50,11 +52,11 @@ def _cases():
     for bug in (None, *tsi.DEAD_BUGS):
         yield "check_dead_units", named(functools.partial(tsi.dead_units, bug=bug),
                                         "my_dead_units"), bug
-    yield "check_linear", test_layers.linear_with(), None
-    yield "check_linear", test_layers.linear_with(dW=lambda A, W, c, dZ: A.T @ dZ + c * W), "cW"
-    yield "check_linear", test_layers.linear_with(db=lambda dZ: dZ.mean(axis=0)), "db mean"
-    yield "check_delta", named(lambda d, W, Z: (d @ W.T) * (Z > 0), "my_delta"), None
-    yield "check_delta", named(lambda d, W, Z: (d @ W.T) * (Z < 0), "my_delta"), "sign"
+    for bug in (None, *tsd.BUGS):
+        yield "check_centring_shift", tsd.make_centring_shift(bug), bug
+    for name, (_, make, bugs) in tsb.MAKERS.items():     # chapter 8: one right, two mistakes
+        for bug in (None, *list(bugs)[:2]):
+            yield name, make(bug), bug
 
 
 CASES = list(_cases())
@@ -67,7 +69,8 @@ def test_every_check_says_the_same_of_a_function_in_the_kernel_as_of_the_functio
         check, fn, bug, seed):
     name = fn.__name__
     here = getattr(course, check)(fn, seed=seed)
-    there = getattr(course, check)(Remote(local_channel({name: fn}), name), seed=seed)
+    kernel = {name: fn, "my_gradient": ts.my_gradient}   # check_epoch's my_epoch steps along it
+    there = getattr(course, check)(Remote(local_channel(kernel), name), seed=seed)
     assert (there.ok, str(there)) == (here.ok, str(here))
     assert here.ok == (bug is None)
 

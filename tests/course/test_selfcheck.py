@@ -1,5 +1,7 @@
 """handin.course.selfcheck: each hint fires on an implementation with that bug, and only there."""
 
+import types
+
 import numpy as np
 import pytest
 
@@ -357,13 +359,24 @@ def test_the_metrics_checks_refuse_handins_own():
 
 # ---- chapter 3: one epoch of mini-batch SGD ----
 
+def my_gradient(X, y, params, c):
+    """The chapter's my_gradient, as check_epoch finds it beside my_epoch (these globals)."""
+    return model.cost_grad(X, y, params, c)[1]
+
+
+def with_gradient(fn, grad):
+    """``fn`` whose global ``my_gradient`` is ``grad`` (as if its notebook defined that)."""
+    return types.FunctionType(fn.__code__, {**fn.__globals__, "my_gradient": grad},
+                              fn.__name__, fn.__defaults__, fn.__closure__)
+
+
 def make_epoch(bug=None):
     def my_epoch(params, X, y, lr, c, batch_size, rng):
         perm = np.arange(len(X)) if bug == "no shuffle" else rng.permutation(len(X))
         stop = len(X) - len(X) % batch_size if bug == "drop last" else len(X)
         for start in range(0, stop, batch_size):
             idx = perm if bug == "full batch" else perm[start:start + batch_size]
-            _, grads = model.cost_grad(X[idx], y[idx], params, 0.0 if bug == "no decay" else c)
+            grads = my_gradient(X[idx], y[idx], params, 0.0 if bug == "no decay" else c)
             step = -lr if bug == "uphill" else lr
             if bug != "unchanged":
                 params = {k: params[k] - step * grads[k] for k in params}
@@ -391,12 +404,61 @@ def test_each_epoch_bug_fails_with_its_hint_and_no_other(bug, seed):
     assert "Chapter 3, section 2" in text and not [c for c in EPOCH_CODE if c in text], text
 
 
+@pytest.mark.parametrize("seed", [0, 11])
+def test_the_epochs_reference_along_handins_gradient_is_one_epoch_of_fit(seed):
+    params, X, y = selfcheck_training.epoch_problem(seed=seed)
+    perm = np.random.default_rng(seed).permutation(len(X))
+    mine = selfcheck_training._epoch(params, X, y, 0.5, 0.01, 5, perm, my_gradient)
+    fit, _ = handin.fit(X, y, X, y, hidden=params["b1"].size, lr=0.5, c=0.01, batch_size=5,
+                        epochs=1, seed=seed, dtype=np.float64, init=params)
+    assert all(np.allclose(mine[k], fit[k], rtol=1e-12, atol=1e-12) for k in fit)
+
+
+def _gradient_without_decay(X, y, params, c):
+    return my_gradient(X, y, params, 0.0)
+
+
+def test_the_epoch_is_graded_on_the_students_gradient_and_notes_a_wrong_one():
+    right = str(selfcheck_training.check_epoch(make_epoch()))
+    assert right.startswith("✓") and "Note" not in right, right
+    text = str(selfcheck_training.check_epoch(with_gradient(make_epoch(), _gradient_without_decay)))
+    assert text.startswith("✓") and "my_gradient is not the gradient of J" in text, text
+
+
+def test_an_epoch_that_ignores_the_students_gradient_fails():
+    def my_epoch(params, X, y, lr, c, batch_size, rng):
+        return make_epoch()(params, X, y, lr, c, batch_size, rng)   # handin's gradient, always
+
+    text = str(selfcheck_training.check_epoch(with_gradient(my_epoch, _gradient_without_decay)))
+    assert text.startswith("✗") and "handin's gradient, not your my_gradient" in text, text
+
+
+def test_an_epoch_without_my_gradient_is_told_to_define_it():
+    fn = types.FunctionType(make_epoch().__code__, {"np": np}, "my_epoch", None,
+                            make_epoch().__closure__)
+    text = str(selfcheck_training.check_epoch(fn))
+    assert text.startswith("✗") and "no function my_gradient(X, y, params, c)" in text, text
+
+
+def test_a_stub_in_the_students_gradient_is_named():
+    def stubbed(X, y, params, c):
+        raise NotImplementedError("paste the body of your my_forward from Chapter 2")
+
+    with pytest.raises(selfcheck.StubLeft, match="paste the body of your my_forward"):
+        selfcheck_training.check_epoch(with_gradient(make_epoch(), stubbed))
+
+
+def test_a_gradient_that_returns_the_cost_too_is_named():
+    text = str(selfcheck_training.check_epoch(with_gradient(make_epoch(), model.cost_grad)))
+    assert text.startswith("✗") and "my_gradient returns a pair" in text, text
+
+
 def test_an_epoch_with_an_unnamed_mistake_gets_the_section_not_the_code():
     def my_epoch(params, X, y, lr, c, batch_size, rng):
         return {k: v * 1.01 for k, v in make_epoch()(params, X, y, lr, c, batch_size, rng).items()}
 
     text = str(selfcheck_training.check_epoch(my_epoch))
-    assert "differ from one epoch of handin.fit" in text and "Chapter 3, section 2" in text
+    assert "differ from one epoch of SGD along my_gradient" in text and "Chapter 3, section 2" in text
     assert not [c for c in EPOCH_CODE if c in text], text
 
 

@@ -26,7 +26,7 @@ def he_init(d, h, k, seed, bug=None):
     return {"W1": W1, "b1": b1, "W2": W2, "b2": np.zeros(k)}
 
 
-HE_BUGS = {"1/fan_in": "1/fan_in, not 2/fan_in", "fan_out": "is 2/fan_out",
+HE_BUGS = {"1/fan_in": "is 1/fan_in, the rule for a layer", "fan_out": "is 2/fan_out",
            "glorot": "Glorot's", "variance as std": "passed as the standard deviation",
            "biases": "b1 is not zero", "global rng": "global generator",
            "seed ignored": "the seed is ignored"}

@@ -84,6 +84,45 @@ def test_no_graded_answer_is_in_the_students_copy(py):
     assert not leaks, "\n".join(leaks)
 
 
+#: answers stated in prose or math rather than copied: each squashed fragment (no blanks,
+#: backquotes or dollars) with the graded item it gives away. A derivation whose prompt
+#: says "show that ..." states its own result; these are found by the student.
+ANSWER_FRAGMENTS = {
+    "X.T@dZ1": "chapter 2: dW1 (derivation, my_backward)",
+    "A1.T@dZ2": "chapter 2: dW2 (derivation, my_backward)",
+    "dZ2@W2.T": "chapter 2: dA1 (derivation, my_backward)",
+    "A_1^\\topdZ_2": "chapter 2: dW2 (derivation)",
+    "A_1^\\top\\texttt{dZ2}": "chapter 2: dW2 (derivation)",
+    "dZ_2W_2^\\top": "chapter 2: dA1 (derivation)",
+    "\\texttt{dZ2}W_2^\\top": "chapter 2: dA1 (derivation)",
+    "1-2\\etac": "chapter 2's question on a silent unit, chapter 4's derivation",
+    "1-2\\eta\\,c": "chapter 2's question on a silent unit, chapter 4's derivation",
+    "2/fan_in": "chapter 7: He's variance (derivation, my_he_init)",
+    "2/\\mathrm{fan": "chapter 7: He's variance (derivation, my_he_init)",
+    "2/h_{\\ell-1}": "chapter 7: He's variance (derivation, my_he_init)",
+    "2/n_{\\mathrm{in}}": "chapter 7: He's variance (derivation, my_he_init)",
+    "dZ@W.T": "chapter 8: affine_backward",
+    "A.T@dZ": "chapter 8: affine_backward",
+}
+
+
+@pytest.mark.parametrize("py", CHAPTERS, ids=lambda p: p.stem)
+def test_no_graded_answer_is_stated_in_prose_either(py):
+    """The formulas students derive or write, in the forms a text would state them, appear
+    nowhere in the student's copy (nor in another chapter's)."""
+    text = _student_copy()[py.stem]
+    leaks = [f"student/{py.name}:{i + 1}: {fragment!r} gives away {what}"
+             for i, line in enumerate(text.splitlines())
+             for fragment, what in ANSWER_FRAGMENTS.items() if fragment in _squash(line)]
+    assert not leaks, "\n".join(leaks)
+
+
+def test_the_fragments_find_a_stated_answer():
+    stated = "# Its gradient is $dW_2 = A_1^\\top dZ_2 + 2cW_2$, shrinking by $1 - 2\\eta c$."
+    found = [f for f in ANSWER_FRAGMENTS if f in _squash(stated)]
+    assert found == ["A_1^\\topdZ_2", "1-2\\etac"]
+
+
 def test_the_maintainer_talk_pattern_finds_what_it_names():
     for said in ("the BLAS kernel", "nbval compares", "see README.md", "tests/test_linear.py",
                  "this book used to", "the report this book grew from", "in CI",

@@ -240,7 +240,25 @@ def test_changes_during_a_run_stop_it_and_the_latest_value_wins(split):
     h = asyncio.run(main())
     assert (ex.n_started, ex.n_stopped, ex.n_completed) == (2, 1, 1)
     assert ex.runs[-1].values["hidden"] == 32 and len(h) == 2
-    assert ex.lines_data()["faded"] == []        # a stopped run is not kept
+    # the stopped run stays on the chart, in its colour, marked stopped with its epochs
+    [stopped] = ex.chart.faded
+    assert stopped["outcome"] == "stopped" and stopped["label"].startswith("lr=0.2 h=64")
+    assert stopped["note"] == f"stopped after {len(stopped['points']['val_acc'])} epoch" + \
+        ("s" if len(stopped["points"]["val_acc"]) != 1 else "")
+    assert stopped["color"] != ex.chart.current["color"]
+
+
+def test_a_run_keeps_its_colour_when_it_is_no_longer_the_current_one(split):
+    ex = explorer(split, epochs=1)
+    colours = []
+    for lr in (0.05, 0.1, 0.2):
+        ex.run(lr=lr)
+        colours.append(ex.chart.current["color"])
+    assert len(set(colours)) == 3, "every run its own colour"
+    assert [r["color"] for r in ex.chart.faded] == colours[:2], "kept when faded"
+    ex.clear_button.click()
+    ex.run(lr=0.3)
+    assert ex.chart.current["color"] not in [r["color"] for r in ex.chart.faded]
 
 
 def test_cancel_stops_the_run_at_once_and_the_loop_runs_between_chunks(split):
@@ -429,7 +447,7 @@ def test_run_returns_the_same_history_as_fit(split):
 
 
 def test_the_training_curve_is_measured_on_train_curve_rows(split):
-    ex = explorer(split, train_curve_rows=200, epochs=2)
+    ex = explorer(split, train_curve_rows=200, epochs=2, blas_threads=1)
 
     async def main():
         ex.set(lr=0.2)
@@ -441,7 +459,7 @@ def test_the_training_curve_is_measured_on_train_curve_rows(split):
     data = split.X_train, split.y_train, split.X_val, split.y_val
     kw = dict(hidden=v["hidden"], c=v["c"], batch_size=v["batch_size"], epochs=2, seed=0,
               yield_every=1)
-    with threadpoolctl.threadpool_limits(1, user_api="blas"):     # as the explorer
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):     # as this explorer
         *_, part = train.train_iter(*data, lr=0.2, train_eval_rows=200, **kw)
         *_, full = train.train_iter(*data, lr=0.2, **kw)
         *_, part3 = train.train_iter(*data, lr=0.3, train_eval_rows=200, **kw)
@@ -590,8 +608,8 @@ def _contrast_on_white(colour):
 
 
 def test_every_run_colour_reaches_3_to_1_and_every_run_shown_has_its_own_marker(split):
-    from handin.explorer.chart import CURRENT_COLOR, FADED_COLORS
-    assert min(_contrast_on_white(c) for c in (CURRENT_COLOR, *FADED_COLORS)) >= 3.0
+    from handin.explorer.chart import RUN_COLORS
+    assert min(_contrast_on_white(c) for c in RUN_COLORS) >= 3.0
     ex = explorer(split, epochs=1)
     for lr in (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):    # more runs than are kept
         ex.run(lr=lr)

@@ -1,0 +1,122 @@
+"""A full room: K students' kernels side by side on this machine, each doing what a student does.
+
+For every K (default 1, 2, 4, 8), K worker processes start together; each runs, in its own
+Jupyter kernel, Run All of chapter 2 and of chapter 3 (the teacher's chapters, so that every
+cell runs), then ten explorer runs at the defaults with the learning rate moved each time
+(``Explorer().run(lr=...)``, drawn as in JupyterLab but without a browser). Each task is
+timed in its worker. The script prints, per K and task, the median time over the K workers
+and its ratio to the fair share::
+
+    fair share = max(1, K / cores) x (the task's time at K = 1)
+
+A ratio of 1 means a room of K shares the machine as well as it can: the cores are split
+evenly and nothing is lost to the students' kernels fighting each other (BLAS threads
+spinning while another process holds the core). The goal is every ratio <= 1.3.
+
+    python benchmarks/full_room.py [--ks 1,2,4,8] [--tasks ch2,ch3,explorer] [--json FILE]
+
+Run it on a quiet machine (nothing else running): it takes about ten minutes on 2 cores.
+``HANDIN_BLAS_THREADS`` (or any OpenBLAS variable) in the environment applies to every kernel,
+to compare a pinned number of threads with handin's measured choice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import pathlib
+import statistics
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+CHAPTERS = {"ch2": "02_forward_backward", "ch3": "03_training"}
+EXPLORER_RUNS = [0.1, 0.2, 0.05, 0.3, 0.15, 0.08, 0.25, 0.12, 0.4, 0.1]
+
+
+def _run_chapter(stem):
+    import jupytext
+    from nbclient import NotebookClient
+
+    nb = jupytext.read(ROOT / "notebooks" / f"{stem}.py")
+    NotebookClient(nb, timeout=1800, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+
+
+def _run_explorer():
+    from handin.explorer import Explorer
+
+    ex = Explorer()
+    for lr in EXPLORER_RUNS:
+        ex.run(lr=lr)
+    ex.close()
+
+
+def worker(tasks, start, out):
+    """Wait for the common start, then run and time each task."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    start.wait()
+    times = {}
+    for task in tasks:
+        t0 = time.perf_counter()
+        if task == "explorer":
+            _run_explorer()
+        else:
+            _run_chapter(CHAPTERS[task])
+        times[task] = time.perf_counter() - t0
+    out.put(times)
+
+
+def room(k, tasks):
+    """Every worker's ``{task: seconds}`` for a room of ``k`` students."""
+    ctx = mp.get_context("spawn")
+    start, out = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=worker, args=(tasks, start, out)) for _ in range(k)]
+    for p in procs:
+        p.start()
+    time.sleep(2.0)            # every worker imported and waiting
+    start.set()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ks", default="1,2,4,8", help="room sizes, comma-separated")
+    parser.add_argument("--tasks", default="ch2,ch3,explorer",
+                        help="what each student does, in order: ch2, ch3, explorer")
+    parser.add_argument("--json", type=pathlib.Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    ks = sorted({int(k) for k in args.ks.split(",")})
+    tasks = args.tasks.split(",")
+    unknown = set(tasks) - {*CHAPTERS, "explorer"}
+    if unknown or not ks or ks[0] < 1:
+        parser.error(f"--tasks must name ch2, ch3 or explorer (got {sorted(unknown)}); "
+                     f"--ks integers >= 1 (got {args.ks})")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if ks[0] != 1:
+        ks = [1, *ks]          # the quiet time the fair shares are measured from
+    print(f"{cores} cores; HANDIN_BLAS_THREADS={os.environ.get('HANDIN_BLAS_THREADS', '(measured)')};"
+          f" tasks {', '.join(tasks)}", flush=True)
+    figures, quiet = {}, {}
+    print(f"{'K':>3} {'task':>9} {'median s':>9} {'fair s':>8} {'ratio':>6}", flush=True)
+    for k in ks:
+        results = room(k, tasks)
+        figures[k] = results
+        for task in tasks:
+            median = statistics.median(r[task] for r in results)
+            quiet.setdefault(task, median)
+            fair = max(1.0, k / cores) * quiet[task]
+            print(f"{k:>3} {task:>9} {median:>9.1f} {fair:>8.1f} {median / fair:>6.2f}",
+                  flush=True)
+    if args.json:
+        args.json.write_text(json.dumps({"cores": cores, "rooms": figures}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

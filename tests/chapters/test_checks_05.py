@@ -1,0 +1,49 @@
+"""Chapter 5: every check the chapter prints can fail. Each test runs the chapter's own cell
+(found by a phrase it prints) on an input where the check must not hold."""
+
+import contextlib
+import io
+import pathlib
+from types import SimpleNamespace
+
+import jupytext
+import numpy as np
+
+CHAPTER = pathlib.Path(__file__).resolve().parents[2] / "notebooks" / "05_explorer.py"
+
+
+def run_cell(phrase, **names):
+    """What the chapter's code cell holding ``phrase`` prints, run with ``names`` as globals."""
+    cells = [c for c in jupytext.read(CHAPTER).cells if c.cell_type == "code" and phrase in c.source]
+    assert len(cells) == 1, f"{len(cells)} code cells hold {phrase!r}"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(cells[0].source, {"np": np, **names})   # noqa: S102 - the chapter's own cell
+    return out.getvalue()
+
+
+def _slow_run(val_acc, reference_first):
+    return run_cell("this run, after ten, is below it", history=SimpleNamespace(val_acc=val_acc),
+                    reference=SimpleNamespace(val_acc=[reference_first]))
+
+
+def test_the_slow_run_checks_can_fail():
+    out = _slow_run([0.5, 0.6, 0.7, 0.8, 0.9], reference_first=0.85)
+    assert "below it: False" in out and "before): True" in out, out
+    out = _slow_run([0.5, 0.6, 0.7, 0.7, 0.6], reference_first=0.85)
+    assert "below it: True" in out and "before): False" in out, out
+
+
+def _flushed(X_train, W1):
+    fit = lambda *args, **kwargs: ({"W1": W1}, None)   # noqa: E731 - the run, already done
+    return run_cell("their rows of W1 are all 0", handin=SimpleNamespace(fit=fit), data=(),
+                    split=SimpleNamespace(X_train=X_train))
+
+
+def test_the_blank_rows_check_can_fail():
+    X = np.array([[0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])     # pixel 0 is blank
+    W1 = np.zeros((3, 2))
+    assert "all 0: True" in _flushed(X, W1)
+    W1[0, 1] = 1e-40                                       # a blank pixel's weight left over
+    assert "all 0: False" in _flushed(X, W1)
+    assert "all 0: False" in _flushed(X + 0.1, np.zeros((3, 2)))   # no blank pixel: no evidence

@@ -1,0 +1,117 @@
+"""handin.threads: the number of BLAS threads is chosen by measurement, by the mean (a stall
+counts), within a budget, kept a while, pinned by the environment, and set only while
+training. Measurements are faked with counters: no test depends on this machine's speed."""
+
+import itertools
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+import handin
+from handin import threads
+
+
+def fake(times):
+    """``measure(threads)`` returning the next of ``times[threads]``, counting the calls."""
+    its = {c: itertools.cycle(t) for c, t in times.items()}
+    calls = []
+
+    def measure(c):
+        calls.append(c)
+        return next(its[c])
+    return measure, calls
+
+
+def test_the_faster_on_average_wins_and_a_stall_counts():
+    measure, _ = fake({1: [1e-3], 2: [2e-4]})
+    assert threads.choose(32, 784, 256, candidates=[1, 2], measure=measure, budget=1) == 2
+    # two threads are faster in most calls but stall in one: the median would pick them
+    measure, calls = fake({1: [1e-3], 2: [2e-4, 2e-4, 2e-4, 2e-4, 2e-4, 2e-4, 0.05]})
+    assert threads.choose(32, 784, 256, candidates=[1, 2], measure=measure, budget=1,
+                          rounds=7) == 1
+    assert calls.count(2) == 7
+
+
+def test_a_tie_goes_to_fewer_threads_and_one_candidate_needs_no_measuring():
+    measure, calls = fake({1: [1e-3], 2: [1e-3]})
+    assert threads.choose(8, 8, 8, candidates=[2, 1], measure=measure, budget=1) == 1
+    measure, calls = fake({3: [1.0]})
+    assert threads.choose(8, 8, 8, candidates=[3], measure=measure) == 3 and calls == []
+
+
+def test_rounds_stop_at_the_budget_or_at_a_decisive_first_round():
+    measure, calls = fake({1: [0.01], 2: [0.012]})
+    threads.choose(8, 8, 8, candidates=[1, 2], measure=measure, budget=0.03, rounds=7)
+    assert calls == [1, 2, 1, 2], "the second round passes the budget: no third"
+    measure, calls = fake({1: [1e-4], 2: [0.08]})
+    assert threads.choose(8, 8, 8, candidates=[1, 2], measure=measure, budget=10) == 1
+    assert calls == [1, 2], "a 5x stall in the first round decides at once"
+
+
+def test_resolve_keeps_a_choice_for_ttl_seconds(monkeypatch):
+    monkeypatch.delenv(threads.ENV, raising=False)
+    monkeypatch.setattr(threads, "_cache", {})
+    clock = [100.0]
+    measure, calls = fake({1: [1e-3], 2: [1e-4]})
+    kw = dict(candidates=[1, 2], measure=measure, budget=1, rounds=1, now=lambda: clock[0])
+    assert threads.resolve("auto", (32, 784, 256), **kw) == 2 and len(calls) == 2
+    clock[0] += threads.TTL / 2
+    assert threads.resolve("auto", (32, 784, 256), **kw) == 2 and len(calls) == 2
+    assert threads.resolve("auto", (16, 784, 256), **kw) == 2 and len(calls) == 4, "new sizes"
+    clock[0] += threads.TTL
+    threads.resolve("auto", (32, 784, 256), **kw)
+    assert len(calls) == 6, "measured again once the choice is older than TTL"
+
+
+def test_the_environment_pins_the_number_without_measuring(monkeypatch):
+    measure, calls = fake({1: [1.0], 2: [1.0]})
+    monkeypatch.setenv(threads.ENV, "3")
+    assert threads.resolve("auto", (32, 784, 256), measure=measure) == 3 and calls == []
+    monkeypatch.setenv(threads.ENV, "two")
+    with pytest.raises(ValueError, match="HANDIN_BLAS_THREADS must be an integer >= 1"):
+        threads.resolve("auto", (32, 784, 256))
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "fast", True])
+def test_a_bad_number_of_threads_is_named(bad):
+    with pytest.raises(ValueError, match="threads must be 'auto', None or an integer >= 1"):
+        threads.resolve(bad, (32, 784, 256))
+
+
+def test_sizes_the_caller_rejects_are_not_measured():
+    assert threads.resolve("auto", (32, -1, 256), measure=lambda c: 1 / 0) is None
+
+
+def _blas_threads():
+    return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+
+def test_limit_holds_only_inside_its_block():
+    before = _blas_threads()
+    with threads.limit(1):
+        assert set(_blas_threads()) == {1}
+    assert _blas_threads() == before
+    with threads.limit(None):
+        assert _blas_threads() == before
+
+
+def test_fit_trains_on_the_threads_asked_and_names_a_bad_value(monkeypatch):
+    seen = []
+    monkeypatch.setattr(threads, "limit", lambda n: _record(seen, n))
+    rng = np.random.default_rng(0)
+    X, y = rng.random((40, 6)), rng.integers(0, 3, 40)
+    handin.fit(X, y, X, y, hidden=4, epochs=1, threads=1)
+    monkeypatch.setenv(threads.ENV, "2")
+    handin.fit(X, y, X, y, hidden=4, epochs=1)
+    assert seen == [1, 2]
+    with pytest.raises(ValueError, match="threads must be"):
+        handin.fit(X, y, X, y, hidden=4, epochs=1, threads=0)
+
+
+_real_limit = threads.limit
+
+
+def _record(seen, n):
+    seen.append(n)
+    return _real_limit(n)
