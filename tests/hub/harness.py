@@ -131,13 +131,24 @@ def _digest(*files):
     return h.hexdigest()[:16]
 
 
+def _requirements():
+    """What the venv's ``pip install handin[hub]`` asks for (handin's dependencies and its
+    hub extra), and the block that installs it: the venv is kept while they stay."""
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    key = [project["dependencies"], project["optional-dependencies"]["hub"],
+           doc_blocks()["venv"], SYSTEM_PYTHON]
+    return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
+
+
 def users_venv(wheels):
     """The doc's venv (block ``venv``) with ``handin[hub]`` from the ``wheels`` folder. Kept in
-    :data:`CACHE` by the digest of the requirements (pyproject.toml); when only handin
-    changed, its two wheels are installed again in it. Its path."""
+    :data:`CACHE` by the digest of its requirements (:func:`_requirements`); when only handin
+    changed, its wheel is installed again in it. Its path."""
     CACHE.mkdir(parents=True, exist_ok=True)
     os.chmod(CACHE, 0o755)
-    venv = CACHE / f"venv-{_digest(REPO / 'pyproject.toml', REPO / 'chapters' / 'pyproject.toml')}"
+    venv = CACHE / f"venv-{_requirements()}"
     handin = sorted(pathlib.Path(wheels).glob("handin-*.whl"))     # not handin_chapters
     built = _digest(*handin)
     with open(CACHE / "lock", "w") as lock:

@@ -288,13 +288,16 @@ def test_term(term):
     # handin's grader judged it (SandboxedExecute: the course's config, in Formgrader)
     assert [o.get("ename") for o in verdict["outputs"]] == ["CheckFailed"], verdict["outputs"]
 
-    # one written answer, by hand: a's first question, full points
+    # one written answer, by hand: a's first question, full points (its points: the source's)
     notebook = next(n for n in t.grader("GET", f"submitted_notebooks/{A}/{A}")
                     if n["student"] == t.a)
     grades = t.grader("GET", f"grades?submission_id={notebook['id']}")
     q1 = next(g for g in grades if g["name"] == "question_1")
-    assert q1["needs_manual_grade"] is True and q1["max_score"] == 2
-    assert t.grader("PUT", f"grade/{q1['id']}", {"manual_score": 2})["manual_score"] == 2
+    q1_points = next(c["metadata"]["nbgrader"]["points"] for c in source["cells"]
+                     if c["metadata"].get("nbgrader", {}).get("grade_id") == "question_1")
+    assert q1["needs_manual_grade"] is True and q1["max_score"] == q1_points > 0
+    given = t.grader("PUT", f"grade/{q1['id']}", {"manual_score": q1_points})
+    assert given["manual_score"] == q1_points
 
     assert t.grader("POST", f"assignment/{A}/generate_feedback")["success"] is True
     assert t.grader("POST", f"assignment/{A}/release_feedback")["success"] is True
@@ -312,9 +315,8 @@ def test_term(term):
         assert line in feedback[t.b], line
     assert "my_backward" in feedback[t.b] and "CheckFailed" not in feedback[t.a]
 
-    expected = {t.a: (10, 0, 10), t.b: (4, 0, 4), t.c: (8, 8, 0)}
-    assert _export(t) == expected
-    t.regraded = expected
+    assert _export(t) == {t.a: (8 + q1_points, 0, 8 + q1_points), t.b: (4, 0, 4), t.c: (8, 8, 0)}
+    t.q1_points = q1_points
 
 
 def _export(t):
@@ -345,7 +347,7 @@ def _writes(user, path):
 
 def test_isolation(term):
     t = term
-    if not hasattr(t, "regraded"):
+    if not hasattr(t, "q1_points"):
         pytest.skip("the term did not run to its end")
     mine = f"/home/{t.b}/{A}/{A}.ipynb"
     theirs = f"/home/{t.a}/{A}/{A}.ipynb"
@@ -382,7 +384,7 @@ def test_isolation(term):
 
 def test_regrade(term):
     t = term
-    if not hasattr(t, "regraded"):
+    if not hasattr(t, "q1_points"):
         pytest.skip("the term did not run to its end")
     t0 = time.monotonic()
     path = t.course / "source" / A / f"{A}.ipynb"
@@ -394,5 +396,6 @@ def test_regrade(term):
     path.write_text(json.dumps(nb, indent=1))
     t.block("regrade")
     TIMES["regraded"] = time.monotonic() - t0
-    # a: the new points and the hand-given 2 kept; b: unchanged; c: late, still zero
-    assert _export(t) == {t.a: (12, 0, 12), t.b: (4, 0, 4), t.c: (10, 10, 0)}
+    # a: the new points and the hand-given ones kept; b: unchanged; c: late, still zero
+    a = 10 + t.q1_points
+    assert _export(t) == {t.a: (a, 0, a), t.b: (4, 0, 4), t.c: (10, 10, 0)}
