@@ -10,7 +10,7 @@ collect_ignore_glob = ["notebooks/*.py", "solutions/*.py", "student/*", "handin/
 try:
     import nbgrader  # noqa: F401
 except ImportError:
-    collect_ignore_glob.append("handin/course/autograde.py")
+    collect_ignore_glob += ["handin/course/autograde.py", "handin/course/exchange.py"]
 
 # One OpenBLAS thread in this process and in the kernels nbval starts (they inherit the
 # environment), unless the caller chose otherwise. On a shared 2-core machine two threads per

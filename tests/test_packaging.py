@@ -13,7 +13,9 @@ else:  # Python 3.10: tomllib's forerunner (a test dependency there, see pyproje
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONDA_TO_PIP = {"matplotlib-base": "matplotlib"}
-NOT_IN_ENV = {"bench"}  # benchmark-only extras are installed by benchmarks/run.sh
+# benchmark-only extras are installed by benchmarks/run.sh; the hub's, in the hub's own venv
+# (docs/jupyterhub.md; tests/hub builds it from the wheels)
+NOT_IN_ENV = {"bench", "hub"}
 NOT_PACKAGES = {"python", "pip"}
 PIP_ONLY = {"axe-playwright-python", "copydetect"}   # installed from PyPI by the pip section
 
