@@ -166,6 +166,16 @@ def users_venv(wheels):
     return venv
 
 
+def ready():
+    """Whether the proxy and the users' venv for today's requirements are installed (after
+    waiting for a :func:`prepare` under way): the test installs nothing from the network."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return ((CACHE / "chp" / "node_modules" / ".bin" / "configurable-http-proxy").exists()
+                and (CACHE / f"venv-{_requirements()}" / "ok").is_file())
+
+
 def prepare():
     """What the test needs that takes long (the proxy, the wheels, the venv), done ahead:
     ``python -m tests.hub.harness`` (.ci/run runs it beside the other tests)."""

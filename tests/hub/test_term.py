@@ -106,6 +106,9 @@ def term():
     reason = H.unavailable()
     if reason:
         _skip_or_fail(reason)
+    if not H.ready():      # PyPI and npm are for the set-up, not for a test
+        _skip_or_fail("the hub's users' venv and proxy are not installed: run "
+                      "python -m tests.hub.harness first (it installs them from PyPI and npm)")
     t0 = time.monotonic()
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="handin-hub-", dir="/tmp"))
     os.chmod(tmp, 0o711)
