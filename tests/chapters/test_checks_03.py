@@ -2,7 +2,6 @@
 chapter writes it, on an input where it must be False."""
 
 import pathlib
-from types import SimpleNamespace
 
 import numpy as np
 import pytest

@@ -1,25 +1,16 @@
 """Chapter 5: every check the chapter prints can fail. Each test runs the chapter's own cell
 (found by a phrase it prints) on an input where the check must not hold."""
 
-import contextlib
-import io
-import pathlib
 from types import SimpleNamespace
 
-import jupytext
 import numpy as np
+from _cells import run_cell as _run
 
-CHAPTER = pathlib.Path(__file__).resolve().parents[2] / "notebooks" / "05_explorer.py"
+CHAPTER = "05_explorer"
 
 
 def run_cell(phrase, **names):
-    """What the chapter's code cell holding ``phrase`` prints, run with ``names`` as globals."""
-    cells = [c for c in jupytext.read(CHAPTER).cells if c.cell_type == "code" and phrase in c.source]
-    assert len(cells) == 1, f"{len(cells)} code cells hold {phrase!r}"
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(cells[0].source, {"np": np, **names})   # noqa: S102 - the chapter's own cell
-    return out.getvalue()
+    return _run(CHAPTER, phrase, **names)
 
 
 def _slow_run(val_acc, reference_first):
