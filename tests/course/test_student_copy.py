@@ -181,6 +181,7 @@ def test_a_stub_left_in_stops_the_chapter_with_its_own_message(py, keep, message
     with that stub's NotImplementedError, at the latest at the stub's self-check, with no
     frame of the traceback inside handin (a self-check shows the stub's message alone, and
     no other handin function calls a student's function for them)."""
+    pytest.importorskip("nbclient", reason="runs a chapter in a kernel (handin[test])")
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
