@@ -20,3 +20,14 @@ def run_cell(chapter, phrase, **names):
     with contextlib.redirect_stdout(out):
         exec(cells[0].source, {"np": np, **names})   # noqa: S102 - the chapter's own cell
     return out.getvalue()
+
+
+def output_lines(path, pattern):
+    """The committed output lines of ``path``'s ``.ipynb`` twin that match the regular
+    expression ``pattern``."""
+    import json
+    import re
+
+    cells = json.loads(pathlib.Path(path).with_suffix(".ipynb").read_text(encoding="utf-8"))["cells"]
+    return [line for cell in cells if cell["cell_type"] == "code" for out in cell["outputs"]
+            for line in "".join(out.get("text", "")).splitlines() if re.search(pattern, line)]

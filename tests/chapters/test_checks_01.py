@@ -7,14 +7,13 @@ committed outputs that shows True or False and asks that its check is one of tho
 """
 
 import ast
-import json
 import pathlib
-import re
 
 import numpy as np
 import pytest
 
 import handin
+from _cells import output_lines
 from handin.gradcheck import numerical_gradient
 from handin.model import log_softmax, one_hot
 
@@ -179,10 +178,7 @@ TESTED = {CHAPTER: ["|diff| < 1e-10:", "same loss:", "same dZ:",
 
 @pytest.mark.parametrize("path", list(TESTED), ids=lambda p: p.parent.name)
 def test_every_printed_boolean_is_a_tested_check(path):
-    cells = json.loads(path.with_suffix(".ipynb").read_text(encoding="utf-8"))["cells"]
-    lines = [line for cell in cells if cell["cell_type"] == "code"
-             for out in cell["outputs"] for line in "".join(out.get("text", "")).splitlines()
-             if re.search(r"\b(True|False)\b", line)]
+    lines = output_lines(path, r"\b(True|False)\b")
     assert lines, f"{path.name} prints no check any more: update TESTED"
     for line in lines:
         assert any(label in line for label in TESTED[path]), f"{path.name}: untested check {line!r}"

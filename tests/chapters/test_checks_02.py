@@ -7,7 +7,6 @@ the chapter's own functions — the teacher's ``my_forward``, ``my_cost``, ``my_
 ``allclose: False`` and section 5's gradient check of the student's functions ``False``.
 """
 
-import json
 import pathlib
 import re
 
@@ -18,6 +17,7 @@ import handin
 from handin import model
 from handin.course import edition
 
+from _cells import output_lines
 from test_checks_01 import holds, printed
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -106,9 +106,7 @@ def test_the_kink_check_fails_for_b1_only_with_a_right_gradient():
 
 def printed_lines(path, label):
     """The committed output lines of ``path``'s notebook that hold ``label``."""
-    cells = json.loads(path.with_suffix(".ipynb").read_text(encoding="utf-8"))["cells"]
-    return [line for cell in cells if cell["cell_type"] == "code" for out in cell["outputs"]
-            for line in "".join(out.get("text", "")).splitlines() if label in line]
+    return output_lines(path, re.escape(label))
 
 
 def test_the_mask_check_of_the_solutions_prints_false_at_the_kink():
@@ -182,10 +180,7 @@ TESTED = {CHAPTER: ["allclose:", "every parameter: rel. error <= 1e-7 or max |di
 
 @pytest.mark.parametrize("path", list(TESTED), ids=lambda p: p.parent.name)
 def test_every_printed_boolean_is_a_tested_check(path):
-    cells = json.loads(path.with_suffix(".ipynb").read_text(encoding="utf-8"))["cells"]
-    lines = [line for cell in cells if cell["cell_type"] == "code"
-             for out in cell["outputs"] for line in "".join(out.get("text", "")).splitlines()
-             if re.search(r"\b(True|False)\b", line)]
+    lines = output_lines(path, r"\b(True|False)\b")
     assert lines, f"{path.name} prints no check any more: update TESTED"
     for line in lines:
         assert any(label in line for label in TESTED[path]), f"{path.name}: untested check {line!r}"
