@@ -43,13 +43,14 @@ import asyncio  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from handin import experiment, train  # noqa: E402
+from handin import experiment, threads, train  # noqa: E402
 from handin.explorer import Explorer  # noqa: E402
 
 VARIANTS = {
-    "defaults (1 BLAS thread, train curve on 1000 rows)": dict(),
+    "defaults (threads measured, train curve on 1000 rows)": dict(),
     "train curve on all 3400 rows": dict(train_curve_rows=None),
-    "BLAS threads as they are (2)": dict(blas_threads=None),
+    "1 BLAS thread": dict(blas_threads=1),
+    "2 BLAS threads": dict(blas_threads=2),
 }
 
 
@@ -95,7 +96,7 @@ async def one_round(ex, lr, sent, spent):
     params = ex.controller._params             # the run's trained parameters
     rows = v["n_train"] if ex.train_curve_rows is None else min(ex.train_curve_rows, v["n_train"])
     te = time.perf_counter()
-    with ex.controller._limit_blas():
+    with threads.limit(threads.resolve(ex.controller.blas_threads, (v["batch_size"], s.X_train.shape[1], v["hidden"]))):
         train.evaluate(s.X_train[:rows], s.y_train[:rows], params, v["c"])
         train.evaluate(s.X_val, s.y_val, params, v["c"])
     evaluation = (time.perf_counter() - te) * len(h)

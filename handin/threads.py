@@ -10,6 +10,12 @@ in interleaved rounds within a small budget of time, and takes the fastest by th
 (a training run pays for every stall, so the median would hide them); the answer is kept
 :data:`TTL` seconds for the same sizes, since the load changes.
 
+A run that trains in chunks (the explorer) does better still: a :class:`Tuner` times the
+chunks themselves, steps per second under each number of threads while the run trains, so
+what it measures includes whatever else the machine does meanwhile (a browser drawing the
+run's chart on the other core, other students' kernels), and it keeps trying the other
+numbers now and then, since the load changes.
+
 Pinning it: ``HANDIN_BLAS_THREADS=N`` in the environment (read, never set, by handin), or
 ``threads=N`` where a function takes it (:func:`handin.fit`, the explorer's
 ``blas_threads``). A number of threads the environment already sets for the library
@@ -36,7 +42,7 @@ import time
 
 import numpy as np
 
-__all__ = ["choose", "resolve", "limit", "TTL", "ENV", "LIBRARY_ENV"]
+__all__ = ["choose", "resolve", "limit", "pinned", "Tuner", "TTL", "ENV", "LIBRARY_ENV"]
 
 #: seconds a measured choice is kept for the same sizes
 TTL = 10.0
@@ -126,6 +132,117 @@ def choose(n, d, h, *, dtype=np.float32, candidates=None, rounds=7, budget=0.03,
         if sum(map(sum, times.values())) > budget or (k == 0 and max(firsts) > 5 * min(firsts)):
             break
     return min(candidates, key=lambda c: (statistics.fmean(times[c]), c))
+
+
+def pinned(threads):
+    """What ``threads`` (``"auto"``, None or an int) leaves to measure: ``(False, n)`` when
+    the number is decided without measuring (an int, None, :data:`ENV` or one of
+    :data:`LIBRARY_ENV` in the environment: see :func:`resolve`), ``(True, None)`` when it
+    is for measurement.
+
+    Raises
+    ------
+    ValueError
+        As :func:`resolve`.
+
+    >>> pinned(2), pinned(None)
+    ((False, 2), (False, None))
+    """
+    if isinstance(threads, str) and threads == "auto":
+        pin = os.environ.get(ENV, "").strip()
+        if pin:
+            if not pin.isdigit() or int(pin) < 1:
+                raise ValueError(f"{ENV} must be an integer >= 1, got {pin!r}")
+            return False, int(pin)
+        if any(os.environ.get(name, "").strip() for name in LIBRARY_ENV):
+            return False, None
+        return True, None
+    return False, resolve(threads, (1, 1, 1))
+
+
+class Tuner:
+    """Chooses the number of BLAS threads from the work itself, chunk by chunk.
+
+    The caller asks :meth:`pick` before a chunk of training steps, runs them on that many
+    threads, and tells :meth:`record` how many steps took how long. The Tuner first tries
+    each candidate on ``warmup`` chunks, in turn, then picks the one with the fewest seconds
+    per step (an exponential average, so that the load of the last seconds counts most), and
+    keeps trying the others: one chunk in ``explore_every``, or one in ``4 * explore_every``
+    when the best is at least twice as fast (a stall under load is then rarely paid again).
+
+    Parameters
+    ----------
+    candidates : sequence of int, optional
+        Numbers of threads; default 1 and the cores this process may run on.
+    warmup : int, default=2
+    explore_every : int, default=8
+    weight : float, default=0.3
+        Weight of a new chunk in the average.
+
+    Examples
+    --------
+    >>> t = Tuner([1, 2])
+    >>> for _ in range(12):
+    ...     n = t.pick()
+    ...     t.record(n, steps=10, seconds=0.004 if n == 1 else 0.002)
+    >>> t.best(), t.tried
+    (2, {1: 2, 2: 10})
+    """
+
+    def __init__(self, candidates=None, *, warmup=2, explore_every=8, weight=0.3):
+        self.candidates = sorted(set(candidates or _candidates()))
+        if not self.candidates or any(int(c) < 1 for c in self.candidates):
+            raise ValueError(f"candidates must be numbers of threads >= 1, got {candidates}")
+        self.warmup, self.explore_every, self.weight = int(warmup), int(explore_every), weight
+        self.per_step = {c: None for c in self.candidates}    # seconds per step, averaged
+        self.tried = {c: 0 for c in self.candidates}          # chunks recorded per candidate
+        self.picks = 0
+        self._last = {c: 0 for c in self.candidates}          # pick number of the last try
+
+    def best(self):
+        """The candidate with the fewest seconds per step so far (ties: fewer threads)."""
+        known = [c for c in self.candidates if self.per_step[c] is not None]
+        if not known:
+            return self.candidates[0]
+        return min(known, key=lambda c: (self.per_step[c], c))
+
+    def pick(self):
+        """The number of threads for the next chunk."""
+        self.picks += 1
+        new = [c for c in self.candidates if self.tried[c] < self.warmup]
+        if new:
+            choice = min(new, key=lambda c: (self.tried[c], c))
+        else:
+            best = self.best()
+            others = [c for c in self.candidates if c != best]
+            slowest = max(self.per_step[c] for c in others) if others else 0.0
+            every = self.explore_every * (4 if slowest >= 2 * self.per_step[best] else 1)
+            stale = min(others, key=lambda c: self._last[c]) if others else best
+            choice = stale if others and self.picks - self._last[stale] > every else best
+        self._last[choice] = self.picks
+        return choice
+
+    def record(self, threads, steps, seconds):
+        """``steps`` training steps took ``seconds`` on ``threads`` threads (a chunk with no
+        step, or one that did other work too, is better not recorded)."""
+        if threads not in self.per_step or steps < 1:
+            return
+        rate = float(seconds) / steps
+        old = self.per_step[threads]
+        self.per_step[threads] = rate if old is None else (1 - self.weight) * old + self.weight * rate
+        self.tried[threads] += 1
+
+
+_tuners = {}       # (n, d, h, dtype name) -> Tuner, shared by the runs of this process
+
+
+def tuner(shape, dtype=np.float32):
+    """The process's :class:`Tuner` for training steps of sizes ``shape = (n, d, h)``."""
+    key = (*(int(s) for s in shape), np.dtype(dtype).name)
+    with _lock:
+        if key not in _tuners:
+            _tuners[key] = Tuner()
+        return _tuners[key]
 
 
 def resolve(threads, shape, *, dtype=np.float32, now=time.monotonic, **choose_kw):

@@ -128,3 +128,59 @@ _real_limit = threads.limit
 def _record(seen, n):
     seen.append(n)
     return _real_limit(n)
+
+
+# ------------------------------------------------------------ the Tuner (chunk by chunk)
+def drive(tuner, per_step, chunks):
+    """Pick and record ``chunks`` chunks of 10 steps taking ``per_step(threads, i)`` s each;
+    the picks in order."""
+    picks = []
+    for i in range(chunks):
+        n = tuner.pick()
+        picks.append(n)
+        tuner.record(n, steps=10, seconds=10 * per_step(n, i))
+    return picks
+
+
+def test_the_tuner_tries_each_candidate_in_turn_then_keeps_the_fastest():
+    t = threads.Tuner([1, 2], warmup=2, explore_every=8)
+    picks = drive(t, lambda n, i: 3e-4 if n == 1 else 4e-4, 20)
+    assert picks[:4] == [1, 2, 1, 2], "warm-up: each candidate twice, in turn"
+    assert t.best() == 1 and picks[4:].count(1) > picks[4:].count(2) >= 1
+
+
+def test_the_tuner_explores_rarely_when_the_other_is_twice_as_slow():
+    close = threads.Tuner([1, 2], explore_every=8)
+    far = threads.Tuner([1, 2], explore_every=8)
+    near_picks = drive(close, lambda n, i: 1e-4 if n == 2 else 1.4e-4, 68)[4:]
+    far_picks = drive(far, lambda n, i: 1e-4 if n == 2 else 5e-4, 68)[4:]
+    assert near_picks.count(1) == 7, "one chunk in 9 tries the other (64 chunks)"
+    assert far_picks.count(1) == 1, "one in 33 when it is more than twice as slow"
+
+
+def test_the_tuner_follows_a_change_of_load():
+    # two threads are faster until chunk 30; then the machine fills and they stall
+    t = threads.Tuner([1, 2], explore_every=4)
+    picks = drive(t, lambda n, i: (1e-4 if n == 2 else 3e-4) if i < 30 else
+                  (1.2e-3 if n == 2 else 3e-4), 120)
+    assert picks[25:30].count(2) == 5 and picks[-20:].count(1) >= 19
+
+
+def test_the_tuner_ignores_empty_chunks_and_unknown_threads_and_names_bad_candidates():
+    t = threads.Tuner([1, 2])
+    t.record(1, steps=0, seconds=1.0)
+    t.record(3, steps=5, seconds=1.0)
+    assert t.tried == {1: 0, 2: 0} and t.best() == 1
+    with pytest.raises(ValueError, match="candidates must be numbers of threads >= 1"):
+        threads.Tuner([0, 2])
+
+
+def test_pinned_says_what_is_left_to_measure(monkeypatch):
+    assert threads.pinned("auto") == (True, None)
+    assert threads.pinned(1) == (False, 1) and threads.pinned(None) == (False, None)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert threads.pinned("auto") == (False, None)
+    monkeypatch.setenv(threads.ENV, "2")
+    assert threads.pinned("auto") == (False, 2)
+    with pytest.raises(ValueError, match="threads must be"):
+        threads.pinned("many")

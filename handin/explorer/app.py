@@ -13,8 +13,8 @@ In a notebook::
 How it works (one module per job)
 ---------------------------------
 * :mod:`handin.explorer.runs`: a :class:`RunController` trains one run at a time with
-  :func:`handin.train.train_iter`, in chunks of about ``chunk_seconds``, on one BLAS
-  thread; it knows nothing of widgets or asyncio.
+  :func:`handin.train.train_iter`, in chunks of about ``chunk_seconds``, on the number of BLAS
+  threads its chunks measure fastest; it knows nothing of widgets or asyncio.
 * :mod:`handin.explorer.schedule`: a :class:`Scheduler` runs the training as a task on the
   kernel's own asyncio loop (no threads), handing control back to the loop after every
   chunk. A change cancels the run in progress (no batch runs after it); a single change
@@ -82,8 +82,9 @@ class Explorer:
     train_curve_rows : int or None, default=1000
         Training rows the training curve is measured on (None: all).
     blas_threads : int, "auto" or None, default="auto"
-        BLAS threads while training: a number, the fastest measured now for the run's sizes
-        (:mod:`handin.threads`; ``HANDIN_BLAS_THREADS`` pins it), or None (leave as is).
+        BLAS threads while training: a number, the fastest for the run's sizes measured on
+        its own chunks (:class:`handin.threads.Tuner`; ``HANDIN_BLAS_THREADS`` pins it), or
+        None (leave as is).
     replace : bool, default=True
         Close the explorers made before this one (a cell run again replaces its explorer).
         False keeps them: a second explorer for lessons driven from code, whose runs leave

@@ -7,11 +7,14 @@ knows nothing of widgets or asyncio: the tests drive it directly. Every state ch
 told to a listener (``on_start``, ``on_epoch``, ``on_end``), synchronously.
 
 Training runs on ``blas_threads`` BLAS threads (through threadpoolctl, only while a chunk
-runs). The default, ``"auto"``, is the number measured fastest for the run's sizes on this
-machine as loaded now (:mod:`handin.threads`): on a quiet 2-core machine two threads run the
-step's product about 4x faster than one; shared with a browser and other kernels, a second
-OpenBLAS thread fights them for the CPU (measured: a 10-epoch run on the sample took 0.99 s
-with one thread and 14 s with two, at a load average of 2.7).
+runs). The default, ``"auto"``, is chosen by timing the runs' own chunks
+(:class:`handin.threads.Tuner`): steps per second under one thread and under two, while the
+run trains, so the measure includes what else the machine does meanwhile. On a quiet 2-core
+machine two threads can run the step's product up to 4x faster than one; shared with other
+kernels, a second OpenBLAS thread fights them for the CPU (a 10-epoch run took 0.99 s on one
+thread and 14 s on two at a load average of 2.7); in JupyterLab the browser drawing the
+chart is such a neighbour (a product timed before the run chose two threads: 0.98 s a run,
+against 0.73 s on one).
 """
 
 from __future__ import annotations
@@ -120,7 +123,8 @@ class RunRecord:
     """One run: its values, its growing History, how it ended.
 
     ``test_acc`` is set when it is done; ``error`` holds the TrainingDiverged or the
-    exception of an ``"error"`` run; ``chunks`` the wall time of each chunk of training.
+    exception of an ``"error"`` run; ``chunks`` the wall time of each chunk of training and ``threads`` the BLAS threads it ran on
+    (None: as they were).
     """
 
     label: str
@@ -132,6 +136,7 @@ class RunRecord:
     seconds: float = 0.0
     steps: int = 0
     chunks: list = field(default_factory=list)
+    threads: list = field(default_factory=list)
 
     @property
     def ended(self):
@@ -162,9 +167,10 @@ class RunController:
     chunk_seconds : float, default=0.02
         Work per :meth:`advance`; a chunk also ends right after an epoch's end.
     blas_threads : int, "auto" or None, default="auto"
-        BLAS threads while training (threadpoolctl): a number, the fastest measured now for
-        the run's sizes (:func:`handin.threads.resolve`; ``HANDIN_BLAS_THREADS`` pins it),
-        or None to leave them as they are.
+        BLAS threads while training (threadpoolctl): a number; the fastest for the run's
+        sizes, measured on the run's own chunks as the machine is loaded while they train
+        (:class:`handin.threads.Tuner`; ``HANDIN_BLAS_THREADS`` pins it); or None to leave
+        them as they are.
 
     Attributes
     ----------
@@ -242,12 +248,17 @@ class RunController:
             return True
         budget = self.chunk_seconds if budget is None else budget
         t0 = time.perf_counter()
-        epoch_end, outcome, error = False, None, None
+        epoch_end, outcome, error, steps = False, None, None, 0
         v = record.values
-        with threads.limit(threads.resolve(self.blas_threads, (
-                min(v["batch_size"], v["n_train"]), self.split.X_train.shape[1], v["hidden"]))):
+        measure, n_threads = threads.pinned(self.blas_threads)
+        tuner = threads.tuner((min(v["batch_size"], v["n_train"]), self.split.X_train.shape[1],
+                               v["hidden"])) if measure else None
+        if tuner is not None:
+            n_threads = tuner.pick()
+        fresh = self._iterator is None
+        with threads.limit(n_threads):
             try:
-                if self._iterator is None:
+                if fresh:
                     self._iterator = self._make_iterator(record.values)
                 while True:
                     try:
@@ -256,6 +267,7 @@ class RunController:
                         outcome = Outcome.DONE
                         break
                     record.steps += 1
+                    steps += 1
                     self._params = p.params
                     if p.epoch_end:
                         record.history, epoch_end = p.history, True
@@ -271,6 +283,9 @@ class RunController:
                 s = self.split
                 record.test_acc = model.accuracy(s.X_test, s.y_test, self._params)
         record.chunks.append(time.perf_counter() - t0)
+        if tuner is not None and not (fresh or epoch_end or outcome):   # steps only
+            tuner.record(n_threads, steps, record.chunks[-1])
+        record.threads.append(n_threads)
         if outcome is not None:
             self._end(outcome, error)
             return True

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import threadpoolctl
 
-from handin import experiment, train
+from handin import experiment, threads, train
 from handin.explorer import DEFAULTS, Explorer, Outcome
 from handin.explorer.chart import CURVES
 from handin.explorer.runs import RunController
@@ -104,6 +104,38 @@ def test_the_run_controller_limits_blas_to_one_thread_while_training(split, monk
         outside = max(i["num_threads"] for i in threadpoolctl.threadpool_info()
                       if i["user_api"] == "blas")
     assert seen == [1] * 6 and outside == 2        # 3 epochs x (train, validation)
+
+
+def test_auto_threads_are_tuned_on_the_runs_own_training_chunks(split, monkeypatch):
+    """With blas_threads="auto" each chunk runs on the Tuner's pick, and only the chunks
+    that trained steps and nothing else (not the first, which sets up; not one ending an
+    epoch, which evaluates) are recorded."""
+    for name in (threads.ENV, *threads.LIBRARY_ENV):
+        monkeypatch.delenv(name, raising=False)
+    picked, recorded = [], []
+
+    class Counting(threads.Tuner):
+        def pick(self):
+            picked.append(super().pick())
+            return picked[-1]
+
+        def record(self, n, steps, seconds):
+            recorded.append((n, steps))
+            super().record(n, steps, seconds)
+
+    monkeypatch.setattr(threads, "_tuners", {})
+    monkeypatch.setattr(threads, "Tuner", lambda: Counting([1, 2]))
+    rc = RunController(split, Events(), chunk_seconds=0.0)   # a chunk is one step
+    r = rc.start(SMALL)
+    rc.run_to_end()
+    assert r.outcome is Outcome.DONE and r.threads == picked and len(picked) == len(r.chunks)
+    assert set(picked) == {1, 2}
+    assert len(recorded) == r.steps - r.history.epoch[-1] - 1     # all but first, ends, last
+    assert all(steps == 1 for _, steps in recorded)
+    monkeypatch.setenv(threads.ENV, "1")
+    r2 = rc.start(SMALL)
+    rc.run_to_end()
+    assert set(r2.threads) == {1} and len(picked) == len(r.chunks), "a pin is not tuned"
 
 
 # ------------------------------------------------------------------ the scheduler
