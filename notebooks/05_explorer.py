@@ -161,8 +161,9 @@ plt.show()
 # bracket the largest surviving rate with
 # `largest_surviving_rate(*data, ratio=1.2, batch_size=..., seed=...)`, and print for each
 # batch size the three rates that train (each result's `.trains`) and their median.
-# (Twelve bisections of seven one-epoch runs or fewer: a few seconds.) Before you run it,
-# write what you expect, and why, at the top of your answer to the question below.
+# (Twelve bisections of seven one-epoch runs or fewer: a few seconds on a quiet machine,
+# a minute or more on a busy one.) Before you run it, write what you expect, and why, at
+# the top of your answer to the question below.
 
 # %%
 seeds, batch_sizes = (0, 1, 2), (8, 32, 128, 512)

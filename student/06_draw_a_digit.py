@@ -28,7 +28,7 @@ from handin.course import check_centring_shift
 # ## 1. A network to draw for
 #
 # The network of Chapter 3, trained on the shipped sample with `handin.fit`'s defaults
-# (256 hidden units, 10 epochs; a few seconds):
+# (256 hidden units, 10 epochs; a few seconds on a quiet machine, longer on a busy one):
 
 # %%
 split = handin.experiment.prepare("sample")
