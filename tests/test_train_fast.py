@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from handin import fit, model, train_iter
-from handin.sgd_step import SGDStep
+from handin.sgd_step import SGDStep, inked_inputs
 from handin.train import evaluate
 
 
@@ -87,6 +87,54 @@ def test_step_buffers_keep_the_parameters_dtype_and_are_reused():
     floats = {k: v.dtype for k, v in after.items() if v.dtype.kind == "f"}
     assert floats and set(floats.values()) == {np.dtype(np.float32)}, floats
     assert {v.dtype for v in params.values()} == {np.dtype(np.float32)}
+
+
+def _with_blank_inputs(data):
+    """The data with every third input 0 in every training row (not in validation rows)."""
+    X, y, Xv, yv = data
+    X = X.copy()
+    X[:, ::3] = 0.0
+    return X, y, Xv, yv
+
+
+@pytest.mark.parametrize("lr,c,batch_size", [
+    (0.05, 0.0, 7),      # no decay: the blank inputs' weights never change
+    (0.05, 0.01, 32),
+    (0.05, 2.0, 16),     # the pending scale drops below 1/2 and is folded mid-epoch
+    (0.1, 3.0, 50),      # decay factor < 1/2: decayed on the array, no scale kept
+    (0.3, 2.0, 50),      # negative decay factor
+])
+def test_skipping_blank_inputs_equals_reference_math_in_float64(data, ref, lr, c, batch_size):
+    X, y, Xv, yv = _with_blank_inputs(data)
+    kw = dict(hidden=9, lr=lr, c=c, batch_size=batch_size, epochs=2, seed=3)
+    for p in train_iter(X, y, Xv, yv, dtype=np.float64, skip_blank_inputs=True, **kw):
+        pass
+    want = ref.fit(X, y, **kw)
+    ref.assert_close(p.params, want, rtol=1e-9, atol=1e-12)
+    # the blank inputs' weights decayed exactly as the readable step decays them
+    np.testing.assert_allclose(p.params["W1"][::3], want["W1"][::3], rtol=1e-9, atol=1e-12)
+
+
+def test_skipping_blank_inputs_equals_reference_math_in_float32_and_mid_epoch(data, ref):
+    X, y, Xv, yv = _with_blank_inputs(data)
+    kw = dict(hidden=16, lr=0.1, c=1e-3, batch_size=20, epochs=2, seed=0)
+    want = {(e, b): p for e, b, p in ref.steps(X, y, dtype=np.float32, **kw)}
+    seen = 0
+    for p in train_iter(X, y, Xv, yv, yield_every=4, skip_blank_inputs=True, **kw):
+        assert all(p.params[k].dtype == np.float32 for k in p.params)
+        ref.assert_close(p.params, want[p.epoch, p.batch], rtol=1e-4, atol=1e-5)
+        seen += 1
+    assert seen == 2 * (15 // 4 + 1)
+
+
+def test_the_step_computes_with_the_inked_inputs_only(data):
+    X, *_ = _with_blank_inputs(data)
+    inputs = inked_inputs(X)
+    assert len(inputs) == X.shape[1] - len(range(0, X.shape[1], 3))
+    params = model.init_params(X.shape[1], 5, 3, seed=0)
+    step = SGDStep(params, 8, 3, lr=0.1, c=0.0, inputs=inputs)
+    assert step.V.shape == (len(inputs), 5) and step.Xb.shape == (8, len(inputs))
+    assert inked_inputs(data[0]) is None, "nothing to skip: the step keeps W1 itself"
 
 
 def _peak_of_steps(batch_size, n_features=784, hidden=256):
