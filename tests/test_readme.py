@@ -94,7 +94,8 @@ def run_block(block, filename=None):
 
 
 BLOCKS = [b for page in PAGES
-          for b in python_blocks(page.read_text(encoding="utf-8"), page.relative_to(ROOT).as_posix())]
+          for b in python_blocks(page.read_text(encoding="utf-8"),
+                                 page.relative_to(ROOT).as_posix())]
 
 
 def _no_network(*args, **kwargs):
@@ -176,7 +177,8 @@ def test_a_failing_block_is_named_with_its_page_and_line(scratch):
 
 
 def test_a_block_after_a_term_marker_is_the_hub_tests():
-    text = "<!-- term: hub-config -->\n```python\nc.Spawner.cmd = []\n```\n\n```python\nz = 3\n```\n"
+    text = ("<!-- term: hub-config -->\n```python\nc.Spawner.cmd = []\n```\n\n"
+            "```python\nz = 3\n```\n")
     assert [(b.term, b.source) for b in python_blocks(text, "docs/x.md")] == [
         ("hub-config", "c.Spawner.cmd = []\n"), (None, "z = 3\n")]
 
@@ -224,7 +226,8 @@ def test_the_points_table_is_the_courses():
 
 def _reading_minutes():
     """``[minutes]`` of each chapter of student/, as scripts/reading_time.py prints them."""
-    spec = importlib.util.spec_from_file_location("reading_time", ROOT / "scripts" / "reading_time.py")
+    spec = importlib.util.spec_from_file_location("reading_time",
+                                                  ROOT / "scripts" / "reading_time.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     minutes = []
