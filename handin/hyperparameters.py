@@ -3,7 +3,7 @@
 Everything that takes a hyperparameter (:func:`handin.fit`, :func:`handin.train_iter`,
 :mod:`handin.experiment`, the command line and the explorer) imports its default from
 :data:`DEFAULTS` and checks it with :func:`check`, so the ranges that the error messages,
-``--help`` and the README state are one and the same.
+``--help`` and docs/cli.md state are one and the same.
 
 >>> DEFAULTS.hidden, DEFAULTS.lr, DEFAULTS.c, DEFAULTS.batch_size
 (256, 0.1, 0.0001, 32)

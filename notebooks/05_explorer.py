@@ -116,7 +116,7 @@ print(f"lr = {edge.trains:.2f} trains, lr = {edge.diverges:.2f} diverges "
 # (Teacher's note. Bisected to a factor 1.05, the bracket was not the same on two
 # computers, nor was the batch where the run diverged (batch 6 on one, batch 58 on
 # another); to a factor 1.2 it was the same on every machine measured. The figures,
-# from the README's table of kernels: to a factor 1.05 the bracket was 1.241 / 1.286, diverging in batch 6, with the OpenBLAS kernels of an AMD
+# from the table of kernels in docs/every-cpu.md: to a factor 1.05 the bracket was 1.241 / 1.286, diverging in batch 6, with the OpenBLAS kernels of an AMD
 # EPYC, and 1.197 / 1.241, in batch 58, with those of an AVX-512 Intel Xeon.)
 # <!-- END TEACHER -->
 #

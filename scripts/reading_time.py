@@ -4,7 +4,7 @@ Counts the words of the prose (markdown cells, math counted as words) and the li
 code of ``student/NN_name.py``, and prints the minutes to read them at a steady pace for
 technical text: 120 words a minute for prose and 6 lines of code a minute (reading and
 running a cell, not writing it). The time to write the graded functions and answers comes
-on top; the README's student time adds it per chapter.
+on top; the student time in docs/teachers.md (and the README's table) adds it per chapter.
 
     python scripts/reading_time.py [--wpm 120] [--lpm 6]
 """

@@ -1,14 +1,22 @@
-"""Every ```python block of README.md runs as written.
+"""Every ```python block of README.md and of every docs/*.md page runs as written.
 
-The blocks are read from README.md when the tests are collected, so the test follows the
-README as it is edited (nothing is copied here). Each block runs on its own, in a fresh
+The blocks are read from the pages when the tests are collected, so the test follows them
+as they are edited (nothing is copied here). Each block runs on its own, in a fresh
 namespace, in an empty temporary working directory, offline: what a reader gets who pastes
-that one block into a Python session started in a scratch folder. A failure names the
-block and its line in README.md, and the traceback points at README.md's own lines.
+that one block into a Python session started in a scratch folder. A failure names the page,
+the block and its line, and the traceback points at the page's own lines.
+
+A block right after a ``<!-- term: NAME -->`` line is not a session but a file that
+tests/hub/test_term.py runs on a real hub (``jupyterhub_config.py``, where JupyterHub gives
+it ``c``): here it is only compiled, and tests/hub/test_doc.py checks what it sets.
+
+Also here: the README stays a front door (under 8,000 characters, with the test command
+that .ci/run runs), and the tables the pages copy from the code are the code's.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import pathlib
 import re
 import socket
@@ -18,7 +26,11 @@ from typing import NamedTuple
 
 import pytest
 
-README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+#: the pages whose blocks run: the README and every Markdown page under docs/
+PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
+TEACHERS = ROOT / "docs" / "teachers.md"
 
 # An opening fence (``` or ~~~, indented by at most 3 spaces, with an info string), the
 # body, and a closing fence of the same kind and at least the same length.
@@ -28,22 +40,27 @@ _FENCE = re.compile(
     r"^[ ]{0,3}(?P=fence)[`~]*[ \t]*$",
     re.S | re.M)
 _PYTHON = {"python", "py", "python3"}
+# tests/hub/harness.py's marker of a block that the term test runs
+_TERM = re.compile(r"<!-- term: ([\w-]+) -->\s*\Z")
 
 
 class Block(NamedTuple):
-    """One fenced python block: its number among the python blocks (1-based), the README
-    line of its first code line, and its source."""
+    """One fenced python block: its number among the page's python blocks (1-based), the
+    page's line of its first code line, its source, the page (relative to the repository)
+    and, for a block the hub test runs, its ``term`` name."""
 
     number: int
     line: int
     source: str
+    page: str = "README.md"
+    term: str | None = None
 
     @property
     def name(self):
-        return f"README.md python block {self.number} (line {self.line})"
+        return f"{self.page} python block {self.number} (line {self.line})"
 
 
-def python_blocks(text):
+def python_blocks(text, page="README.md"):
     """The fenced blocks of ``text`` whose info string starts with python, py or python3."""
     blocks = []
     for m in _FENCE.finditer(text):
@@ -54,16 +71,18 @@ def python_blocks(text):
         body = m.group("body")
         if m.group("indent"):
             body = textwrap.dedent(body)
-        blocks.append(Block(len(blocks) + 1, first_line, body))
+        term = _TERM.search(text, 0, m.start())
+        blocks.append(Block(len(blocks) + 1, first_line, body, page, term and term.group(1)))
     return blocks
 
 
-def run_block(block, filename=str(README)):
+def run_block(block, filename=None):
     """Execute ``block`` in a fresh namespace; on any exception, fail naming the block.
 
-    The source is compiled with ``filename`` and shifted to its line in the README, so
-    the traceback shows README.md's line numbers.
+    The source is compiled with ``filename`` (default: the block's page in the repository)
+    and shifted to its line in the page, so the traceback shows the page's line numbers.
     """
+    filename = filename or str(ROOT / block.page)
     code = compile("\n" * (block.line - 1) + block.source, filename, "exec")
     try:
         exec(code, {"__name__": "__readme__"})
@@ -74,11 +93,13 @@ def run_block(block, filename=str(README)):
         ) from None
 
 
-BLOCKS = python_blocks(README.read_text(encoding="utf-8"))
+BLOCKS = [b for page in PAGES
+          for b in python_blocks(page.read_text(encoding="utf-8"),
+                                 page.relative_to(ROOT).as_posix())]
 
 
 def _no_network(*args, **kwargs):
-    raise OSError("a README block tried to open a network connection; the tests run offline")
+    raise OSError("a documentation block tried to open a network connection; the tests run offline")
 
 
 @pytest.fixture
@@ -92,13 +113,18 @@ def scratch(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_the_readme_has_python_blocks():
-    assert BLOCKS, ("README.md has no ```python block: the package example is gone or its "
-                    "fence changed")
+def test_the_pages_have_python_blocks():
+    pages = {b.page for b in BLOCKS if not b.term}
+    assert {"docs/package.md", "docs/data.md"} <= pages, (
+        f"python blocks run from {sorted(pages)}: the package's or the data's example is gone "
+        "or its fence changed")
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=lambda b: f"block{b.number}-line{b.line}")
-def test_readme_python_block_runs(block, scratch):
+@pytest.mark.parametrize("block", BLOCKS, ids=lambda b: f"{b.page}-block{b.number}-line{b.line}")
+def test_doc_python_block_runs(block, scratch):
+    if block.term:      # a file the hub test runs (tests/hub/test_term.py): compiled here
+        compile("\n" * (block.line - 1) + block.source, str(ROOT / block.page), "exec")
+        return
     run_block(block)
 
 
@@ -141,13 +167,20 @@ def test_python_blocks_finds_python_fences_only_with_their_lines():
     assert [lines[b.line - 1].strip() for b in blocks] == ["x = 1", "y = 2", "s = '''"]
 
 
-def test_a_failing_block_is_named_with_its_readme_line(scratch):
-    block = Block(4, 57, "a = 1\nimport handin\nhandin.no_such_thing\n")
+def test_a_failing_block_is_named_with_its_page_and_line(scratch):
+    block = Block(4, 57, "a = 1\nimport handin\nhandin.no_such_thing\n", "docs/package.md")
     with pytest.raises(AssertionError) as info:
-        run_block(block, filename="README.md")
+        run_block(block, filename="docs/package.md")
     message = str(info.value)
-    assert message.startswith("README.md python block 4 (line 57) raised AttributeError")
-    assert 'File "README.md", line 59' in message       # the third line of the block
+    assert message.startswith("docs/package.md python block 4 (line 57) raised AttributeError")
+    assert 'File "docs/package.md", line 59' in message       # the third line of the block
+
+
+def test_a_block_after_a_term_marker_is_the_hub_tests():
+    text = ("<!-- term: hub-config -->\n```python\nc.Spawner.cmd = []\n```\n\n"
+            "```python\nz = 3\n```\n")
+    assert [(b.term, b.source) for b in python_blocks(text, "docs/x.md")] == [
+        ("hub-config", "c.Spawner.cmd = []\n"), (None, "z = 3\n")]
 
 
 def test_blocks_run_in_the_scratch_directory_and_offline(scratch):
@@ -157,10 +190,61 @@ def test_blocks_run_in_the_scratch_directory_and_offline(scratch):
         run_block(Block(2, 1, "import socket\nsocket.create_connection(('example.org', 80))\n"))
 
 
-def test_the_readme_points_table_is_the_courses():
+# --- the README, a front door; the tables the pages copy from the code ------------------
+
+README_LIMIT = 8000
+
+
+def test_the_readme_stays_a_front_door():
+    size = len(README.read_text(encoding="utf-8"))
+    assert size < README_LIMIT, (
+        f"README.md is {size} characters, over {README_LIMIT}: move the detail to a docs/ page "
+        "and link it")
+
+
+def test_the_readmes_test_command_is_the_one_ci_runs():
+    """.ci/run runs the README's second command as written, so the two must not drift."""
+    text = README.read_text(encoding="utf-8")
+    m = re.search(r"^# 2\. Set up and run every test.*\n(?P<command>.+)$", text, re.M)
+    assert m, "README.md: the block of the test command ('# 2. Set up and run every test') is gone"
+    command = m.group("command").strip()
+    assert "pip install" in command and "pytest" in command, command
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    ran = [line.strip() for line in ci.splitlines() if line.strip().startswith(command)]
+    assert ran, f".ci/run does not run the README's test command as written: {command}"
+
+
+def test_the_points_table_is_the_courses():
     """The table of points is the course's own, so its rows add up to what nbgrader grades."""
     from handin.course import nbgrader
 
-    table = nbgrader.points_table(README.parent / "notebooks")
-    assert table in README.read_text(encoding="utf-8"), \
-        "README's points table is stale: paste handin.course.nbgrader.points_table('notebooks')"
+    table = nbgrader.points_table(ROOT / "notebooks")
+    assert table in TEACHERS.read_text(encoding="utf-8"), (
+        "docs/teachers.md's points table is stale: paste "
+        "handin.course.nbgrader.points_table('notebooks')")
+
+
+def _reading_minutes():
+    """``[minutes]`` of each chapter of student/, as scripts/reading_time.py prints them."""
+    spec = importlib.util.spec_from_file_location("reading_time",
+                                                  ROOT / "scripts" / "reading_time.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    minutes = []
+    for path in sorted((ROOT / "student").glob("[0-9][0-9]_*.py")):
+        words, code, _, _ = script.counts(path)
+        minutes.append(f"{words / 120 + code / 6:.0f} min")
+    return minutes
+
+
+def test_the_reading_times_are_the_student_editions():
+    """The student time's reading column (docs/teachers.md, and the README's row) is what
+    scripts/reading_time.py measures on today's student edition."""
+    pytest.importorskip("jupytext")
+    minutes = _reading_minutes()
+    teachers = re.findall(r"^\| (\d+) \| (\d+ min) \|", TEACHERS.read_text(encoding="utf-8"), re.M)
+    assert [m for _, m in teachers] == minutes, (
+        f"docs/teachers.md's reading times are stale; python scripts/reading_time.py: {minutes}")
+    row = re.search(r"^\| reading \|(.*)\|$", README.read_text(encoding="utf-8"), re.M)
+    assert row and [c.strip() for c in row.group(1).split("|")] == minutes, (
+        f"README.md's reading row is stale; python scripts/reading_time.py: {minutes}")

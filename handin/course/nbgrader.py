@@ -307,7 +307,7 @@ def _count(points):
 
 
 def points_table(src):
-    """The course's points, chapter by chapter, as the Markdown table the README shows.
+    """The course's points, chapter by chapter, as the Markdown table docs/teachers.md shows.
 
     Parameters
     ----------
