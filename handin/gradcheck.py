@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import model
+from . import model, threads
 from ._validation import check_scalar, check_X_y
 
 __all__ = ["GradCheckRow", "GradCheck", "numerical_gradient", "gradient_check", "compare",
@@ -132,9 +132,13 @@ def gradient_check(X, y, params, c=0.0, *, eps=1e-5, n_entries=None, seed=0,
     params = {k: np.array(params[k], dtype=np.float64) for k in model.PARAM_NAMES}
     grad_fn = grad_fn or model.cost_grad
     cost_fn = cost_fn or model.cost
-    _, grads = grad_fn(X, y, params, c)
-    return compare(lambda p: cost_fn(X, y, p, c), params, grads, eps=eps,
-                   n_entries=n_entries, seed=seed)
+    # on the BLAS threads measured fastest for these sizes now (handin.threads): on a busy
+    # machine two threads made a (8, 784) check of chapter 2 twenty times slower
+    shape = (len(X), X.shape[1], params["W1"].shape[1])
+    with threads.limit(threads.resolve("auto", shape, dtype=np.float64)):
+        _, grads = grad_fn(X, y, params, c)
+        return compare(lambda p: cost_fn(X, y, p, c), params, grads, eps=eps,
+                       n_entries=n_entries, seed=seed)
 
 
 def compare(f, params, grads, *, eps=1e-5, n_entries=None, seed=0):

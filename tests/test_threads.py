@@ -184,3 +184,18 @@ def test_pinned_says_what_is_left_to_measure(monkeypatch):
     assert threads.pinned("auto") == (False, 2)
     with pytest.raises(ValueError, match="threads must be"):
         threads.pinned("many")
+
+
+def test_the_gradient_check_runs_on_the_measured_threads(monkeypatch):
+    """Chapter 2's large check (8 rows of 784 inputs, 256 hidden units) in float64: its many
+    small products ran twenty times slower on two threads on a busy machine."""
+    seen, shapes = [], []
+    monkeypatch.setattr(threads, "limit", lambda n: _record(seen, n))
+    real = threads.resolve
+    monkeypatch.setattr(threads, "resolve",
+                        lambda t, shape, **kw: shapes.append((t, shape, kw)) or real(t, shape, **kw))
+    monkeypatch.setenv(threads.ENV, "1")
+    rng = np.random.default_rng(0)
+    X, y = rng.random((8, 30)), rng.integers(0, 3, 8)
+    assert handin.gradient_check(X, y, handin.init_params(30, 5, 3, seed=0)).passed(1e-7)
+    assert seen == [1] and shapes == [("auto", (8, 30, 5), {"dtype": np.float64})]
