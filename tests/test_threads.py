@@ -199,3 +199,24 @@ def test_the_gradient_check_runs_on_the_measured_threads(monkeypatch):
     X, y = rng.random((8, 30)), rng.integers(0, 3, 8)
     assert handin.gradient_check(X, y, handin.init_params(30, 5, 3, seed=0)).passed(1e-7)
     assert seen == [1] and shapes == [("auto", (8, 30, 5), {"dtype": np.float64})]
+
+
+def test_nothing_the_book_runs_writes_the_environment():
+    """handin and the chapters read the environment (HANDIN_BLAS_THREADS) but never set a
+    variable behind the student's back: no os.environ[...] =, .setdefault, .update, .pop,
+    os.putenv."""
+    import ast
+    import pathlib
+    root = pathlib.Path(handin.__file__).parents[1]
+    files = [*(root / "handin").rglob("*.py"),
+             *(p for folder in ("notebooks", "solutions", "student")
+               for p in (root / folder).glob("[0-9][0-9]_*.py"))]
+    writes = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            text = ast.unparse(node) if isinstance(node, (ast.Assign, ast.Call, ast.Delete)) else ""
+            if (isinstance(node, (ast.Assign, ast.Delete)) and "environ[" in text) or (
+                    isinstance(node, ast.Call) and any(f"{name}(" in text.split("\n")[0] for name in (
+                        "environ.setdefault", "environ.update", "environ.pop", "os.putenv"))):
+                writes.append(f"{path.relative_to(root)}:{node.lineno}: {text[:80]}")
+    assert len(files) > 40 and not writes, "\n".join(writes)
