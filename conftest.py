@@ -26,5 +26,6 @@ NBVAL_SANITIZE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tests
 def pytest_configure(config):
     """nbval masks the pictures inside the figures' HTML (see tests/nbval_sanitize.cfg),
     also when run with ``-o addopts=``; a --nbval-sanitize-with given on the command line wins."""
-    if getattr(config.option, "nbval_sanitize_with", "no nbval") is None:
+    if (getattr(config.option, "nbval_sanitize_with", "no nbval") is None
+            and os.path.isfile(NBVAL_SANITIZE)):
         config.option.nbval_sanitize_with = NBVAL_SANITIZE

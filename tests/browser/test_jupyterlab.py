@@ -22,7 +22,12 @@ a copy of notebooks/) in Chromium, driven by Playwright, and
    new learning rate, that the earlier runs stay drawn (one more run than before), and
    that the run goes on to its end (all epochs drawn, status "done");
    the page is checked again for errors at the end;
-3. screenshots of each step go to artifacts/browser/ (NN_name.png, NN_name-widget.png,
+3. accessibility, for chapters 1, 5 and 6 (A11Y_CHAPTERS): once the chapter is open (its
+   saved outputs), after Run All and, for chapter 5, after the explorer's run, axe-core
+   (WCAG 2.0/2.1 A and AA) finds no violation in the notebook's cells (JupyterLab's own
+   parts left out: LAB_CHROME, each with the rule it fails), and every <img> shows its
+   picture and has as ``alt`` the words of its ``Figure:`` caption (handin.plots.show);
+4. screenshots of each step go to artifacts/browser/ (NN_name.png, NN_name-widget.png,
    05_explorer-1..6-*.png, *-FAILED.png on failure), with each test's browser console
    log and the server's log (token redacted).
 

@@ -13,6 +13,12 @@ in headless Chromium (the ``browser`` fixture, see conftest.py) and checks:
    (``data-epochs`` grows) and the status line shows the new learning rate;
 3. earlier runs stay: the chart draws one run more than before the move (``data-runs``).
 
+4. axe-core (WCAG 2.0/2.1 A and AA) finds no violation on the whole page;
+5. chapter 5 itself as a Voilà page (``python -m handin page notebooks/05_explorer.ipynb``,
+   on a copy): axe-core finds no violation on the whole page and every <img> shows its
+   picture with the words of its ``Figure:`` caption as ``alt``, once the page is there
+   and again after an explorer run.
+
 The chart's DOM contract (handin.explorer): the root element has the class
 ``handin-chart`` and the attributes ``data-runs`` (runs drawn, the current one included)
 and ``data-epochs`` (epochs drawn of the current run); the status line has the class
