@@ -365,9 +365,10 @@ def test_chapter_5_as_a_voila_page_is_accessible(voila_chapter5, browser, artifa
         found = page_accessibility(page, "rendered", artifacts)
 
         _, lr1, shows_new_lr = move_learning_rate(page)
-        done = wait(lambda: (lambda c: c if (c["epochs"] >= EPOCHS and "done" in (c["status"] or "")
-                                             and shows_new_lr(c["status"])) else None)(
-            page.evaluate(CHART_JS)), RUN_TIMEOUT)
+        def run_done(c):
+            return c if (c["epochs"] >= EPOCHS and "done" in (c["status"] or "")
+                         and shows_new_lr(c["status"])) else None
+        done = wait(lambda: run_done(page.evaluate(CHART_JS)), RUN_TIMEOUT)
         assert done, (f"the run with learning rate {lr1} did not draw its {EPOCHS} epochs "
                       f"within {RUN_TIMEOUT} s: {page.evaluate(CHART_JS)}")
         found += page_accessibility(page, "after-explorer-run", artifacts)
