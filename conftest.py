@@ -17,3 +17,15 @@ except ImportError:
 # process thrash: one `fit` of the book's default run took a median of 42 s with the default
 # threads under load and 2.8 s with one thread, and the chapters train a dozen times.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+NBVAL_SANITIZE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tests",
+                              "nbval_sanitize.cfg")
+
+
+def pytest_configure(config):
+    """nbval masks the pictures inside the figures' HTML (see tests/nbval_sanitize.cfg),
+    also when run with ``-o addopts=``; a --nbval-sanitize-with given on the command line wins."""
+    if (getattr(config.option, "nbval_sanitize_with", "no nbval") is None
+            and os.path.isfile(NBVAL_SANITIZE)):
+        config.option.nbval_sanitize_with = NBVAL_SANITIZE

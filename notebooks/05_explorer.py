@@ -11,12 +11,11 @@
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import Image
 
 import handin
 from handin.experiment import prepare
 from handin.explorer import Explorer
-from handin.plots import plot_batch_costs
+from handin.plots import plot_batch_costs, show
 from handin.stability import batch_traces, largest_surviving_rate
 
 # %%
@@ -139,11 +138,11 @@ fig, ax = plt.subplots(figsize=(9, 4), layout="constrained")
 plot_batch_costs(traces, ax, diverged=diverged, title="One epoch, the cross-entropy of every batch")
 ax.axhline(10 * traces["lr = 0.1"][0], color="grey", ls=":", label="10 × the first batch")
 ax.legend(fontsize="small")
-plt.show()
+show(fig, "the cross-entropy of every batch in one epoch, on a log axis, for the five learning "
+          "rates printed above, with a dotted line at ten times the first batch's cost; a cross "
+          "marks where a diverged run stopped.")
 
 # %% [markdown]
-# *Figure: the cross-entropy of every batch in one epoch, on a log axis, for the five learning rates printed above, with a dotted line at ten times the first batch's cost; a cross marks where a diverged run stopped.*
-#
 # On a log axis the story is plain. At 0.1 the cost falls from the first batch. At 0.5
 # and 1 the first steps overshoot (the cost jumps up, to four times its start at 1)
 # and then the network recovers and learns. Just past the edge the jump is larger, past
@@ -232,11 +231,12 @@ print("and still climbing (each of its last three epochs above the one before):"
 # does not fail, it wastes time. The bold curves against the faded reference:
 
 # %%
-Image(lessons.png())
+show(lessons.png(), "the explorer's chart, cost and accuracy per epoch with validation solid and "
+                    "training dashed, for lr = 0.001 drawn thick, against the thinner earlier "
+                    "runs, the reference at lr = 0.1 among them; the slow run's accuracy stays "
+                    "below the reference's and is still climbing at the last epoch.")
 
 # %% [markdown]
-# *Figure: the explorer's chart, cost and accuracy per epoch with validation solid and training dashed, for lr = 0.001 drawn thick, against the thinner earlier runs, the reference at lr = 0.1 among them; the slow run's accuracy stays below the reference's and is still climbing at the last epoch.*
-#
 # ## 5. Lesson three: too much weight decay underfits
 #
 # The weight decay adds $c\,(\lVert W_1\rVert^2 + \lVert W_2\rVert^2)$ to the cost, so
@@ -255,11 +255,11 @@ print(f"training accuracy {history.train_acc[-1]:.2f}, "
 # training accuracy, a gap to validation.) More epochs do not help:
 
 # %%
-Image(lessons.png())
+show(lessons.png(), "the explorer's chart, cost and accuracy per epoch, for c = 0.1 drawn thick, "
+                    "against the thinner earlier runs; its training and validation accuracy both "
+                    "stay low, climbing for three epochs and then dropping.")
 
 # %% [markdown]
-# *Figure: the explorer's chart, cost and accuracy per epoch, for c = 0.1 drawn thick, against the thinner earlier runs; its training and validation accuracy both stay low, climbing for three epochs and then dropping.*
-#
 # The accuracy climbs for three epochs, then drops and stays lower. Why? The same run
 # again, with `handin.fit`, recording after each epoch the cost, its decay term
 # $c\,(\lVert W_1\rVert^2 + \lVert W_2\rVert^2)$ and the size of the output biases

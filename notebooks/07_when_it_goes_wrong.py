@@ -34,7 +34,7 @@ from handin.experiment import prepare
 from handin.gradcheck import numerical_gradient
 from handin.metrics import dead_bias_at_most_zero, dead_units, stayed_dead
 from handin.model import log_softmax, one_hot
-from handin.plots import show_weights
+from handin.plots import show, show_weights
 from handin.course import check_dead_units, check_he_init, check_linear_cost_grad
 
 # %% [markdown]
@@ -201,10 +201,9 @@ for name, (p, h) in results.items():
 ax.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0, 1), xticks=range(1, 6),
        title="Five epochs from five starts")
 ax.legend(loc="center right", fontsize="small"), ax.grid(alpha=0.3)
-plt.show()
-
-# %% [markdown]
-# *Figure: validation accuracy after each of five epochs, one line with markers for each of the five starts (zeros, std 1e-4, std 0.01, init_params, std 1); the table below prints the same values.*
+show(fig, "validation accuracy after each of five epochs, one line with markers for each of the "
+          "five starts (zeros, std 1e-4, std 0.01, init_params, std 1); the table below prints "
+          "the same values.")
 
 # %% tags=["nbval-ignore-output"]
 for name, (p, h) in results.items():
@@ -554,11 +553,11 @@ show_weights(p_linear["W"], n=10, ncols=10, fig=top,
              title="Linear classifier: column i of W is the template of digit i (0 to 9)")
 show_weights(p_net["W1"] - start["W1"], n=20, ncols=10, fig=bottom, label="change of weight",
              title="Network: what training changed in the first 20 columns of W1")
-plt.show()
+show(fig, "top, the ten columns of the linear classifier's W as 28 × 28 templates of the digits 0 "
+          "to 9, rough digits in red and blue; bottom, what training changed in the first 20 "
+          "columns of the network's W1, strokes and pieces rather than digits.")
 
 # %% [markdown]
-# *Figure: top, the ten columns of the linear classifier's `W` as 28 × 28 templates of the digits 0 to 9, rough digits in red and blue; bottom, what training changed in the first 20 columns of the network's `W1`, strokes and pieces rather than digits.*
-#
 # The ten linear templates are rough digits: red where that digit has ink, blue where
 # other digits have ink and it has not (the hole of the 0, both sides of the 1). One
 # template per digit cannot cover a 7 with and without a bar, or a 4 open and closed, at

@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import handin
 from handin.gradcheck import numerical_gradient
 from handin.model import log_softmax, one_hot
+from handin.plots import show
 
 # %% [markdown]
 # ## Exercise 1 — The Jacobian route
@@ -127,11 +128,11 @@ ax.loglog(epsilons, worst, "o-")
 ax.loglog(epsilons, epsilons ** 2, "--", label=r"$\varepsilon^2$")
 ax.loglog(epsilons, 1e-16 / epsilons, ":", label=r"$10^{-16} / \varepsilon$")
 ax.set(xlabel=r"$\varepsilon$", ylabel="largest |exact − approx|", ylim=(1e-14, 1)), ax.legend()
-plt.show()
+show(fig, "the largest difference between the exact and the approximate gradient against ε on "
+          "log-log axes, with the guides ε² (dashed) and 10⁻¹⁶ / ε (dotted): a V, truncation "
+          "error on the right, round-off on the left.")
 
 # %% [markdown]
-# *Figure: the largest difference between the exact and the approximate gradient against $\varepsilon$ on log-log axes, with the guides $\varepsilon^2$ (dashed) and $10^{-16} / \varepsilon$ (dotted): a V, truncation error on the right, round-off on the left.*
-#
 # The exact minimum depends on the machine's round-off, so we print the shape, not the
 # numbers:
 

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import handin
 from handin.experiment import prepare
 from handin.metrics import confident_mistakes, confusion_matrix
-from handin.plots import show_digits, show_weights
+from handin.plots import show, show_digits, show_weights
 
 # %%
 split = prepare("sample", seed=0)
@@ -39,11 +39,10 @@ print(f"the 32 units that moved most moved {moved[most].mean() / np.median(moved
 fig, ax = plt.subplots(figsize=(8, 4.3), layout="constrained")
 show_weights(change, units=most, ax=ax, label="change of weight",
              title="W1 − W1_init: the 32 hidden units that changed most")
-plt.show()
+show(fig, "the change W1 - W1_init of the 32 hidden units that moved most, red for a positive and "
+          "blue for a negative change: short strokes and arcs, pieces of digits.")
 
 # %% [markdown]
-# *Figure: the change `W1 - W1_init` of the 32 hidden units that moved most, red for a positive and blue for a negative change: short strokes and arcs, pieces of digits.*
-#
 # Partly. After ten epochs they are not clean digits but pieces of them: short red strokes
 # near the centre (the vertical bar of a 1, the crossing of an 8) flanked by blue where ink
 # counts against the unit, and red or blue arcs the size of a 0's loop or a 2's and 3's
@@ -98,11 +97,10 @@ fig, ax = plt.subplots(figsize=(5, 3.2), layout="constrained")
 ax.semilogx([1e-5] + grid[1:], val_acc, "o-")            # c = 0 drawn at 1e-5
 ax.set_xticks([1e-5, 1e-4, 1e-3, 1e-2], ["0", "1e-4", "1e-3", "1e-2"])
 ax.set(xlabel="weight decay c (log scale; 0 at the left)", ylabel="validation accuracy")
-plt.show()
+show(fig, "validation accuracy after 5 epochs against the weight decay c on a log axis, with "
+          "c = 0 drawn at the left; flat for small c and falling for the largest.")
 
 # %% [markdown]
-# *Figure: validation accuracy after 5 epochs against the weight decay c on a log axis, with c = 0 drawn at the left; flat for small c and falling for the largest.*
-#
 # The curve is flat from `0` to `3e-4` and falls slowly beyond (0.01 is six of the 600
 # validation images, about the noise of one split and one seed). I would pick `3e-4`,
 # the largest `c` that costs nothing on validation: it removes the most of the initial
@@ -136,11 +134,10 @@ idx = rows[confident_mistakes(P[rows], split.y_test[rows], n=8)]
 fig, axes = plt.subplots(1, len(idx), figsize=(1.1 * len(idx), 1.7), layout="constrained")
 show_digits(split.X_test[idx], split.y_test[idx], pred=pred[idx], prob=P[idx, pred[idx]],
             n=len(idx), axes=axes, title=f"The most confident mistakes on {hardest}s")
-plt.show()
+show(fig, "the most confident mistakes on the hardest digit (printed above), each titled true → "
+          "predicted with the probability of the prediction.")
 
 # %% [markdown]
-# *Figure: the most confident mistakes on the hardest digit (printed above), each titled true → predicted with the probability of the prediction.*
-#
 # Mostly not mislabelled: most are plain 2s that a person reads at once — a 2 written
 # with a thick or slanted stroke, a 2 with a curled loop at the bottom (read as 3, 7, 8, 9
 # or another digit: the titles say which).

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import handin
 import handin.experiment
 from handin.draw import DigitPad, mnist_preprocess, rasterize_strokes
-from handin.plots import show_digits
+from handin.plots import show, show_digits
 
 # %% [markdown]
 # The network of the chapter: the sample, `fit`'s defaults.
@@ -78,11 +78,10 @@ print("predicted:", [int(np.argmax(P)) for P in answers])
 fig, axes = plt.subplots(1, 10, figsize=(10, 1.5), layout="constrained")
 show_digits(np.array(drawn), np.arange(10), pred=np.argmax(answers, axis=1), axes=axes, n=10,
             title="Ten drawn digits, as the network sees them: drawn → predicted")
-plt.show()
+show(fig, "the ten drawn digits 0 to 9 as the network sees them after preparation, each titled "
+          "drawn → predicted, a wrong prediction in red.")
 
 # %% [markdown]
-# *Figure: the ten drawn digits 0 to 9 as the network sees them after preparation, each titled drawn → predicted, a wrong prediction in red.*
-#
 # Nine of the ten are read right. The 6 is read as a 5: the two share the lower loop, and
 # this 6's stem is short. The runners-up are pairs that share strokes, the pairs of
 # Chapter 4's confusion matrix: 8 for the 2 (its curled middle), 5 and 3 for the 8 (their

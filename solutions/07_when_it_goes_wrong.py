@@ -16,6 +16,7 @@ import handin
 from handin import inits, linear
 from handin.experiment import prepare
 from handin.metrics import dead_units
+from handin.plots import show
 
 # %% [markdown]
 # The chapter's data and training call: the sample, seed 0, the book's defaults.
@@ -49,10 +50,9 @@ for ax in (ax1, ax2):
     for std, what in ((np.sqrt(2 / 1040), "W1"), (np.sqrt(4 / 266), "W2")):
         ax.axvline(std, color="gray", ls="--", lw=1), ax.text(std, ax.get_ylim()[1], what, va="top")
     ax.set(xlabel="std of both weight matrices", title="after 3 epochs"), ax.grid(alpha=0.3)
-plt.show()
-
-# %% [markdown]
-# *Figure: validation accuracy (left, log x axis) and validation cost (right, log-log) after 3 epochs against the std of both weight matrices, with dashed lines at `init_params`'s standard deviations for `W1` and `W2`.*
+show(fig, "validation accuracy (left, log x axis) and validation cost (right, log-log) after 3 "
+          "epochs against the std of both weight matrices, with dashed lines at init_params's "
+          "standard deviations for W1 and W2.")
 
 # %% tags=["nbval-ignore-output"]
 for std, a, c in zip(stds, acc, cost):
@@ -183,10 +183,8 @@ fig, ax = plt.subplots(figsize=(5.5, 3.4), layout="constrained")
 ax.plot(lrs, dead_fraction, marker="o")
 ax.set(xlabel="learning rate", ylabel="fraction of dead hidden units", ylim=(0, 1),
        title="Dead ReLUs after 3 epochs (256 units)"), ax.grid(alpha=0.3)
-plt.show()
-
-# %% [markdown]
-# *Figure: the fraction of dead hidden units (of 256) after 3 epochs against the learning rate, from 0.1 to 1.0.*
+show(fig, "the fraction of dead hidden units (of 256) after 3 epochs against the learning rate, "
+          "from 0.1 to 1.0.")
 
 # %% tags=["nbval-ignore-output"]
 for lr, f in zip(lrs, dead_fraction):

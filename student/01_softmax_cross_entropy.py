@@ -52,6 +52,7 @@ import handin
 from handin.model import log_softmax, one_hot
 from handin.gradcheck import numerical_gradient
 from handin.course import check_softmax_loss
+from handin.plots import show
 
 np.set_printoptions(suppress=True)    # no scientific notation in printed arrays
 
@@ -94,7 +95,9 @@ for y in range(3):
 # %% [markdown]
 # With two classes we can draw everything. Only the difference of the logits matters, so
 # take $z = (0, t)$: then $p_2 = 1 / (1 + e^{-t})$, the logistic sigmoid, and the loss for
-# label $y = 2$ is $-\log p_2 = \log(1 + e^{-t})$.
+# label $y = 2$ is $-\log p_2 = \log(1 + e^{-t})$. The book shows each figure with
+# `show(fig, words)`: the words go under the picture, and a screen reader reads them out
+# in its place.
 
 # %%
 t = np.linspace(-6, 6, 201)
@@ -104,11 +107,12 @@ ax1.plot(t, P2[:, 0], label="$p_1$"), ax1.plot(t, P2[:, 1], label="$p_2$")
 ax1.set(xlabel="$z_2 - z_1$", ylabel="probability", title="softmax of two logits"), ax1.legend()
 ax2.plot(t, -log_softmax(np.stack([np.zeros_like(t), t], axis=1))[:, 1])
 ax2.set(xlabel="$z_2 - z_1$", ylabel="$E = -\\log p_2$", title="cross-entropy, label $y = 2$")
-plt.show()
+show(fig, "left, the softmax probabilities p₁ and p₂ of two logits against their difference "
+          "z₂ − z₁, two mirrored S-curves that cross where the logits are equal; right, the "
+          "cross-entropy −log p₂ for label y = 2, high when z₂ − z₁ is negative and falling "
+          "towards 0 as it grows.")
 
 # %% [markdown]
-# *Figure: left, the softmax probabilities $p_1$ and $p_2$ of two logits against their difference $z_2 - z_1$, two mirrored S-curves that cross where the logits are equal; right, the cross-entropy $-\log p_2$ for label $y = 2$, high when $z_2 - z_1$ is negative and falling towards 0 as it grows.*
-#
 # ## 2. Why the textbook formula overflows
 #
 # A float64 holds numbers up to about $1.8 \cdot 10^{308}$, so $e^{z}$ overflows to `inf`

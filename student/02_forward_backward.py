@@ -30,6 +30,7 @@ import matplotlib.pyplot as plt
 import handin
 from handin.model import PARAM_NAMES, log_softmax, one_hot, relu
 from handin.course import check_backward, check_cost, check_forward
+from handin.plots import show
 
 # %% [markdown]
 # ## 1. The network and its shapes
@@ -107,11 +108,11 @@ fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3), layout="constrained")
 ax1.plot(zz, relu(zz)), ax1.set(xlabel="$z$", ylabel="relu$(z)$", title="ReLU: max$(z, 0)$")
 ax2.plot(zz, 1.0 * (zz > 0)), ax2.plot(0, 0, "o", color="tab:blue")
 ax2.set(xlabel="$z$", ylabel="relu$'(z)$", title="its derivative: $1[z > 0]$")
-plt.show()
+show(fig, "left, the ReLU against z, zero for negative z and equal to z for positive z; right, "
+          "its derivative, 0 for negative and 1 for positive z, with a dot marking the 0 the code "
+          "uses at the kink z = 0.")
 
 # %% [markdown]
-# *Figure: left, the ReLU against $z$, zero for negative $z$ and equal to $z$ for positive $z$; right, its derivative, 0 for negative and 1 for positive $z$, with a dot marking the 0 the code uses at the kink $z = 0$.*
-#
 # $A_1 = \mathrm{relu}(Z_1)$ acts entry by entry, so $A_1$ has the shape of $Z_1$. Second
 # layer: the logits $Z_2 = A_1 W_2 + b_2$, one row of $k$ per sample:
 # $(n, h) \cdot (h, k) + (k,) \to (n, k)$. Softmax of each row gives the probabilities

@@ -27,7 +27,7 @@ import handin
 from handin.experiment import prepare
 from handin.metrics import dead_units
 from handin.model import PARAM_NAMES, one_hot, relu
-from handin.plots import cost_acc_axes, plot_batch_costs, plot_history, show_digits
+from handin.plots import cost_acc_axes, plot_batch_costs, plot_history, show, show_digits
 from handin.course import check_epoch, check_target
 
 # %% [markdown]
@@ -53,11 +53,10 @@ print("training images per digit:", np.bincount(ds.y_train))
 fig = plt.figure(figsize=(10, 3.4), layout="constrained")
 show_digits(ds.X_train, ds.y_train, n=30, class_names=ds.class_names, fig=fig,
             title="The first 30 training images of the sample, with their labels")
-plt.show()
+show(fig, "the first 30 training images of the sample, handwritten digits in dark ink on white, "
+          "each titled with its label.")
 
 # %% [markdown]
-# *Figure: the first 30 training images of the sample, handwritten digits in dark ink on white, each titled with its label.*
-#
 # To the network an image is nothing but those 784 numbers. The centre of the first one,
 # with every grey level divided by 26 so that it fits in one digit (0 = paper, 9 = ink):
 
@@ -285,11 +284,12 @@ print(f"training took {sum(history.seconds):.1f} s ({np.mean(history.seconds):.2
 fig = plt.figure(figsize=(10, 3.8), layout="constrained")
 plot_history(history, cost_acc_axes(fig))
 fig.suptitle("MNIST sample: hidden 256, lr 0.1, c 1e-4, batch 32, seed 0")
-plt.show()
+show(fig, "cost (left) and accuracy (right) after each epoch of the run above, training as blue "
+          "circles and validation as orange squares; the training curves keep improving, the "
+          "validation curves improve fast at first and then slowly, with a gap to the training "
+          "ones.")
 
 # %% [markdown]
-# *Figure: cost (left) and accuracy (right) after each epoch of the run above, training as blue circles and validation as orange squares; the training curves keep improving, the validation curves improve fast at first and then slowly, with a gap to the training ones.*
-#
 # How to read it:
 #
 # - the **training** cost keeps falling and the training accuracy climbs towards 1;
@@ -452,11 +452,10 @@ plot_batch_costs({"each batch, before its step": history.batch_cross_entropy}, a
                  batches_per_epoch=history.batches_per_epoch)
 ax.plot(history.epoch, history.train_cost, "o-", color="k", label="training cost after each epoch")
 ax.legend()
-plt.show()
+show(fig, "the cross-entropy of every batch against the epoch on a log axis, a noisy line, with "
+          "the training cost after each epoch as black dots joined by a line.")
 
 # %% [markdown]
-# *Figure: the cross-entropy of every batch against the epoch on a log axis, a noisy line, with the training cost after each epoch as black dots joined by a line.*
-#
 # The per-batch curve is noisy, as each batch is 32 different images. The two curves do
 # not measure the same thing: a batch's point is its cross-entropy alone, measured before
 # the step on it; an epoch's point is the full cost after the epoch, the cross-entropy of

@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 
 import handin
 from handin.experiment import prepare
-from handin.plots import plot_confidence, plot_confusion, show_digits, show_weights
+from handin.plots import plot_confidence, plot_confusion, show, show_digits, show_weights
 from handin.course import check_confident_mistakes, check_confusion_matrix
 
 # %% [markdown]
@@ -52,11 +52,10 @@ print(f"test accuracy: {handin.accuracy(split.X_test, split.y_test, params):.2f}
 # %%
 fig, ax = plt.subplots(figsize=(8, 4.3), layout="constrained")
 show_weights(params["W1"], n=32, ax=ax, title="Trained W1: the first 32 of 256 hidden units")
-plt.show()
+show(fig, "the trained weights of the first 32 hidden units, each column of W1 drawn as a 28 × 28 "
+          "picture, red for positive and blue for negative weights; they look mostly like noise.")
 
 # %% [markdown]
-# *Figure: the trained weights of the first 32 hidden units, each column of `W1` drawn as a 28 × 28 picture, red for positive and blue for negative weights; they look mostly like noise.*
-#
 # Mostly noise. That is not a plotting bug: most of `W1` is still the random matrix it
 # started from, `init["W1"]`:
 
@@ -75,11 +74,10 @@ print(f"||W1 - W1_init||     = {np.linalg.norm(W1 - W1_init):.2g}")
 fig, ax = plt.subplots(figsize=(8, 4.3), layout="constrained")
 show_weights(W1 - W1_init, n=32, ax=ax, label="change of weight",
              title="What training changed: W1 − W1_init, the same 32 units")
-plt.show()
+show(fig, "the change W1 - W1_init of the same 32 units in red and blue: strokes and parts of "
+          "digits, inside a white frame of border pixels that training left unchanged.")
 
 # %% [markdown]
-# *Figure: the change `W1 - W1_init` of the same 32 units in red and blue: strokes and parts of digits, inside a white frame of border pixels that training left unchanged.*
-#
 # Notice the white frame: training hardly changed the weights of the pixels near the
 # border. Many of those pixels are *blank*: 0 in every training image. How many?
 
@@ -132,11 +130,11 @@ print("C:", C.shape, " row sums:", C.sum(axis=1))
 fig, ax = plt.subplots(figsize=(6, 5.2), layout="constrained")
 plot_confusion(C, split.class_names, ax=ax, colorbar=True,
                title="Test set: true digit (rows) against predicted digit (columns)")
-plt.show()
+show(fig, "the confusion matrix of the test set, true digit in rows and predicted digit in "
+          "columns, each cell holding its count and shaded by it; the dark diagonal holds the "
+          "right answers, the pale cells off it the mistakes.")
 
 # %% [markdown]
-# *Figure: the confusion matrix of the test set, true digit in rows and predicted digit in columns, each cell holding its count and shaded by it; the dark diagonal holds the right answers, the pale cells off it the mistakes.*
-#
 # The colour follows the square root of the count, so that single mistakes are visible
 # next to the diagonal's hundreds. The largest cells off the diagonal, and the digits
 # recognised least and most often:
@@ -203,11 +201,10 @@ fig = plt.figure(figsize=(7.5, 3.4), layout="constrained")
 show_digits(split.X_test[idx], split.y_test[idx], pred=pred[idx], prob=P[idx, pred[idx]],
             class_names=split.class_names, ncols=6, n=12, fig=fig,
             title="The 12 most confident mistakes: true → predicted, p = P[s, predicted]")
-plt.show()
+show(fig, "the 12 test images the network got wrong most confidently, each titled true → "
+          "predicted with the probability it gave its prediction.")
 
 # %% [markdown]
-# *Figure: the 12 test images the network got wrong most confidently, each titled true → predicted with the probability it gave its prediction.*
-#
 # Some of these are hard for people too: digits cut off, written unusually, or closer to
 # the wrong class than to their label. Others are plain to us, and the network is still
 # sure of its wrong answer. A probability from a softmax is not a guarantee.
@@ -218,10 +215,9 @@ plt.show()
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.4), layout="constrained")
 plot_confidence(P, split.y_test, ax=ax)
-plt.show()
-
-# %% [markdown]
-# *Figure: histograms of the confidence (the largest probability in a row of `P`) of the test predictions, the right ones and the wrong ones apart: the right ones pile up near 1, the wrong ones spread over lower values.*
+show(fig, "histograms of the confidence (the largest probability in a row of P) of the test "
+          "predictions, the right ones and the wrong ones apart: the right ones pile up near 1, "
+          "the wrong ones spread over lower values.")
 
 # %%
 conf, wrong = P.max(axis=1), pred != split.y_test
@@ -261,11 +257,11 @@ fig, axes = plt.subplots(1, 3, figsize=(12, 3.9), layout="constrained")
 for ax, (c, run) in zip(axes, runs.items()):
     show_weights(run["W1"], n=16, ncols=4, ax=ax,
                  title=f"c = {c:g}:  ||W1|| = {np.linalg.norm(run['W1']):.2g}")
-plt.show()
+show(fig, "the same 16 hidden units of W1 after training with c = 0, 1e-4 and 1e-2, one panel "
+          "each with its own colour scale and ||W1|| in its title; the larger c, the smaller the "
+          "weights.")
 
 # %% [markdown]
-# *Figure: the same 16 hidden units of `W1` after training with c = 0, 1e-4 and 1e-2, one panel each with its own colour scale and ||W1|| in its title; the larger c, the smaller the weights.*
-#
 # Read the colourbars: how much smaller is the scale with `c = 1e-2`?
 
 # %%

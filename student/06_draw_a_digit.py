@@ -23,6 +23,7 @@ import handin
 import handin.experiment
 from handin.draw import DigitPad, mnist_preprocess, rasterize_strokes
 from handin.course import check_centring_shift
+from handin.plots import show
 
 # %% [markdown]
 # ## 1. A network to draw for
@@ -123,11 +124,11 @@ fig, axes = plt.subplots(1, 3, figsize=(8, 2.8), layout="constrained")
 for ax, img, title in zip(axes, (image, shrunk, prepared),
                           ("the drawing", "shrunk to 28 × 28", "prepared the MNIST way")):
     ax.imshow(img, cmap="gray_r"), ax.set(title=title, xticks=[], yticks=[])   # ink dark
-plt.show()
+show(fig, "the small 7 three ways, dark ink on white: the drawing in the top-right corner of the "
+          "pad; shrunk to 28 × 28, where it fills only a corner; and prepared the MNIST way, "
+          "centred and as large as a training digit.")
 
 # %% [markdown]
-# *Figure: the small 7 three ways, dark ink on white: the drawing in the top-right corner of the pad; shrunk to 28 × 28, where it fills only a corner; and prepared the MNIST way, centred and as large as a training digit.*
-#
 # What the network says about each: the classes it gives a probability of at least 0.1,
 # most likely first.
 
@@ -173,11 +174,11 @@ print(likely(demo.probabilities))
 # dark on white as in Chapter 3, and the probability of each class:
 
 # %%
-demo.figure()
+show(demo.figure(), "the drawn 1 as the network sees it, a slanted dark stroke centred in the "
+                    "28 × 28 field, beside a bar chart of the ten class probabilities in which "
+                    "the bar of 1 is nearly full.")
 
 # %% [markdown]
-# *Figure: the drawn 1 as the network sees it, a slanted dark stroke centred in the 28 × 28 field, beside a bar chart of the ten class probabilities in which the bar of 1 is nearly full.*
-#
 # A **0**: an ellipse, taller than wide, as one stroke of 60 points.
 
 # %%
@@ -188,11 +189,10 @@ demo.draw_strokes(zero)
 print(likely(demo.probabilities))
 
 # %%
-demo.figure()
+show(demo.figure(), "the drawn 0 as the network sees it, a tall dark ellipse centred in the "
+                    "28 × 28 field, beside the ten class probabilities, most of it on 0.")
 
 # %% [markdown]
-# *Figure: the drawn 0 as the network sees it, a tall dark ellipse centred in the 28 × 28 field, beside the ten class probabilities, most of it on 0.*
-#
 # ## 6. It always answers
 #
 # Now draw something that is no digit at all: a horizontal dash, or a single dot.

@@ -45,6 +45,7 @@ from handin.gradcheck import same_cost_grad
 from handin.course import check_affine_backward, check_affine_forward, check_softmax_head
 from handin.course import check_cost_grad, check_relu_backward, check_relu_forward
 from handin.course import check_backprop, check_local_derivatives
+from handin.plots import show
 
 # %% [markdown]
 # The data of Chapters 3 and 7: the shipped sample, pixels in $[0, 1]$, 3,400 training and
@@ -158,11 +159,12 @@ ax.scatter(p_y, d_ce, s=3, alpha=0.4, label="cross-entropy")
 ax.scatter(p_y, d_se, s=3, alpha=0.4, label="squared error")
 ax.set(xscale="log", xlabel="$P[s, y_s]$ after one epoch", ylabel="$n\\,|\\delta_L[s]|$",
        title="the size of each image's correction"), ax.legend(markerscale=4)
-plt.show()
+show(fig, "for every training image, the size of its correction n·|δ_L[s]| against the "
+          "probability P[s, y_s] given to its label (log axis), for the cross-entropy and for the "
+          "squared error: the cross-entropy's grows as that probability falls, the squared "
+          "error's falls again for the confidently wrong images.")
 
 # %% [markdown]
-# *Figure: for every training image, the size of its correction $n\,|\delta_L[s]|$ against the probability $P[s, y_s]$ given to its label (log axis), for the cross-entropy and for the squared error: the cross-entropy's grows as that probability falls, the squared error's falls again for the confidently wrong images.*
-#
 # Does it matter for training? The same network, the same start and the same batches,
 # trained for three epochs with each cost at $\eta = 0.1$; the validation cross-entropy and
 # accuracy after each epoch, as "cost / accuracy" (the last digits may differ a little

@@ -1,15 +1,22 @@
-"""Every figure of the book has a caption line, for readers who cannot see it.
+"""Every figure of the book carries its words, written once, for readers who cannot see it.
 
-JupyterLab ignores alt text on a PNG output, so each code cell that draws a figure is
-followed by a markdown cell whose first line is a short description in italics starting
-with ``*Figure:``. A cell draws a figure if its saved output holds an image, whatever call
-made it (``plt.show()``, ``Image(...)``, a function returning a matplotlib Figure such as
-``pad.figure()``), or if its source calls ``plt.show()`` or ``Image(``. The .py twins are read
-for the cells (tests/test_notebooks_paired.py checks that the .ipynb files hold the same
-cells) and the .ipynb twins for the outputs; a student chapter, which has no outputs,
-takes them from the teacher's chapter's cell of the same source.
+A chapter shows a figure with ``show(fig, "what it shows")`` (handin/plots/figure.py): one
+output whose HTML is the picture as an ``<img alt="words">`` with ``Figure: words`` under
+it, and whose text/plain is ``Figure: words``. The words are written once, in that call: no
+markdown ``*Figure: ...*`` line repeats them. So
+
+* no code cell shows a picture without words: no ``plt.show()``, no ``Image(...)``, no
+  cell ending in a bare ``something.figure()`` (a matplotlib Figure shown by its repr);
+* no markdown cell holds a ``*Figure:`` caption line (the words live in the ``show`` call);
+* in the saved outputs (the .ipynb twins of notebooks/ and solutions/), every output that
+  holds an image also holds HTML with an ``<img>`` whose ``alt`` is non-empty, the same
+  words in its ``<figcaption>``, and the text/plain ``Figure: <the same words>``.
+
+The .py twins are read for the cells (tests/test_notebooks_paired.py checks that the .ipynb
+files hold the same cells); student/ has no outputs, and its cells are those of notebooks/.
 """
 
+import html
 import pathlib
 import re
 
@@ -20,74 +27,99 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BOOKS = sorted(p for folder in ("notebooks", "solutions", "student")
                for p in (ROOT / folder).glob("[0-9][0-9]_*.py"))
-DRAWS = re.compile(r"^[^#\n]*(plt\.show\(\)|\bImage\()", re.MULTILINE)
-CAPTION = re.compile(r"\*Figure: .+\*$")
+SAVED = sorted(p for folder in ("notebooks", "solutions")
+               for p in (ROOT / folder).glob("[0-9][0-9]_*.ipynb"))
+BARE = re.compile(r"^[^#\n]*(plt\.show\(\)|\bImage\()", re.MULTILINE)
+BARE_LAST = re.compile(r"^\w[\w.]*\.figure\(\)\s*;?\s*$")      # demo.figure() as a result
+MD_CAPTION = re.compile(r"^\*Figure:", re.MULTILINE)
 IMAGES = ("image/png", "image/svg+xml", "image/jpeg")
+IMG_ALT = re.compile(r'<img\b[^>]*\balt="([^"]*)"')
+FIGCAPTION = re.compile(r"<figcaption\b[^>]*>(.*?)</figcaption>", re.S)
+PREFIX = "Figure: "
 
 
-def shows_image(cell):
-    """Whether a code cell's saved outputs hold an image."""
-    return any(kind in out.get("data", {}) for out in cell.get("outputs", ()) for kind in IMAGES)
-
-
-def drawn_sources(path):
-    """The sources of the code cells whose outputs in ``path`` (an .ipynb) hold an image."""
-    if not path.is_file():
-        return set()
-    cells = nbformat.read(path, as_version=4).cells
-    return {cell.source.strip() for cell in cells if cell.cell_type == "code" and shows_image(cell)}
-
-
-def uncaptioned(cells, drawn=frozenset()):
-    """Indices of the figure cells not directly followed by a markdown cell starting with a
-    caption. A figure cell calls ``plt.show()`` or ``Image(``, shows an image in its outputs,
-    or has its source in ``drawn``."""
-    missing = []
+def source_problems(cells):
+    """(index, problem) for the cells that show a picture without words or repeat them."""
+    found = []
     for i, cell in enumerate(cells):
-        if cell.cell_type != "code":
-            continue
-        if not (DRAWS.search(cell.source) or shows_image(cell) or cell.source.strip() in drawn):
-            continue
-        after = cells[i + 1] if i + 1 < len(cells) else None
-        first = after.source.strip().split("\n")[0] if after is not None else ""
-        if after is None or after.cell_type != "markdown" or not CAPTION.match(first):
-            missing.append(i)
-    return missing
+        lines = [ln for ln in cell.source.strip().split("\n") if ln.strip()]
+        if cell.cell_type == "code":
+            if BARE.search(cell.source):
+                found.append((i, "plt.show() or Image(...): a picture without words"))
+            elif lines and BARE_LAST.match(lines[-1]):
+                found.append((i, "a bare .figure() result: a picture without words"))
+        elif cell.cell_type == "markdown" and MD_CAPTION.search(cell.source):
+            found.append((i, "a *Figure:* caption line: the words belong in show(fig, words)"))
+    return found
+
+
+def output_problems(cells):
+    """(index, problem) for the saved image outputs without their words."""
+    found = []
+    for i, cell in enumerate(cells):
+        for out in cell.get("outputs", ()):
+            data = out.get("data", {})
+            if not any(kind in data for kind in IMAGES):
+                continue
+            markup = data.get("text/html", "")
+            markup = "".join(markup) if isinstance(markup, list) else markup
+            alts = IMG_ALT.findall(markup)
+            if len(alts) != 1 or not alts[0].strip():
+                found.append((i, "an image output without one <img alt=...> in its HTML"))
+                continue
+            words = html.unescape(alts[0])
+            caption = FIGCAPTION.search(markup)
+            caption = html.unescape(re.sub(r"<[^>]+>", "", caption.group(1))) if caption else ""
+            plain = data.get("text/plain", "")
+            plain = "".join(plain) if isinstance(plain, list) else plain
+            if " ".join(caption.split()) != PREFIX + words:
+                found.append((i, f"the caption {caption!r} is not 'Figure: ' + the alt {words!r}"))
+            if plain != PREFIX + words:
+                found.append((i, f"the text/plain {plain!r} is not 'Figure: ' + the alt"))
+    return found
 
 
 @pytest.mark.parametrize("path", BOOKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_every_figure_is_followed_by_a_caption_line(path):
-    cells = jupytext.read(path).cells
-    twin = ROOT / ("notebooks" if path.parent.name == "student" else path.parent.name) / path.name
-    drawn = drawn_sources(twin.with_suffix(".ipynb"))
-    missing = uncaptioned(cells, drawn)
-    assert not missing, (f"{path.parent.name}/{path.name}: the figure cells {missing} need a markdown "
-                         "cell after them whose first line is '*Figure: ...*'")
+def test_every_figure_is_shown_with_its_words_written_once(path):
+    problems = source_problems(jupytext.read(path).cells)
+    assert not problems, f"{path.parent.name}/{path.name}: " + "; ".join(
+        f"cell {i}: {what}" for i, what in problems)
 
 
-def test_the_check_finds_a_missing_or_misplaced_caption():
+@pytest.mark.parametrize("path", SAVED, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_saved_image_carries_its_words(path):
+    problems = output_problems(nbformat.read(path, as_version=4).cells)
+    assert not problems, f"{path.parent.name}/{path.name}: " + "; ".join(
+        f"cell {i}: {what}" for i, what in problems)
+
+
+def test_the_source_check_finds_pictures_without_words_and_repeated_words():
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
-    figure = code("fig, ax = plt.subplots()\nax.plot([1, 2])\nplt.show()")
-    assert uncaptioned([figure, md("*Figure: a line rising from 1 to 2.*\n\nMore prose.")]) == []
-    assert uncaptioned([code("Image(ex.png())"), md("*Figure: the explorer's chart.*")]) == []
-    assert uncaptioned([figure]) == [0]                                       # the last cell
-    assert uncaptioned([figure, code("print(1)")]) == [0]                     # code after it
-    assert uncaptioned([figure, md("A line.\n\n*Figure: a line.*")]) == [0]   # not the first line
-    assert uncaptioned([figure, md("Figure: a line.")]) == [0]                # not in italics
-    assert uncaptioned([code("# plt.show() in a comment draws nothing")]) == []
+    assert source_problems([code('fig, ax = plt.subplots()\nshow(fig, "a line.")')]) == []
+    assert source_problems([code("fig, ax = plt.subplots()\nax.plot([1, 2])\nplt.show()")])
+    assert source_problems([code("Image(ex.png())")])
+    assert source_problems([code("demo.figure()")])
+    assert source_problems([code('show(demo.figure(), "the digit.")')]) == []
+    assert source_problems([md("Prose.\n\n*Figure: a line.*")])
+    assert source_problems([code("# plt.show() in a comment draws nothing")]) == []
+    assert source_problems([md("`plt.show()` and *Figure* in prose are fine.")]) == []
 
 
-def test_a_figure_from_any_call_needs_a_caption():
-    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
-    shown = code("demo.figure()")
-    shown.outputs = [nbformat.v4.new_output("execute_result", {"image/png": "iVBOR",
-                                                                "text/plain": "<Figure>"})]
-    assert uncaptioned([shown, md("The next part.")]) == [0]
-    assert uncaptioned([shown, md("*Figure: the digit and its probabilities.*")]) == []
-    assert uncaptioned([code("demo.figure()"), md("The next part.")], {"demo.figure()"}) == [0]
-    assert uncaptioned([code("demo.figure()"), md("The next part.")]) == []   # no output, no twin
+def test_the_output_check_finds_images_without_their_words():
+    from handin.plots.figure import figure_bundle
 
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+    cell = nbformat.v4.new_code_cell("show(...)")
 
-def test_the_chapters_figures_by_other_calls_are_found():
-    drawn = drawn_sources(ROOT / "notebooks" / "06_draw_a_digit.ipynb")
-    assert "demo.figure()" in drawn
+    def shown(data):
+        cell.outputs = [nbformat.v4.new_output("display_data", data)]
+        return output_problems([cell])
+
+    good = figure_bundle(png, "a <line> & a dot.")
+    assert shown(good) == []
+    assert shown({"image/png": "iVBOR", "text/plain": "<Figure>"})            # no HTML
+    assert shown({**good, "text/html": good["text/html"].replace('alt="', 'title="')})
+    assert shown({**good, "text/html": re.sub(r'alt="[^"]*"', 'alt=" "', good["text/html"])})
+    assert shown({**good, "text/plain": "Figure: other words."})
+    assert shown({**good, "text/html": good["text/html"].replace("a dot.</fig", "a cat.</fig")})
+    assert shown({"text/plain": "no image"}) == []

@@ -22,7 +22,12 @@ a copy of notebooks/) in Chromium, driven by Playwright, and
    new learning rate, that the earlier runs stay drawn (one more run than before), and
    that the run goes on to its end (all epochs drawn, status "done");
    the page is checked again for errors at the end;
-3. screenshots of each step go to artifacts/browser/ (NN_name.png, NN_name-widget.png,
+3. accessibility, for chapters 1, 5 and 6 (A11Y_CHAPTERS): once the chapter is open (its
+   saved outputs), after Run All and, for chapter 5, after the explorer's run, axe-core
+   (WCAG 2.0/2.1 A and AA) finds no violation in the notebook's cells (JupyterLab's own
+   parts left out: LAB_CHROME, each with the rule it fails), and every <img> shows its
+   picture and has as ``alt`` the words of its ``Figure:`` caption (handin.plots.show);
+4. screenshots of each step go to artifacts/browser/ (NN_name.png, NN_name-widget.png,
    05_explorer-1..6-*.png, *-FAILED.png on failure), with each test's browser console
    log and the server's log (token redacted).
 
@@ -40,7 +45,7 @@ import time
 
 import pytest
 
-from ._a11y import axe_violations
+from ._a11y import area_axe_violations, axe_violations, image_problems
 
 from .conftest import NOTEBOOKS
 
@@ -60,6 +65,20 @@ def shows_widgets(name):
 RUN_IN_BROWSER = [c for c in CHAPTERS if c not in (EXPLORER, DRAW) and
                   (c == CHAPTERS[0] or shows_widgets(c))]
 
+# Accessibility (issue 28): axe-core on the whole notebook, and every image with its words,
+# for these chapters before Run All, after it and (chapter 5) after an explorer run.
+A11Y_CHAPTERS = ("01_softmax_cross_entropy.ipynb", EXPLORER, DRAW)
+# axe-core runs on every cell of the notebook (".jp-Notebook .jp-Cell": its markdown, code
+# and outputs), not on the notebook's own cell list: JupyterLab gives that list
+# (.jp-WindowedPanel-viewport) role="feed" without role="article" cells, which axe-core
+# reports (aria-required-children); it is JupyterLab's, not the project's.
+# JupyterLab's own parts inside a cell, not the project's, left out of axe-core:
+# * ".jp-InputArea-editor .cm-content": CodeMirror's editable code area, which JupyterLab
+#   does not label (aria-input-field-name);
+# * ".jp-collapseHeadingButton": the button JupyterLab puts beside a markdown heading to
+#   collapse its section, without a name (button-name).
+LAB_CHROME = (".jp-InputArea-editor .cm-content", ".jp-collapseHeadingButton")
+IMAGE_LOAD_TIMEOUT = 20        # s, for the outputs' pictures to load
 KERNEL_START_TIMEOUT = 90      # s, from opening a notebook to an idle kernel
 DEFAULT_READOUTS = {"learning rate": "0.1", "hidden units": "256", "weight decay c": "1e-4",
                     "epochs": "10", "batch size": "32", "training rows": "all (3400)"}
@@ -209,11 +228,39 @@ def format_problems(name, problems):
         f"  - cell {p['cell']}: {p['kind']}: {p['text']!r}" for p in problems)
 
 
-def run_chapter(page, lab, artifacts, name):
-    """Open a chapter, run all its cells, check the page; screenshot (also on failure)."""
+def saved_images(name):
+    """How many outputs of the chapter's saved outputs hold an image."""
+    import nbformat
+
+    cells = nbformat.read(NOTEBOOKS / name, as_version=4).cells
+    return sum(any(k.startswith("image/") for k in out.get("data", {}))
+               for cell in cells for out in cell.get("outputs", ()))
+
+
+def accessibility_problems(page, panel, name, when, artifacts):
+    """axe-core's violations in the notebook (minus LAB_CHROME) and the problems of its
+    images (see _a11y.image_problems), as lines; a screenshot of the notebook."""
+    notebook = panel.locator(".jp-Notebook").first
+    deadline = time.monotonic() + IMAGE_LOAD_TIMEOUT
+    while True:                              # the outputs' pictures load asynchronously
+        problems, images = image_problems(notebook, saved_images(name))
+        if not problems or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    page.screenshot(path=artifacts / f"{name[:-6]}-a11y-{when}.png", full_page=True)
+    notebook.evaluate("n => n.setAttribute('data-handin-a11y', '')")
+    violations = area_axe_violations(page, "[data-handin-a11y] .jp-Cell", LAB_CHROME)
+    return [f"{name} {when}: {line}" for line in problems + violations]
+
+
+def run_chapter(page, lab, artifacts, name, before=None):
+    """Open a chapter, run all its cells, check the page; screenshot (also on failure).
+    ``before(panel)``, if given, is called once the chapter is open, before Run All."""
     shot = artifacts / f"{name[:-6]}.png"
     try:
         panel = open_notebook(page, lab, name)
+        if before is not None:
+            before(panel)
         state = run_all_cells(page, panel, name)
         problems = page_problems(page, panel)
         page.screenshot(path=shot)
@@ -238,7 +285,15 @@ def number(text):
 @pytest.mark.parametrize("name", RUN_IN_BROWSER or
                          [pytest.param(None, marks=pytest.mark.skip("no chapters"))])
 def test_chapter_runs_in_jupyterlab(page, lab, artifacts, name):
-    run_chapter(page, lab, artifacts, name)
+    if name not in A11Y_CHAPTERS:
+        run_chapter(page, lab, artifacts, name)
+        return
+    found = []
+    panel = run_chapter(page, lab, artifacts, name, before=lambda panel: found.extend(
+        accessibility_problems(page, panel, name, "before-run", artifacts)))
+    found += accessibility_problems(page, panel, name, "after-run", artifacts)
+    assert not found, "accessibility (axe-core, WCAG 2.0/2.1 A and AA; images):\n" + \
+        "\n".join(found)
 
 
 class ExplorerOnPage:
@@ -288,7 +343,10 @@ class ExplorerOnPage:
 def test_explorer_redraws_when_the_learning_rate_slider_moves(page, lab, artifacts):
     assert EXPLORER in CHAPTERS, f"{EXPLORER} not found in {NOTEBOOKS}"
     stem = EXPLORER[:-6]
-    panel = run_chapter(page, lab, artifacts, EXPLORER)
+    found = []
+    panel = run_chapter(page, lab, artifacts, EXPLORER, before=lambda panel: found.extend(
+        accessibility_problems(page, panel, EXPLORER, "before-run", artifacts)))
+    found += accessibility_problems(page, panel, EXPLORER, "after-run", artifacts)
     page.screenshot(path=artifacts / f"{stem}-1-run-all.png")
 
     ex = ExplorerOnPage(page, panel)
@@ -361,11 +419,20 @@ def test_explorer_redraws_when_the_learning_rate_slider_moves(page, lab, artifac
     violations = axe_violations(page)
     assert not violations, "axe-core: the explorer has accessibility violations:\n" + \
         "\n".join(violations)
+    found += accessibility_problems(page, panel, EXPLORER, "after-explorer-run", artifacts)
+    assert not found, "accessibility (axe-core, WCAG 2.0/2.1 A and AA; images):\n" + \
+        "\n".join(found)
 
 
 def test_drawing_a_one_with_the_mouse_predicts_a_one(page, lab, artifacts):
-    """Chapter 6: clear the pad, draw a vertical stroke with the real mouse, read the prediction."""
-    panel = run_chapter(page, lab, artifacts, DRAW)
+    """Chapter 6: clear the pad, draw a vertical stroke with the real mouse, read the prediction;
+    the chapter's accessibility before and after Run All."""
+    found = []
+    panel = run_chapter(page, lab, artifacts, DRAW, before=lambda panel: found.extend(
+        accessibility_problems(page, panel, DRAW, "before-run", artifacts)))
+    found += accessibility_problems(page, panel, DRAW, "after-run", artifacts)
+    assert not found, "accessibility (axe-core, WCAG 2.0/2.1 A and AA; images):\n" + \
+        "\n".join(found)
     pad = panel.locator(".jp-OutputArea-output", has=page.locator(
         ".jupyter-widgets button", has_text="Clear")).first
     clear = pad.locator("button", has_text="Clear").first

@@ -13,6 +13,12 @@ in headless Chromium (the ``browser`` fixture, see conftest.py) and checks:
    (``data-epochs`` grows) and the status line shows the new learning rate;
 3. earlier runs stay: the chart draws one run more than before the move (``data-runs``).
 
+4. axe-core (WCAG 2.0/2.1 A and AA) finds no violation on the whole page;
+5. chapter 5 itself as a Voilà page (``python -m handin page notebooks/05_explorer.ipynb``,
+   on a copy): axe-core finds no violation on the whole page and every <img> shows its
+   picture with the words of its ``Figure:`` caption as ``alt``, once the page is there
+   and again after an explorer run.
+
 The chart's DOM contract (handin.explorer): the root element has the class
 ``handin-chart`` and the attributes ``data-runs`` (runs drawn, the current one included)
 and ``data-epochs`` (epochs drawn of the current run); the status line has the class
@@ -33,9 +39,12 @@ import time
 
 import pytest
 
-from ._a11y import axe_violations, chart_text_problems, outside_requests
+from ._a11y import (area_axe_violations, axe_violations, chart_text_problems, image_problems,
+                    outside_requests)
 from ._lab import free_port, stop_process_group
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, NOTEBOOKS
+
+CHAPTER5 = NOTEBOOKS / "05_explorer.ipynb"
 
 SERVER_START_TIMEOUT = 90      # s, for Voilà to listen
 RENDER_TIMEOUT = 300           # s, for Voilà to execute the whole chapter and show it
@@ -87,12 +96,17 @@ CHART_JS = r"""
 
 class Voila:
     """``python -m handin page`` (Voilà with handin's template and config, on the packaged
-    explorer page) on 127.0.0.1, run in an empty folder."""
+    explorer page, or on a copy of ``notebook``) on 127.0.0.1, run in an empty folder."""
 
-    def __init__(self, tmp: pathlib.Path):
+    def __init__(self, tmp: pathlib.Path, notebook=None, name="voila"):
         self.tmp = tmp
         self.root = tmp / "root"
         self.root.mkdir(parents=True)
+        self.name = name
+        self.notebook = []
+        if notebook is not None:           # a copy: nothing the page does touches the repo
+            (self.root / notebook.name).write_bytes(notebook.read_bytes())
+            self.notebook = [notebook.name]
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = tmp / "voila.log"
@@ -110,7 +124,7 @@ class Voila:
     def start(self):
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "handin", "page", "--no-browser",
+            [sys.executable, "-m", "handin", "page", *self.notebook, "--no-browser",
              f"--port={self.port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"],
             cwd=self.root, env=self.env, stdin=subprocess.DEVNULL, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True)
@@ -136,7 +150,7 @@ class Voila:
         if self.proc is not None:
             self._log.close()
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            (ARTIFACTS / "voila-server.log").write_text(self.log_text())
+            (ARTIFACTS / f"{self.name}-server.log").write_text(self.log_text())
 
 
 @pytest.fixture(scope="module")
@@ -210,9 +224,35 @@ def _check_readable_and_accessible(page, artifacts):
         problems = chart_text_problems(page)
         assert not problems, f"at {width} px the chart's text is too small or clipped: {problems}"
     page.set_viewport_size({"width": 1400, "height": 1000})
-    violations = axe_violations(page)
-    assert not violations, "axe-core: the explorer has accessibility violations:\n" + \
+    violations = axe_violations(page) + area_axe_violations(page, "body")
+    assert not violations, "axe-core: the explorer's page has accessibility violations:\n" + \
         "\n".join(violations)
+
+
+def move_learning_rate(page):
+    """Press the arrow keys on the learning-rate slider's handle (towards the middle):
+    (readout before, learning rate after, a test of whether a status line names it)."""
+    label = page.locator(".widget-label", has_text=re.compile(r"learning rate", re.I))
+    slider = page.locator(".widget-slider", has=label).first
+    handle = slider.locator(".noUi-handle").first
+    readout = slider.locator(".widget-readout").first
+    handle.scroll_into_view_if_needed()
+    readout0 = readout.inner_text()
+    lo, hi, now = (float(handle.get_attribute(a))
+                   for a in ("aria-valuemin", "aria-valuemax", "aria-valuenow"))
+    key = "ArrowRight" if now <= (lo + hi) / 2 else "ArrowLeft"
+    handle.focus()
+    for _ in range(KEY_PRESSES):
+        page.keyboard.press(key)
+        time.sleep(0.05)
+    assert wait(lambda: readout.inner_text() != readout0, 5), (
+        f"pressing {key} x{KEY_PRESSES} did not move the learning-rate slider ({readout0})")
+    lr1 = float(readout.inner_text().strip().replace("\u2212", "-"))
+
+    def shows_new_lr(status):
+        return any(math.isclose(float(v), lr1, rel_tol=0.06)
+                   for v in LR_IN_STATUS.findall(status or ""))
+    return readout0, lr1, shows_new_lr
 
 
 def _check_page(page, voila, artifacts):
@@ -247,26 +287,7 @@ def _check_page(page, voila, artifacts):
     assert chart0["status"] is not None, "no element with the class handin-status"
 
     # 2. The user's move: the learning-rate slider's handle, arrow keys.
-    label = page.locator(".widget-label", has_text=re.compile(r"learning rate", re.I))
-    slider = page.locator(".widget-slider", has=label).first
-    handle = slider.locator(".noUi-handle").first
-    readout = slider.locator(".widget-readout").first
-    handle.scroll_into_view_if_needed()
-    readout0 = readout.inner_text()
-    lo, hi, now = (float(handle.get_attribute(a))
-                   for a in ("aria-valuemin", "aria-valuemax", "aria-valuenow"))
-    key = "ArrowRight" if now <= (lo + hi) / 2 else "ArrowLeft"
-    handle.focus()
-    for _ in range(KEY_PRESSES):
-        page.keyboard.press(key)
-        time.sleep(0.05)
-    assert wait(lambda: readout.inner_text() != readout0, 5), (
-        f"pressing {key} x{KEY_PRESSES} did not move the learning-rate slider ({readout0})")
-    lr1 = float(readout.inner_text().strip().replace("\u2212", "-"))
-
-    def shows_new_lr(status):
-        return any(math.isclose(float(v), lr1, rel_tol=0.06)
-                   for v in LR_IN_STATUS.findall(status or ""))
+    readout0, lr1, shows_new_lr = move_learning_rate(page)
 
     # A new run, drawn beside the earlier ones, with its first epoch.
     chart1 = wait(lambda: (lambda c: c if (c["runs"] == chart0["runs"] + 1 and c["epochs"] >= 1
@@ -286,3 +307,74 @@ def _check_page(page, voila, artifacts):
         f"earlier runs were not kept: {chart0['runs']} run(s) drawn before, {chart2['runs']} now")
     state = page.evaluate(PAGE_JS)
     assert not state["errors"] and not state["stderr"], state
+
+
+# ------------------------------------------------------------ chapter 5 as a Voilà page
+EPOCHS = 10                    # the explorer's epochs after chapter 5 (the default)
+RUN_TIMEOUT = 180              # s, for the explorer's run to draw all its epochs
+
+
+@pytest.fixture(scope="module")
+def voila_chapter5(chromium):
+    pytest.importorskip("voila", reason="pip install -e '.[voila]' (in the test extra)")
+    with tempfile.TemporaryDirectory(prefix="handin-voila-ch5-") as tmp:
+        server = Voila(pathlib.Path(tmp), notebook=CHAPTER5, name="voila-05_explorer")
+        try:
+            yield server.start()
+        finally:
+            server.stop()
+
+
+def saved_images(path):
+    """How many outputs of a notebook's saved outputs hold an image."""
+    import nbformat
+
+    cells = nbformat.read(path, as_version=4).cells
+    return sum(any(k.startswith("image/") for k in out.get("data", {}))
+               for cell in cells for out in cell.get("outputs", ()))
+
+
+def page_accessibility(page, when, artifacts):
+    """axe-core's violations on the whole page and the problems of its images, as lines."""
+    body, deadline = page.locator("body"), time.monotonic() + 20
+    while True:                              # the pictures load asynchronously
+        problems, _ = image_problems(body, saved_images(CHAPTER5))
+        if not problems or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    page.screenshot(path=artifacts / f"voila-05_explorer-{when}.png", full_page=True)
+    return [f"{when}: {line}" for line in problems + area_axe_violations(page, "body")]
+
+
+def test_chapter_5_as_a_voila_page_is_accessible(voila_chapter5, browser, artifacts):
+    """Chapter 5 served by ``python -m handin page notebooks/05_explorer.ipynb``: axe-core
+    (WCAG 2.0/2.1 A and AA) finds nothing on the whole page, and every image shows its
+    picture with the words of its caption as its ``alt``; once the page is there, and
+    again after an explorer run (the learning-rate slider moved, the run drawn to its end)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  device_scale_factor=1)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    try:
+        page.goto(voila_chapter5.url, wait_until="commit", timeout=RENDER_TIMEOUT * 1000)
+        state = wait(lambda: (lambda s: s if (s["sliders"] and not s["loading"]) else None)(
+            page.evaluate(PAGE_JS)), RENDER_TIMEOUT, step=1.0)
+        assert state, f"Voilà did not show chapter 5 within {RENDER_TIMEOUT} s"
+        chart0 = settle(page)
+        assert chart0, f"the chart kept changing for {SETTLE_TIMEOUT} s after the page rendered"
+        found = page_accessibility(page, "rendered", artifacts)
+
+        _, lr1, shows_new_lr = move_learning_rate(page)
+        def run_done(c):
+            return c if (c["epochs"] >= EPOCHS and "done" in (c["status"] or "")
+                         and shows_new_lr(c["status"])) else None
+        done = wait(lambda: run_done(page.evaluate(CHART_JS)), RUN_TIMEOUT)
+        assert done, (f"the run with learning rate {lr1} did not draw its {EPOCHS} epochs "
+                      f"within {RUN_TIMEOUT} s: {page.evaluate(CHART_JS)}")
+        found += page_accessibility(page, "after-explorer-run", artifacts)
+    except BaseException:
+        page.screenshot(path=artifacts / "voila-05_explorer-FAILED.png", full_page=True)
+        raise
+    finally:
+        context.close()
+    assert not found, "chapter 5 in Voilà: accessibility (axe-core; images):\n" + "\n".join(found)
