@@ -7,7 +7,7 @@ In a notebook::
     ex.set(lr=0.5)         # as if the slider moved: a run starts (asyncio)
     await ex.wait()        # its History (or its TrainingDiverged, or None if stopped)
     ex.run(lr=1.0)         # a blocking run, drawn the same way
-    Image(ex.png())        # the chart as a static picture, drawn by matplotlib
+    show(ex.png(), "...")  # the chart as a static picture (matplotlib), with its words
     ex.close()             # stop and remove it (a new Explorer() closes the older ones)
 
 How it works (one module per job)
