@@ -41,7 +41,8 @@ def _run_chapter(stem):
     from nbclient import NotebookClient
 
     nb = jupytext.read(ROOT / "notebooks" / f"{stem}.py")
-    NotebookClient(nb, timeout=1800, kernel_name="python3",
+    # a room of 8 on 2 cores starts its kernels slowly: nbclient's 60 s start-up wait is short
+    NotebookClient(nb, timeout=1800, startup_timeout=900, kernel_name="python3",
                    resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
 
 
@@ -59,13 +60,16 @@ def worker(tasks, start, out):
     os.environ.setdefault("MPLBACKEND", "Agg")
     start.wait()
     times = {}
-    for task in tasks:
-        t0 = time.perf_counter()
-        if task == "explorer":
-            _run_explorer()
-        else:
-            _run_chapter(CHAPTERS[task])
-        times[task] = time.perf_counter() - t0
+    try:
+        for task in tasks:
+            t0 = time.perf_counter()
+            if task == "explorer":
+                _run_explorer()
+            else:
+                _run_chapter(CHAPTERS[task])
+            times[task] = time.perf_counter() - t0
+    except Exception as exc:      # reported, not left for the room to wait on forever
+        times = {"error": f"{type(exc).__name__}: {exc}"}
     out.put(times)
 
 
@@ -81,6 +85,9 @@ def room(k, tasks):
     results = [out.get() for _ in procs]
     for p in procs:
         p.join()
+    errors = [r["error"] for r in results if "error" in r]
+    if errors:
+        raise RuntimeError(f"{len(errors)} of {k} students failed: {errors[0]}")
     return results
 
 
