@@ -156,7 +156,7 @@ def _check_init(init, n_features, hidden, y, y_val, dtype):
 def train_iter(X, y, X_val, y_val, *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=DEFAULTS.c,
                batch_size=DEFAULTS.batch_size, epochs=DEFAULTS.epochs, seed=DEFAULTS.seed,
                dtype=np.float32, yield_every=None, init=None, train_eval_rows=None,
-               skip_blank_inputs=False):
+               skip_blank_inputs=False, params_mid_epoch=True):
     """Train like :func:`fit`, yielding a :class:`Progress` as it goes.
 
     A :class:`Progress` is yielded after every ``yield_every`` batches (if given)
@@ -175,6 +175,11 @@ def train_iter(X, y, X_val, y_val, *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=
     weights only decay, as they do anyway). The same math in fewer operations, used by the
     live explorer; the sums then run in another order, so the last bits differ from a run
     without it.
+    ``params_mid_epoch`` (bool, default True): bring the parameters up to date (fold the
+    pending decay into ``W1``, a pass over it) at every yield; False only at an epoch's end,
+    so that a Progress within an epoch carries parameters **not** to be read (the live
+    explorer, which looks at the clock after every batch and at the parameters only once
+    an epoch has ended). The trained numbers are the same either way up to rounding.
     """
     a = _check_fit_args(X, y, X_val, y_val, hidden, lr, c, batch_size, epochs, seed, dtype, init)
     if yield_every is not None:
@@ -182,6 +187,7 @@ def train_iter(X, y, X_val, y_val, *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=
     if train_eval_rows is not None:
         a["eval_rows"] = check_scalar(train_eval_rows, "train_eval_rows", int, min_val=1)
     a["skip_blank"] = bool(skip_blank_inputs)
+    a["sync_mid_epoch"] = bool(params_mid_epoch)
     return _train_gen(a, yield_every)
 
 
@@ -213,8 +219,9 @@ def _train_gen(a, yield_every):
                     ce = step(X_step, y, perm[b * bs:(b + 1) * bs])
                     record(ce)
                     check(epoch, b + 1, ce, step)
-                step.sync(flush=last == n_batches)   # W1 itself whenever we yield; an
-                                                     # epoch ends with no subnormal weight
+                if a.get("sync_mid_epoch", True) or last == n_batches:
+                    # W1 itself whenever we yield; an epoch ends with no subnormal weight
+                    step.sync(flush=last == n_batches)
             if last < n_batches:
                 yield Progress(epoch, last, n_batches, epochs, False, history, params)
         with _quiet():

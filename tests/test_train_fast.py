@@ -137,6 +137,22 @@ def test_the_step_computes_with_the_inked_inputs_only(data):
     assert inked_inputs(data[0]) is None, "nothing to skip: the step keeps W1 itself"
 
 
+@pytest.mark.parametrize("c", [0.0, 0.05, 2.0])
+def test_parameters_brought_up_to_date_only_at_epoch_ends(data, ref, c):
+    """params_mid_epoch=False (the explorer's loop, which yields after every batch): each
+    epoch's end shows the reference's parameters, as with the default."""
+    X, y, Xv, yv = _with_blank_inputs(data)
+    kw = dict(hidden=7, lr=0.1, c=c, batch_size=20, epochs=2, seed=1)
+    want = {(e, b): p for e, b, p in ref.steps(X, y, **kw)}
+    ends = 0
+    for p in train_iter(X, y, Xv, yv, yield_every=1, dtype=np.float64, skip_blank_inputs=True,
+                        params_mid_epoch=False, **kw):
+        if p.epoch_end:
+            ref.assert_close(p.params, want[p.epoch, p.batch], rtol=1e-9, atol=1e-12)
+            ends += 1
+    assert ends == 2
+
+
 def _peak_of_steps(batch_size, n_features=784, hidden=256):
     """Peak traced memory (bytes) of 20 steps at this batch size, after two warm-up steps."""
     rng = np.random.default_rng(0)

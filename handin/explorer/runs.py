@@ -46,10 +46,6 @@ BATCH_OPTIONS = (8, 16, 32, 64, 128, 256)
 EPOCHS_RANGE = (1, 30)
 N_TRAIN_OPTIONS = (500, 1000, 2000)                             # plus "all"
 SEED = _H.seed
-#: Batches between two looks at the clock (a chunk ends at the first look past its budget).
-#: The parameters are brought up to date at every look, which costs a pass over W1: every
-#: batch, that was a tenth of the step's time.
-YIELD_EVERY = 8
 
 
 def run_label(values, n_all=None):
@@ -242,7 +238,8 @@ class RunController:
         return train.train_iter(
             s.X_train[:n], s.y_train[:n], s.X_val, s.y_val, hidden=v["hidden"], lr=v["lr"],
             c=v["c"], batch_size=v["batch_size"], epochs=v["epochs"], seed=SEED,
-            yield_every=YIELD_EVERY, train_eval_rows=rows, skip_blank_inputs=True)
+            yield_every=1, train_eval_rows=rows, skip_blank_inputs=True,
+            params_mid_epoch=False)      # a look at the clock after every batch costs nothing
 
     def advance(self, budget=None):
         """Train the current run for about ``budget`` seconds (``chunk_seconds`` by default),

@@ -16,7 +16,6 @@ import threadpoolctl
 from handin import experiment, threads, train
 from handin.explorer import DEFAULTS, Explorer, Outcome
 from handin.explorer.chart import CURVES
-from handin.explorer import runs
 from handin.explorer.runs import RunController
 from handin.explorer.schedule import Scheduler
 
@@ -495,7 +494,7 @@ def test_the_training_curve_is_measured_on_train_curve_rows(split):
     v = ex.runs[-1].values
     data = split.X_train, split.y_train, split.X_val, split.y_val
     kw = dict(hidden=v["hidden"], c=v["c"], batch_size=v["batch_size"], epochs=2, seed=0,
-              yield_every=runs.YIELD_EVERY, skip_blank_inputs=True)
+              yield_every=1, skip_blank_inputs=True, params_mid_epoch=False)
     with threadpoolctl.threadpool_limits(1, user_api="blas"):     # as this explorer trains
         *_, part = train.train_iter(*data, lr=0.2, train_eval_rows=200, **kw)
         *_, full = train.train_iter(*data, lr=0.2, **kw)
