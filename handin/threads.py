@@ -238,9 +238,10 @@ class Tuner:
 _tuners = {}       # (n, d, h, dtype name) -> Tuner, shared by the runs of this process
 
 
-def tuner(shape, dtype=np.float32):
-    """The process's :class:`Tuner` for training steps of sizes ``shape = (n, d, h)``."""
-    key = (*(int(s) for s in shape), np.dtype(dtype).name)
+def tuner(shape, dtype=np.float32, name=""):
+    """The process's :class:`Tuner` for training steps of sizes ``shape = (n, d, h)`` (and
+    ``name``: steps of another kind are timed apart)."""
+    key = (*(int(s) for s in shape), np.dtype(dtype).name, name)
     with _lock:
         if key not in _tuners:
             _tuners[key] = Tuner()

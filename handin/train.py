@@ -20,6 +20,7 @@ loop computes: never across a ``yield`` of :func:`train_iter`, so the caller's
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field, fields
 
@@ -237,6 +238,10 @@ def _train_gen(a, yield_every):
         yield Progress(epoch, n_batches, n_batches, epochs, True, history, params)
 
 
+#: Batches per chunk of a run whose threads are tuned (:class:`handin.threads.Tuner`).
+TUNE_EVERY = 16
+
+
 def fit(X, y, X_val, y_val, *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=DEFAULTS.c,
         batch_size=DEFAULTS.batch_size, epochs=DEFAULTS.epochs, seed=DEFAULTS.seed,
         dtype=np.float32, callback=None, callback_every=None, progress=False, init=None,
@@ -283,7 +288,9 @@ def fit(X, y, X_val, y_val, *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=DEFAULT
         the same start gets other batches (the generator has drawn no weights).
     threads : int, "auto" or None, default="auto"
         BLAS threads while training: a number; the fastest for the step's sizes on this
-        machine as loaded now, measured (:mod:`handin.threads`; the environment variable
+        machine as loaded now, measured on the run's own chunks of ``TUNE_EVERY`` batches
+        (:class:`handin.threads.Tuner`; with ``callback_every``, by timing the step's
+        products before the run, :func:`handin.threads.resolve`; the environment variable
         ``HANDIN_BLAS_THREADS`` pins it); or None to leave them as they are.
 
     Returns
@@ -304,29 +311,47 @@ def fit(X, y, X_val, y_val, *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=DEFAULT
         epoch and batch, and what to try: the input scaling if the first batch's
         cross-entropy was already huge, else a lower learning rate.
     """
+    measure, n_threads = _threads.pinned(threads)
+    # threads measured: on the run's own chunks of TUNE_EVERY batches (threads.Tuner), whose
+    # progress nobody reads (the parameters are synced at epoch ends only, as without them)
+    tuned = measure and callback_every is None
     run = train_iter(X, y, X_val, y_val, hidden=hidden, lr=lr, c=c, batch_size=batch_size,
-                     epochs=epochs, seed=seed, dtype=dtype, yield_every=callback_every,
-                     init=init)
+                     epochs=epochs, seed=seed, dtype=dtype, init=init,
+                     yield_every=TUNE_EVERY if tuned else callback_every,
+                     params_mid_epoch=not tuned)
     bar = None
     if progress:
         from tqdm.auto import tqdm
         n_batches = -(-len(X) // batch_size)
         bar = tqdm(total=epochs * n_batches, unit="batch", desc="training", leave=False)
     done = 0
-    n_threads = _threads.resolve(threads, (min(batch_size, len(X)), np.shape(X)[1], hidden),
-                                 dtype=dtype)
+    shape = (min(batch_size, len(X)), np.shape(X)[1], hidden)
+    tuner = _threads.tuner(shape, dtype, name="fit") if tuned else None
+    if measure and not tuned:
+        n_threads = _threads.resolve(threads, shape, dtype=dtype)
     try:
-        with _threads.limit(n_threads):
-            for p in run:
+        with _threads.limit(n_threads) if tuner is None else contextlib.nullcontext():
+            while True:
+                n = tuner.pick() if tuner is not None else None
+                t0 = time.perf_counter()
+                with _threads.limit(n) if tuner is not None else contextlib.nullcontext():
+                    p = next(run, None)
+                if p is None:
+                    break
+                now = (p.epoch - 1) * p.n_batches + p.batch
+                if tuner is not None and not p.epoch_end:     # steps only, no evaluation
+                    tuner.record(n, now - done, time.perf_counter() - t0)
                 if bar is not None:
-                    now = (p.epoch - 1) * p.n_batches + p.batch
                     bar.update(now - done)
-                    done = now
                     if p.epoch_end:
                         bar.set_postfix(epoch=p.epoch, val_acc=f"{p.history.val_acc[-1]:.4f}")
+                done, last = now, p
+                if tuned and not p.epoch_end:
+                    continue
                 if callback is not None and callback(p):
                     break
     finally:
         if bar is not None:
             bar.close()
+    p = last
     return p.params, p.history

@@ -220,3 +220,35 @@ def test_nothing_the_book_runs_writes_the_environment():
                         "environ.setdefault", "environ.update", "environ.pop", "os.putenv"))):
                 writes.append(f"{path.relative_to(root)}:{node.lineno}: {text[:80]}")
     assert len(files) > 40 and not writes, "\n".join(writes)
+
+
+def test_fit_tunes_its_threads_on_its_own_chunks(monkeypatch):
+    """threads="auto", no pin: fit trains in chunks of TUNE_EVERY batches, each on the
+    Tuner's pick, records the chunks without an evaluation, and calls back once an epoch;
+    the trained numbers are those of a run on one thread."""
+    picked, recorded = [], []
+
+    class Counting(threads.Tuner):
+        def pick(self):
+            picked.append(super().pick())
+            return picked[-1]
+
+        def record(self, n, steps, seconds):
+            recorded.append(steps)
+            super().record(n, steps, seconds)
+
+    monkeypatch.setattr(threads, "_tuners", {})
+    monkeypatch.setattr(threads, "Tuner", lambda: Counting([1, 2]))
+    rng = np.random.default_rng(0)
+    X, y = rng.random((200, 12)).astype(np.float32), rng.integers(0, 3, 200)
+    calls = []
+    params, h = handin.fit(X, y, X, y, hidden=8, batch_size=4, epochs=2,
+                           callback=lambda p: calls.append(p.epoch_end))
+    per_epoch = -(-50 // handin.train.TUNE_EVERY)                  # 50 batches an epoch
+    assert len(picked) == 2 * per_epoch + 1 and set(picked) == {1, 2}   # + the end
+    assert recorded == [handin.train.TUNE_EVERY] * (2 * (per_epoch - 1))
+    assert calls == [True, True]
+    one, h1 = handin.fit(X, y, X, y, hidden=8, batch_size=4, epochs=2, threads=1)
+    assert len(picked) == 2 * per_epoch + 1, "a number of threads is not tuned"
+    for k in params:
+        np.testing.assert_allclose(params[k], one[k], rtol=1e-6, atol=1e-7)
