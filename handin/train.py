@@ -238,8 +238,10 @@ def _train_gen(a, yield_every):
         yield Progress(epoch, n_batches, n_batches, epochs, True, history, params)
 
 
-#: Batches per chunk of a run whose threads are tuned (:class:`handin.threads.Tuner`).
-TUNE_EVERY = 16
+#: Seconds of steps per chunk of a run whose threads are tuned (:class:`handin.threads.Tuner`):
+#: a chunk ends at the first step past it, so a stall (two threads on a busy machine) costs
+#: one step, not a fixed number of them.
+TUNE_SECONDS = 0.02
 
 
 def fit(X, y, X_val, y_val, *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=DEFAULTS.c,
@@ -288,7 +290,7 @@ def fit(X, y, X_val, y_val, *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=DEFAULT
         the same start gets other batches (the generator has drawn no weights).
     threads : int, "auto" or None, default="auto"
         BLAS threads while training: a number; the fastest for the step's sizes on this
-        machine as loaded now, measured on the run's own chunks of ``TUNE_EVERY`` batches
+        machine as loaded now, measured on the run's own chunks of ``TUNE_SECONDS`` of steps
         (:class:`handin.threads.Tuner`; with ``callback_every``, by timing the step's
         products before the run, :func:`handin.threads.resolve`; the environment variable
         ``HANDIN_BLAS_THREADS`` pins it); or None to leave them as they are.
@@ -312,13 +314,12 @@ def fit(X, y, X_val, y_val, *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=DEFAULT
         cross-entropy was already huge, else a lower learning rate.
     """
     measure, n_threads = _threads.pinned(threads)
-    # threads measured: on the run's own chunks of TUNE_EVERY batches (threads.Tuner), whose
+    # threads measured: on the run's own chunks of TUNE_SECONDS of steps (threads.Tuner), whose
     # progress nobody reads (the parameters are synced at epoch ends only, as without them)
     tuned = measure and callback_every is None
     run = train_iter(X, y, X_val, y_val, hidden=hidden, lr=lr, c=c, batch_size=batch_size,
                      epochs=epochs, seed=seed, dtype=dtype, init=init,
-                     yield_every=TUNE_EVERY if tuned else callback_every,
-                     params_mid_epoch=not tuned)
+                     yield_every=1 if tuned else callback_every, params_mid_epoch=not tuned)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -333,14 +334,17 @@ def fit(X, y, X_val, y_val, *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=DEFAULT
         with _threads.limit(n_threads) if tuner is None else contextlib.nullcontext():
             while True:
                 n = tuner.pick() if tuner is not None else None
-                t0 = time.perf_counter()
+                t0 = start = time.perf_counter()
                 with _threads.limit(n) if tuner is not None else contextlib.nullcontext():
                     p = next(run, None)
+                    while (tuner is not None and p is not None and not p.epoch_end
+                           and time.perf_counter() - t0 < TUNE_SECONDS):
+                        p = next(run, None)      # a chunk: TUNE_SECONDS of steps, or less
                 if p is None:
                     break
                 now = (p.epoch - 1) * p.n_batches + p.batch
                 if tuner is not None and not p.epoch_end:     # steps only, no evaluation
-                    tuner.record(n, now - done, time.perf_counter() - t0)
+                    tuner.record(n, now - done, time.perf_counter() - start)
                 if bar is not None:
                     bar.update(now - done)
                     if p.epoch_end:

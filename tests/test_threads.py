@@ -223,9 +223,9 @@ def test_nothing_the_book_runs_writes_the_environment():
 
 
 def test_fit_tunes_its_threads_on_its_own_chunks(monkeypatch):
-    """threads="auto", no pin: fit trains in chunks of TUNE_EVERY batches, each on the
-    Tuner's pick, records the chunks without an evaluation, and calls back once an epoch;
-    the trained numbers are those of a run on one thread."""
+    """threads="auto", no pin: fit trains in chunks of TUNE_SECONDS of steps (here 0: a
+    step each), each on the Tuner's pick, records the chunks without an evaluation, and
+    calls back once an epoch; the trained numbers are those of a run on one thread."""
     picked, recorded = [], []
 
     class Counting(threads.Tuner):
@@ -239,16 +239,28 @@ def test_fit_tunes_its_threads_on_its_own_chunks(monkeypatch):
 
     monkeypatch.setattr(threads, "_tuners", {})
     monkeypatch.setattr(threads, "Tuner", lambda: Counting([1, 2]))
+    monkeypatch.setattr(handin.train, "TUNE_SECONDS", 0.0)
     rng = np.random.default_rng(0)
     X, y = rng.random((200, 12)).astype(np.float32), rng.integers(0, 3, 200)
     calls = []
     params, h = handin.fit(X, y, X, y, hidden=8, batch_size=4, epochs=2,
                            callback=lambda p: calls.append(p.epoch_end))
-    per_epoch = -(-50 // handin.train.TUNE_EVERY)                  # 50 batches an epoch
-    assert len(picked) == 2 * per_epoch + 1 and set(picked) == {1, 2}   # + the end
-    assert recorded == [handin.train.TUNE_EVERY] * (2 * (per_epoch - 1))
+    assert len(picked) == 2 * 50 + 1 and set(picked) == {1, 2}     # 50 batches an epoch
+    assert recorded == [1] * (2 * 49), "every chunk but the epochs' last ones"
     assert calls == [True, True]
     one, h1 = handin.fit(X, y, X, y, hidden=8, batch_size=4, epochs=2, threads=1)
-    assert len(picked) == 2 * per_epoch + 1, "a number of threads is not tuned"
+    assert len(picked) == 2 * 50 + 1, "a number of threads is not tuned"
     for k in params:
         np.testing.assert_allclose(params[k], one[k], rtol=1e-6, atol=1e-7)
+
+
+def test_a_tuned_chunk_lasts_its_time_not_a_number_of_steps(monkeypatch):
+    monkeypatch.setattr(threads, "_tuners", {})
+    seen = []
+    counting = type("T", (threads.Tuner,), {"record": lambda self, n, k, s: seen.append(k)})
+    monkeypatch.setattr(threads, "Tuner", lambda: counting([1, 2]))
+    monkeypatch.setattr(handin.train, "TUNE_SECONDS", 3600.0)
+    rng = np.random.default_rng(0)
+    X, y = rng.random((200, 12)).astype(np.float32), rng.integers(0, 3, 200)
+    handin.fit(X, y, X, y, hidden=8, batch_size=4, epochs=2)
+    assert seen == [], "an hour's budget: each chunk runs to its epoch's end (not recorded)"
