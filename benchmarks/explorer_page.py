@@ -6,8 +6,8 @@
 Starts ``python -m handin page`` (Voilà with handin's template, on the packaged
 ``handin/explorer/explorer.ipynb``) on 127.0.0.1 in an empty folder, as
 tests/browser/test_voila.py does, and loads the page ``--loads`` times in headless
-Chromium (Debian's /usr/bin/chromium, or HANDIN_CHROMIUM; a new browser context each time,
-so each load starts its own kernel, as a new reader's does). For each load, from the
+Chromium (found as the browser tests find one: HANDIN_CHROMIUM first), a new browser
+context each time, so each load starts its own kernel, as a new reader's does. For each load, from the
 request (``page.goto``):
 
 * shown:       the explorer's sliders and chart are on the page (Voilà has run the page's
@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
-import shutil
 import statistics
 import sys
 import tempfile
@@ -34,6 +33,7 @@ import time
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from tests.browser._a11y import outside_requests  # noqa: E402
+from tests.browser._chromium import find_browser  # noqa: E402
 from tests.browser._lab import CHROMIUM_ARGS  # noqa: E402
 from tests.browser.test_voila import CHART_JS, PAGE_JS, Voila  # noqa: E402
 
@@ -89,9 +89,9 @@ def main():
     args = parse()
     from playwright.sync_api import sync_playwright
 
-    chromium = os.environ.get("HANDIN_CHROMIUM") or "/usr/bin/chromium"
-    if not shutil.which(chromium):
-        raise SystemExit(f"no Chromium at {chromium} (apt-get install chromium, "
+    found = find_browser()            # the browser tests' lookup (HANDIN_CHROMIUM first)
+    if found is None:
+        raise SystemExit("no Chrome, Chromium or Edge found (apt-get install chromium, "
                          "or set HANDIN_CHROMIUM)")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
           f"{load_average()} (before)")
@@ -103,8 +103,8 @@ def main():
         rows = []
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=chromium, headless=True,
-                                            args=CHROMIUM_ARGS)
+                browser = p.chromium.launch(headless=True, args=CHROMIUM_ARGS,
+                                            **found.launch_kwargs())
                 for i in range(max(1, args.loads)):
                     r = one_load(browser, server.url)
                     rows.append(r)
