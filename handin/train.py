@@ -325,7 +325,7 @@ def fit(X, y, X_val, y_val, *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=DEFAULT
         from tqdm.auto import tqdm
         n_batches = -(-len(X) // batch_size)
         bar = tqdm(total=epochs * n_batches, unit="batch", desc="training", leave=False)
-    done = 0
+    done, last = 0, None
     shape = (min(batch_size, len(X)), np.shape(X)[1], hidden)
     tuner = _threads.tuner(shape, dtype, name="fit") if tuned else None
     if measure and not tuned:
