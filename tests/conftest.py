@@ -69,3 +69,27 @@ def ref():
     """The readable SGD: ``step``, ``steps``, ``fit`` and ``assert_close`` (the functions above)."""
     return SimpleNamespace(step=reference_step, steps=reference_steps, fit=reference_fit,
                            assert_close=assert_params_close, blobs=blobs)
+
+
+@pytest.fixture
+def counting_tuner(monkeypatch):
+    """Threads measured (no pin in the environment) by fresh Tuners over one and two
+    threads that note every pick and every chunk recorded, as ``(threads, steps)``."""
+    from handin import threads
+
+    for name in (threads.ENV, *threads.LIBRARY_ENV):
+        monkeypatch.delenv(name, raising=False)
+    seen = SimpleNamespace(picked=[], recorded=[])
+
+    class Counting(threads.Tuner):
+        def pick(self):
+            seen.picked.append(super().pick())
+            return seen.picked[-1]
+
+        def record(self, n, steps, seconds):
+            seen.recorded.append((n, steps))
+            super().record(n, steps, seconds)
+
+    monkeypatch.setattr(threads, "_tuners", {})
+    monkeypatch.setattr(threads, "Tuner", lambda: Counting([1, 2]))
+    return seen

@@ -222,23 +222,11 @@ def test_nothing_the_book_runs_writes_the_environment():
     assert len(files) > 40 and not writes, "\n".join(writes)
 
 
-def test_fit_tunes_its_threads_on_its_own_chunks(monkeypatch):
+def test_fit_tunes_its_threads_on_its_own_chunks(monkeypatch, counting_tuner):
     """threads="auto", no pin: fit trains in chunks of TUNE_SECONDS of steps (here 0: a
     step each), each on the Tuner's pick, records the chunks without an evaluation, and
     calls back once an epoch; the trained numbers are those of a run on one thread."""
-    picked, recorded = [], []
-
-    class Counting(threads.Tuner):
-        def pick(self):
-            picked.append(super().pick())
-            return picked[-1]
-
-        def record(self, n, steps, seconds):
-            recorded.append(steps)
-            super().record(n, steps, seconds)
-
-    monkeypatch.setattr(threads, "_tuners", {})
-    monkeypatch.setattr(threads, "Tuner", lambda: Counting([1, 2]))
+    picked = counting_tuner.picked
     monkeypatch.setattr(handin.train, "TUNE_SECONDS", 0.0)
     rng = np.random.default_rng(0)
     X, y = rng.random((200, 12)).astype(np.float32), rng.integers(0, 3, 200)
@@ -246,7 +234,8 @@ def test_fit_tunes_its_threads_on_its_own_chunks(monkeypatch):
     params, h = handin.fit(X, y, X, y, hidden=8, batch_size=4, epochs=2,
                            callback=lambda p: calls.append(p.epoch_end))
     assert len(picked) == 2 * 50 + 1 and set(picked) == {1, 2}     # 50 batches an epoch
-    assert recorded == [1] * (2 * 49), "every chunk but the epochs' last ones"
+    assert [steps for _, steps in counting_tuner.recorded] == [1] * (2 * 49), (
+        "every chunk but the epochs' last ones")
     assert calls == [True, True]
     one, h1 = handin.fit(X, y, X, y, hidden=8, batch_size=4, epochs=2, threads=1)
     assert len(picked) == 2 * 50 + 1, "a number of threads is not tuned"
@@ -254,13 +243,11 @@ def test_fit_tunes_its_threads_on_its_own_chunks(monkeypatch):
         np.testing.assert_allclose(params[k], one[k], rtol=1e-6, atol=1e-7)
 
 
-def test_a_tuned_chunk_lasts_its_time_not_a_number_of_steps(monkeypatch):
-    monkeypatch.setattr(threads, "_tuners", {})
-    seen = []
-    counting = type("T", (threads.Tuner,), {"record": lambda self, n, k, s: seen.append(k)})
-    monkeypatch.setattr(threads, "Tuner", lambda: counting([1, 2]))
+def test_a_tuned_chunk_lasts_its_time_not_a_number_of_steps(monkeypatch, counting_tuner):
     monkeypatch.setattr(handin.train, "TUNE_SECONDS", 3600.0)
     rng = np.random.default_rng(0)
     X, y = rng.random((200, 12)).astype(np.float32), rng.integers(0, 3, 200)
     handin.fit(X, y, X, y, hidden=8, batch_size=4, epochs=2)
-    assert seen == [], "an hour's budget: each chunk runs to its epoch's end (not recorded)"
+    assert counting_tuner.recorded == [], (
+        "an hour's budget: each chunk runs to its epoch's end (not recorded)")
+    assert len(counting_tuner.picked) == 2 + 1, "a chunk an epoch, and the end"

@@ -282,18 +282,24 @@ def number(text):
 
 
 # ----------------------------------------------------------------------------- tests
-@pytest.mark.parametrize("name", RUN_IN_BROWSER or
-                         [pytest.param(None, marks=pytest.mark.skip("no chapters"))])
-def test_chapter_runs_in_jupyterlab(page, lab, artifacts, name):
-    if name not in A11Y_CHAPTERS:
-        run_chapter(page, lab, artifacts, name)
-        return
+def run_chapter_checked(page, lab, artifacts, name):
+    """Run All of chapter ``name``, its accessibility checked before and after; its panel."""
     found = []
     panel = run_chapter(page, lab, artifacts, name, before=lambda panel: found.extend(
         accessibility_problems(page, panel, name, "before-run", artifacts)))
     found += accessibility_problems(page, panel, name, "after-run", artifacts)
     assert not found, "accessibility (axe-core, WCAG 2.0/2.1 A and AA; images):\n" + \
         "\n".join(found)
+    return panel
+
+
+@pytest.mark.parametrize("name", RUN_IN_BROWSER or
+                         [pytest.param(None, marks=pytest.mark.skip("no chapters"))])
+def test_chapter_runs_in_jupyterlab(page, lab, artifacts, name):
+    if name not in A11Y_CHAPTERS:
+        run_chapter(page, lab, artifacts, name)
+        return
+    run_chapter_checked(page, lab, artifacts, name)
 
 
 class ExplorerOnPage:
@@ -427,12 +433,7 @@ def test_explorer_redraws_when_the_learning_rate_slider_moves(page, lab, artifac
 def test_drawing_a_one_with_the_mouse_predicts_a_one(page, lab, artifacts):
     """Chapter 6: clear the pad, draw a vertical stroke with the real mouse, read the prediction;
     the chapter's accessibility before and after Run All."""
-    found = []
-    panel = run_chapter(page, lab, artifacts, DRAW, before=lambda panel: found.extend(
-        accessibility_problems(page, panel, DRAW, "before-run", artifacts)))
-    found += accessibility_problems(page, panel, DRAW, "after-run", artifacts)
-    assert not found, "accessibility (axe-core, WCAG 2.0/2.1 A and AA; images):\n" + \
-        "\n".join(found)
+    panel = run_chapter_checked(page, lab, artifacts, DRAW)
     pad = panel.locator(".jp-OutputArea-output", has=page.locator(
         ".jupyter-widgets button", has_text="Clear")).first
     clear = pad.locator("button", has_text="Clear").first

@@ -106,25 +106,12 @@ def test_the_run_controller_limits_blas_to_one_thread_while_training(split, monk
     assert seen == [1] * 6 and outside == 2        # 3 epochs x (train, validation)
 
 
-def test_auto_threads_are_tuned_on_the_runs_own_training_chunks(split, monkeypatch):
+def test_auto_threads_are_tuned_on_the_runs_own_training_chunks(split, monkeypatch,
+                                                               counting_tuner):
     """With blas_threads="auto" each chunk runs on the Tuner's pick, and only the chunks
     that trained steps and nothing else (not the first, which sets up; not one ending an
     epoch, which evaluates) are recorded."""
-    for name in (threads.ENV, *threads.LIBRARY_ENV):
-        monkeypatch.delenv(name, raising=False)
-    picked, recorded = [], []
-
-    class Counting(threads.Tuner):
-        def pick(self):
-            picked.append(super().pick())
-            return picked[-1]
-
-        def record(self, n, steps, seconds):
-            recorded.append((n, steps))
-            super().record(n, steps, seconds)
-
-    monkeypatch.setattr(threads, "_tuners", {})
-    monkeypatch.setattr(threads, "Tuner", lambda: Counting([1, 2]))
+    picked, recorded = counting_tuner.picked, counting_tuner.recorded
     rc = RunController(split, Events(), chunk_seconds=0.0)   # a chunk is one step
     r = rc.start(SMALL)
     rc.run_to_end()
