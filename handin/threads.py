@@ -42,10 +42,15 @@ import time
 
 import numpy as np
 
-__all__ = ["choose", "resolve", "limit", "pinned", "Tuner", "TTL", "ENV", "LIBRARY_ENV"]
+__all__ = ["choose", "resolve", "limit", "pinned", "Tuner", "TTL", "MARGIN", "ENV",
+           "LIBRARY_ENV"]
 
 #: seconds a measured choice is kept for the same sizes
 TTL = 10.0
+#: more threads are chosen only when at least this much faster than fewer: a second thread
+#: takes a core a browser or a classmate may need, and near-ties measured again and again
+#: would otherwise flip-flop
+MARGIN = 1.1
 #: the environment variable that pins the number of threads
 ENV = "HANDIN_BLAS_THREADS"
 #: the variables by which the environment already chose for the BLAS library
@@ -102,7 +107,7 @@ def choose(n, d, h, *, dtype=np.float32, candidates=None, rounds=7, budget=0.03,
         Numbers of threads to try; default 1 and the cores this process may run on.
     rounds : int, default=7
         At most this many interleaved rounds (every candidate once per round, fewest threads
-        first); the mean decides, and a tie goes to fewer threads.
+        first); the mean decides, and more threads must beat fewer by :data:`MARGIN`.
     budget : float, default=0.03
         Seconds of measured time after which no further round starts; so does a first round
         in which one candidate took 5 times another's time (a stall under load is decisive).
@@ -131,7 +136,18 @@ def choose(n, d, h, *, dtype=np.float32, candidates=None, rounds=7, budget=0.03,
         firsts = [t[0] for t in times.values()]
         if sum(map(sum, times.values())) > budget or (k == 0 and max(firsts) > 5 * min(firsts)):
             break
-    return min(candidates, key=lambda c: (statistics.fmean(times[c]), c))
+    return fewest_within_margin({c: statistics.fmean(t) for c, t in times.items()})
+
+
+def fewest_within_margin(seconds):
+    """The fewest threads whose time (a dict ``threads -> seconds``) is within
+    :data:`MARGIN` of the fastest's.
+
+    >>> fewest_within_margin({1: 1.05, 2: 1.0}), fewest_within_margin({1: 1.2, 2: 1.0})
+    (1, 2)
+    """
+    fastest = min(seconds.values())
+    return min(c for c, t in seconds.items() if t <= MARGIN * fastest)
 
 
 def pinned(threads):
@@ -167,10 +183,12 @@ class Tuner:
     threads, and tells :meth:`record` how many steps took how long. The Tuner first tries
     each candidate on ``warmup`` chunks, in turn, then picks the one with the fewest seconds
     per step (an exponential average, so that the load of the last seconds counts most), and
-    keeps trying the others: one chunk in ``explore_every``, or one in ``4 * explore_every``
-    when the best is at least 1.25 times as fast (a slower chunk, or a stall under load, is
-    then rarely paid again: in JupyterLab, trying two threads one chunk in eight made runs
-    about 8 % slower than one thread alone).
+    keeps trying the others, with a back-off: one chunk after ``explore_every``, and each
+    time a try finds one still slower, twice as long a wait (up to ``max_every`` chunks); a
+    new fastest starts the waits over. A try's own figure replaces its candidate's older
+    one, which may be seconds old. A losing try is not only its own slower chunk: on
+    two threads, OpenBLAS's second thread then spins for about 0.1 s, on a core a browser
+    or a classmate needed (in JupyterLab, about 0.1 s of CPU a try).
 
     Parameters
     ----------
@@ -178,6 +196,9 @@ class Tuner:
         Numbers of threads; default 1 and the cores this process may run on.
     warmup : int, default=2
     explore_every : int, default=8
+    max_every : int, default=256
+        The longest wait between two tries of a slower candidate (chunks): how long a
+        change of the machine's load can go unnoticed (about 5 s of training).
     weight : float, default=0.3
         Weight of a new chunk in the average.
 
@@ -188,25 +209,32 @@ class Tuner:
     ...     n = t.pick()
     ...     t.record(n, steps=10, seconds=0.004 if n == 1 else 0.002)
     >>> t.best(), t.tried
-    (2, {1: 2, 2: 10})
+    (2, {1: 3, 2: 9})
+    >>> t.wait
+    {1: 16, 2: 8}
     """
 
-    def __init__(self, candidates=None, *, warmup=2, explore_every=8, weight=0.3):
+    def __init__(self, candidates=None, *, warmup=2, explore_every=8, max_every=256,
+                 weight=0.3):
         self.candidates = sorted(set(candidates or _candidates()))
         if not self.candidates or any(int(c) < 1 for c in self.candidates):
             raise ValueError(f"candidates must be numbers of threads >= 1, got {candidates}")
         self.warmup, self.explore_every, self.weight = int(warmup), int(explore_every), weight
+        self.max_every = max(self.explore_every, int(max_every))
         self.per_step = {c: None for c in self.candidates}    # seconds per step, averaged
         self.tried = {c: 0 for c in self.candidates}          # chunks recorded per candidate
         self.picks = 0
         self._last = {c: 0 for c in self.candidates}          # pick number of the last try
+        self.wait = {c: self.explore_every for c in self.candidates}   # chunks between tries
+        self._leader = None                                   # best() after the last record
 
     def best(self):
-        """The candidate with the fewest seconds per step so far (ties: fewer threads)."""
-        known = [c for c in self.candidates if self.per_step[c] is not None]
+        """The candidate with the fewest seconds per step so far; more threads must beat
+        fewer by :data:`MARGIN` (near-ties go to fewer threads, and do not flip-flop)."""
+        known = {c: self.per_step[c] for c in self.candidates if self.per_step[c] is not None}
         if not known:
             return self.candidates[0]
-        return min(known, key=lambda c: (self.per_step[c], c))
+        return fewest_within_margin(known)
 
     def pick(self):
         """The number of threads for the next chunk."""
@@ -217,10 +245,8 @@ class Tuner:
         else:
             best = self.best()
             others = [c for c in self.candidates if c != best]
-            slowest = max(self.per_step[c] for c in others) if others else 0.0
-            every = self.explore_every * (4 if slowest >= 1.25 * self.per_step[best] else 1)
             stale = min(others, key=lambda c: self._last[c]) if others else best
-            choice = stale if others and self.picks - self._last[stale] > every else best
+            choice = stale if others and self.picks - self._last[stale] > self.wait[stale] else best
         self._last[choice] = self.picks
         return choice
 
@@ -231,8 +257,19 @@ class Tuner:
             return
         rate = float(seconds) / steps
         old = self.per_step[threads]
-        self.per_step[threads] = rate if old is None else (1 - self.weight) * old + self.weight * rate
+        if old is None or (self._leader is not None and threads != self._leader):
+            self.per_step[threads] = rate       # a try: its last average may be seconds old
+        else:
+            self.per_step[threads] = (1 - self.weight) * old + self.weight * rate
         self.tried[threads] += 1
+        if any(self.tried[c] < self.warmup for c in self.candidates):
+            return
+        leader = self.best()
+        if leader != self._leader:               # a new fastest: try the others soon again
+            self.wait = {c: self.explore_every for c in self.candidates}
+        elif threads != leader:                  # a try that lost: wait twice as long
+            self.wait[threads] = min(2 * self.wait[threads], self.max_every)
+        self._leader = leader
 
 
 _tuners = {}       # (n, d, h, dtype name) -> Tuner, shared by the runs of this process

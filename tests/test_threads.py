@@ -40,6 +40,16 @@ def test_a_tie_goes_to_fewer_threads_and_one_candidate_needs_no_measuring():
     assert threads.choose(8, 8, 8, candidates=[3], measure=measure) == 3 and calls == []
 
 
+@pytest.mark.parametrize("two, chosen", [(0.95e-3, 1), (0.85e-3, 2)])
+def test_more_threads_must_be_faster_by_the_margin(two, chosen):
+    # 5 % faster is within MARGIN (1.1): one thread; 15 % faster: two
+    measure, _ = fake({1: [1e-3], 2: [two]})
+    assert threads.choose(8, 8, 8, candidates=[1, 2], measure=measure, budget=1) == chosen
+    t = threads.Tuner([1, 2])
+    drive(t, lambda n, i: 1e-3 if n == 1 else two, 40)
+    assert t.best() == chosen
+
+
 def test_rounds_stop_at_the_budget_or_at_a_decisive_first_round():
     measure, calls = fake({1: [0.01], 2: [0.012]})
     threads.choose(8, 8, 8, candidates=[1, 2], measure=measure, budget=0.03, rounds=7)
@@ -149,13 +159,27 @@ def test_the_tuner_tries_each_candidate_in_turn_then_keeps_the_fastest():
     assert t.best() == 1 and picks[4:].count(1) > picks[4:].count(2) >= 1
 
 
-def test_the_tuner_explores_rarely_when_the_other_is_much_slower():
-    close = threads.Tuner([1, 2], explore_every=8)
-    far = threads.Tuner([1, 2], explore_every=8)
-    near_picks = drive(close, lambda n, i: 1e-4 if n == 2 else 1.2e-4, 68)[4:]
-    far_picks = drive(far, lambda n, i: 1e-4 if n == 2 else 1.3e-4, 68)[4:]
-    assert near_picks.count(1) == 7, "one chunk in 9 tries the other (64 chunks)"
-    assert far_picks.count(1) == 1, "one in 33 when it is 1.25 times as slow or more"
+def test_the_tuner_waits_twice_as_long_after_each_losing_try_up_to_max_every():
+    t = threads.Tuner([1, 2], explore_every=8)
+    picks = drive(t, lambda n, i: 1e-4 if n == 2 else 1.2e-4, 68)[4:]
+    tries = [i + 5 for i, n in enumerate(picks) if n == 1]     # pick numbers
+    assert tries == [12, 29, 62], "after waits of 8, 16 and 32 chunks"
+    assert t.wait == {1: 64, 2: 8}
+    capped = threads.Tuner([1, 2], explore_every=8, max_every=32)
+    picks = drive(capped, lambda n, i: 1e-4 if n == 2 else 1.2e-4, 300)[4:]
+    tries = [i for i, n in enumerate(picks) if n == 1]
+    assert max(b - a for a, b in zip(tries, tries[1:])) == 33 and capped.wait[1] == 32
+
+
+def test_a_new_fastest_starts_the_waits_over():
+    # one thread wins until chunk 100 (the other tried ever more rarely), then the
+    # machine is quiet and two threads are twice as fast: found at the next try
+    t = threads.Tuner([1, 2], explore_every=8, max_every=64)
+    picks = drive(t, lambda n, i: (1e-4 if n == 1 else 2e-4) if i < 100 else
+                  (1e-4 if n == 1 else 0.5e-4), 200)
+    switched = next(i for i in range(100, 200) if picks[i:i + 5] == [2] * 5)
+    assert switched <= 100 + 65 and t.best() == 2
+    assert t.wait[2] == 8 and t.wait[1] >= 16, "one thread, now the slower, backs off in turn"
 
 
 def test_the_tuner_follows_a_change_of_load():
