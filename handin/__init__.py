@@ -6,7 +6,7 @@
 ['W1', 'W2', 'b1', 'b2']
 """
 
-from . import autodiff, experiment, hyperparameters, inits, layers, linear
+from . import autodiff, experiment, hyperparameters, inits, layers, linear, threads
 from ._validation import ParameterError, ParameterTypeError
 from .data import Dataset, load, scale, train_val_split
 from .gradcheck import gradient_check
@@ -20,7 +20,7 @@ __all__ = [
     "init_params", "forward", "backward", "cost", "cost_grad", "predict", "predict_proba",
     "accuracy", "softmax", "gradient_check", "fit", "train_iter", "evaluate", "History",
     "Progress", "TrainingDiverged", "load", "scale", "train_val_split", "Dataset",
-    "experiment", "inits", "layers", "autodiff", "linear", "hyperparameters", "DEFAULTS", "ParameterError",
-    "ParameterTypeError", "largest_surviving_rate",
+    "experiment", "inits", "layers", "autodiff", "linear", "threads", "hyperparameters",
+    "DEFAULTS", "ParameterError", "ParameterTypeError", "largest_surviving_rate",
 ]
 __version__ = "0.1.0"

@@ -275,3 +275,70 @@ def test_a_tuned_chunk_lasts_its_time_not_a_number_of_steps(monkeypatch, countin
     assert counting_tuner.recorded == [], (
         "an hour's budget: each chunk runs to its epoch's end (not recorded)")
     assert len(counting_tuner.picked) == 2 + 1, "a chunk an epoch, and the end"
+
+
+# ------------------------------------------------- share(): the student's own products
+def blas_threads():
+    return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+
+@pytest.fixture
+def shell():
+    """A real IPython shell, whose run_cell fires pre_run_cell like a kernel's; share() off
+    and the threads put back after the test."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    before = blas_threads()
+    ip = InteractiveShell.instance()
+    yield ip
+    threads.share(False)
+    InteractiveShell.clear_instance()
+    assert blas_threads() == before
+
+
+def test_share_applies_the_measured_choice_before_every_cell(monkeypatch, shell):
+    choices = iter([1, 1, 2, 1])
+    asked = []
+
+    def resolve(t, shape, *, dtype):
+        asked.append((t, shape, np.dtype(dtype).name))
+        return next(choices)
+    monkeypatch.setattr(threads, "resolve", resolve)
+    before = blas_threads()
+    threads.share(shell=shell)
+    assert blas_threads() == {1} and asked == [("auto", (32, 784, 256), "float64")]
+    shell.run_cell("x = 1")
+    assert blas_threads() == {1}
+    shell.run_cell("x = 2")
+    assert blas_threads() == {2}, "measured again before the cell"
+    with threads.limit(1):                           # fit and the explorer nest inside it
+        assert blas_threads() == {1}
+    assert blas_threads() == {2}
+    threads.share(False)
+    shell.run_cell("x = 3")
+    assert len(asked) == 3 and blas_threads() == before, "off: no hook, the number put back"
+
+
+def test_share_twice_keeps_one_hook(monkeypatch, shell):
+    calls = []
+    monkeypatch.setattr(threads, "resolve", lambda *a, **k: calls.append(1) or 1)
+    threads.share(shell=shell)
+    threads.share(shell=shell)
+    shell.run_cell("x = 1")
+    assert len(calls) == 3, "one measurement per share() and one per cell"
+
+
+def test_share_follows_the_pin_and_leaves_a_library_variable_alone(monkeypatch, shell):
+    monkeypatch.setattr(threads, "choose", lambda *a, **k: pytest.fail("measured"))
+    monkeypatch.setenv(threads.ENV, "1")
+    threads.share(shell=shell)
+    assert blas_threads() == {1}
+    threads.share(False)
+    monkeypatch.delenv(threads.ENV)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    before = blas_threads()
+    with threads.limit(1):
+        threads.share(shell=shell)                   # the environment chose: not touched
+        assert blas_threads() == {1}
+        threads.share(False)
+    assert blas_threads() == before

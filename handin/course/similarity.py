@@ -124,9 +124,10 @@ def _lines(text):
 
 
 def _own_lines(source, given):
-    """The lines of ``source`` that are not in ``given`` (a set of :func:`_key` s) nor the stub."""
+    """The lines of ``source`` that are not in ``given`` (a set of :func:`_key` s) nor the
+    stub, nor only a comment (compared without comments, it holds no code)."""
     own = [line for line in source.split("\n")
-           if line.strip() not in _STUB and _key(line) not in given]
+           if line.strip() not in _STUB and _key(line) and _key(line) not in given]
     return textwrap.dedent("\n".join(own)).strip("\n")
 
 
