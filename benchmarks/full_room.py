@@ -44,6 +44,23 @@ def _run_chapter(stem):
     # a room of 8 on 2 cores starts its kernels slowly: nbclient's 60 s start-up wait is short
     NotebookClient(nb, timeout=1800, startup_timeout=900, kernel_name="python3",
                    resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    return cell_seconds(nb)
+
+
+def cell_seconds(nb):
+    """``[(cell number, its first line, seconds)]`` of the code cells, from the timestamps
+    nbclient records (busy to idle on the kernel's IOPub channel)."""
+    from datetime import datetime
+
+    out = []
+    for i, cell in enumerate(nb.cells):
+        t = cell.get("metadata", {}).get("execution", {})
+        if cell.cell_type == "code" and "iopub.status.busy" in t and "iopub.status.idle" in t:
+            busy, idle = (datetime.fromisoformat(t[k].replace("Z", "+00:00"))
+                          for k in ("iopub.status.busy", "iopub.status.idle"))
+            first = next((line for line in cell.source.splitlines() if line.strip()), "")
+            out.append((i, first[:60], (idle - busy).total_seconds()))
+    return out
 
 
 def _run_explorer():
@@ -59,7 +76,7 @@ def worker(tasks, start, out):
     """Wait for the common start, then run and time each task."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     start.wait()
-    times = {}
+    times, cells = {}, {}
     try:
         for task in tasks:
             for attempt in range(3):
@@ -68,7 +85,7 @@ def worker(tasks, start, out):
                     if task == "explorer":
                         _run_explorer()
                     else:
-                        _run_chapter(CHAPTERS[task])
+                        cells[task] = _run_chapter(CHAPTERS[task])
                     break
                 except RuntimeError as exc:   # kernels started side by side over TCP can
                     if "Kernel died before replying" not in str(exc) or attempt == 2:
@@ -76,7 +93,7 @@ def worker(tasks, start, out):
             times[task] = time.perf_counter() - t0
     except Exception as exc:      # reported, not left for the room to wait on forever
         times = {"error": f"{type(exc).__name__}: {exc}"}
-    out.put(times)
+    out.put({**times, "cells": cells})
 
 
 def room(k, tasks):
@@ -95,6 +112,25 @@ def room(k, tasks):
     if errors:
         raise RuntimeError(f"{len(errors)} of {k} students failed: {errors[0]}")
     return results
+
+
+def print_cells(quiet, full, k, cores, top=6):
+    """The cells of each chapter that lost most to the room of ``k``: median seconds over
+    the workers, against the cell's own fair share."""
+    share = max(1.0, k / cores)
+    for task in quiet[0]["cells"]:
+        alone = {i: (first, s) for i, first, s in quiet[0]["cells"][task]}
+        in_room = {}
+        for r in full:
+            for i, _, s in r["cells"].get(task, []):
+                in_room.setdefault(i, []).append(s)
+        rows = sorted(((statistics.median(in_room[i]) - share * s, i, first, s,
+                        statistics.median(in_room[i])) for i, (first, s) in alone.items()
+                       if i in in_room), reverse=True)[:top]
+        print(f"{task}: the cells that lost most at K = {k} (seconds alone, in the room, "
+              f"ratio to the fair share)")
+        for excess, i, first, s, med in rows:
+            print(f"  cell {i:>3} {s:6.2f} {med:7.2f} {med / max(share * s, 1e-9):6.2f}  {first}")
 
 
 def main(argv=None):
@@ -126,6 +162,8 @@ def main(argv=None):
             fair = max(1.0, k / cores) * quiet[task]
             print(f"{k:>3} {task:>9} {median:>9.1f} {fair:>8.1f} {median / fair:>6.2f}",
                   flush=True)
+    if ks[-1] > 1:
+        print_cells(figures[1], figures[ks[-1]], ks[-1], cores)
     if args.json:
         args.json.write_text(json.dumps({"cores": cores, "rooms": figures}, indent=1))
     return 0
