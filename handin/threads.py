@@ -19,8 +19,11 @@ numbers now and then, since the load changes.
 Pinning it: ``HANDIN_BLAS_THREADS=N`` in the environment (read, never set, by handin), or
 ``threads=N`` where a function takes it (:func:`handin.fit`, the explorer's
 ``blas_threads``). A number of threads the environment already sets for the library
-(``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``) is left as it is. Threads are limited only while handin trains (threadpoolctl), and put
-back after.
+(``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``) is left as it is.
+Threads are limited through threadpoolctl, never the environment: by handin's functions
+only while they train, and put back after; for numpy as a whole only by :func:`share`,
+which every chapter calls in the open (a student's own loop is plain numpy, and on a
+shared machine two threads can make it many times slower).
 
 Examples
 --------
@@ -42,7 +45,7 @@ import time
 
 import numpy as np
 
-__all__ = ["choose", "resolve", "limit", "pinned", "Tuner", "TTL", "MARGIN", "ENV",
+__all__ = ["choose", "resolve", "limit", "pinned", "share", "Tuner", "TTL", "MARGIN", "ENV",
            "LIBRARY_ENV"]
 
 #: seconds a measured choice is kept for the same sizes
@@ -246,7 +249,8 @@ class Tuner:
             best = self.best()
             others = [c for c in self.candidates if c != best]
             stale = min(others, key=lambda c: self._last[c]) if others else best
-            choice = stale if others and self.picks - self._last[stale] > self.wait[stale] else best
+            due = others and self.picks - self._last[stale] > self.wait[stale]
+            choice = stale if due else best
         self._last[choice] = self.picks
         return choice
 
