@@ -191,7 +191,10 @@ class Tuner:
     new fastest starts the waits over. A try's own figure replaces its candidate's older
     one, which may be seconds old. A losing try is not only its own slower chunk: on
     two threads, OpenBLAS's second thread then spins for about 0.1 s, on a core a browser
-    or a classmate needed (in JupyterLab, about 0.1 s of CPU a try).
+    or a classmate needed (in JupyterLab, about 0.1 s of CPU a try). And when the chunks on
+    the fewest threads get less than ``crowded`` of a core (their thread's CPU time over
+    their wall time, if the caller gives it), other processes already want more cores than
+    there are: more threads are not tried (nor warmed up) until that changes.
 
     Parameters
     ----------
@@ -203,7 +206,8 @@ class Tuner:
         The longest wait between two tries of a slower candidate (chunks): how long a
         change of the machine's load can go unnoticed (about 5 s of training).
     weight : float, default=0.3
-        Weight of a new chunk in the average.
+        Weight of a new chunk in the average (and in that of the core's share).
+    crowded : float, default=0.6
 
     Examples
     --------
@@ -218,7 +222,7 @@ class Tuner:
     """
 
     def __init__(self, candidates=None, *, warmup=2, explore_every=8, max_every=256,
-                 weight=0.3):
+                 weight=0.3, crowded=0.6):
         self.candidates = sorted(set(candidates or _candidates()))
         if not self.candidates or any(int(c) < 1 for c in self.candidates):
             raise ValueError(f"candidates must be numbers of threads >= 1, got {candidates}")
@@ -230,6 +234,7 @@ class Tuner:
         self._last = {c: 0 for c in self.candidates}          # pick number of the last try
         self.wait = {c: self.explore_every for c in self.candidates}   # chunks between tries
         self._leader = None                                   # best() after the last record
+        self.crowded, self.share = float(crowded), None       # share: of a core, averaged
 
     def best(self):
         """The candidate with the fewest seconds per step so far; more threads must beat
@@ -242,23 +247,31 @@ class Tuner:
     def pick(self):
         """The number of threads for the next chunk."""
         self.picks += 1
-        new = [c for c in self.candidates if self.tried[c] < self.warmup]
+        fewest = self.candidates[0]
+        crowded = self.share is not None and self.share < self.crowded
+        allowed = [c for c in self.candidates if not (crowded and c > fewest)]
+        new = [c for c in allowed if self.tried[c] < self.warmup]
         if new:
             choice = min(new, key=lambda c: (self.tried[c], c))
         else:
             best = self.best()
-            others = [c for c in self.candidates if c != best]
+            others = [c for c in allowed if c != best]
             stale = min(others, key=lambda c: self._last[c]) if others else best
             due = others and self.picks - self._last[stale] > self.wait[stale]
             choice = stale if due else best
         self._last[choice] = self.picks
         return choice
 
-    def record(self, threads, steps, seconds):
-        """``steps`` training steps took ``seconds`` on ``threads`` threads (a chunk with no
-        step, or one that did other work too, is better not recorded)."""
+    def record(self, threads, steps, seconds, cpu=None):
+        """``steps`` training steps took ``seconds`` on ``threads`` threads, and ``cpu``
+        seconds of the calling thread's CPU time if given (a chunk with no step, or one
+        that did other work too, is better not recorded)."""
         if threads not in self.per_step or steps < 1:
             return
+        if cpu is not None and threads == self.candidates[0] and seconds > 0:
+            got = min(1.0, float(cpu) / seconds)
+            self.share = got if self.share is None else (
+                (1 - self.weight) * self.share + self.weight * got)
         rate = float(seconds) / steps
         old = self.per_step[threads]
         if old is None or (self._leader is not None and threads != self._leader):
@@ -266,7 +279,7 @@ class Tuner:
         else:
             self.per_step[threads] = (1 - self.weight) * old + self.weight * rate
         self.tried[threads] += 1
-        if any(self.tried[c] < self.warmup for c in self.candidates):
+        if self.tried[threads] <= self.warmup:     # warming up: not a try
             return
         leader = self.best()
         if leader != self._leader:               # a new fastest: try the others soon again

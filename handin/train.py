@@ -335,6 +335,7 @@ def fit(X, y, X_val, y_val, *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=DEFAULT
             while True:
                 n = tuner.pick() if tuner is not None else None
                 t0 = start = time.perf_counter()
+                cpu0 = time.thread_time()
                 with _threads.limit(n) if tuner is not None else contextlib.nullcontext():
                     p = next(run, None)
                     while (tuner is not None and p is not None and not p.epoch_end
@@ -344,7 +345,8 @@ def fit(X, y, X_val, y_val, *, hidden=DEFAULTS.hidden, lr=DEFAULTS.lr, c=DEFAULT
                     break
                 now = (p.epoch - 1) * p.n_batches + p.batch
                 if tuner is not None and not p.epoch_end:     # steps only, no evaluation
-                    tuner.record(n, now - done, time.perf_counter() - start)
+                    tuner.record(n, now - done, time.perf_counter() - start,
+                                 cpu=time.thread_time() - cpu0)
                 if bar is not None:
                     bar.update(now - done)
                     if p.epoch_end:

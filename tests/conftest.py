@@ -74,22 +74,25 @@ def ref():
 @pytest.fixture
 def counting_tuner(monkeypatch):
     """Threads measured (no pin in the environment) by fresh Tuners over one and two
-    threads that note every pick and every chunk recorded, as ``(threads, steps)``."""
+    threads that note every pick and every chunk recorded, as ``(threads, steps)``, and
+    the CPU time given with it (``cpu``)."""
     from handin import threads
 
     for name in (threads.ENV, *threads.LIBRARY_ENV):
         monkeypatch.delenv(name, raising=False)
-    seen = SimpleNamespace(picked=[], recorded=[])
+    seen = SimpleNamespace(picked=[], recorded=[], cpu=[])
 
     class Counting(threads.Tuner):
         def pick(self):
             seen.picked.append(super().pick())
             return seen.picked[-1]
 
-        def record(self, n, steps, seconds):
+        def record(self, n, steps, seconds, cpu=None):
             seen.recorded.append((n, steps))
-            super().record(n, steps, seconds)
+            seen.cpu.append(cpu)
+            super().record(n, steps, seconds, cpu)
 
     monkeypatch.setattr(threads, "_tuners", {})
-    monkeypatch.setattr(threads, "Tuner", lambda: Counting([1, 2]))
+    # never "crowded": a busy test machine must not stop the tries these tests count
+    monkeypatch.setattr(threads, "Tuner", lambda: Counting([1, 2], crowded=0.0))
     return seen

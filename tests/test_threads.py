@@ -40,6 +40,26 @@ def test_a_tie_goes_to_fewer_threads_and_one_candidate_needs_no_measuring():
     assert threads.choose(8, 8, 8, candidates=[3], measure=measure) == 3 and calls == []
 
 
+def test_a_crowded_core_stops_trying_more_threads_until_it_frees():
+    """One-thread chunks that get 30 % of a core (their thread's CPU time over their wall
+    time): other processes want more cores than there are, and two threads are neither
+    warmed up nor tried; once the chunks get their core, two threads are tried."""
+    t = threads.Tuner([1, 2], crowded=0.6)
+
+    def run(chunks, got):
+        picks = []
+        for _ in range(chunks):
+            n = t.pick()
+            picks.append(n)
+            seconds = 1e-3 if n == 1 else 0.5e-3
+            t.record(n, steps=10, seconds=seconds, cpu=got * seconds if n == 1 else None)
+        return picks
+    assert run(300, got=0.3) == [1] * 300 and t.tried[2] == 0 and t.share == pytest.approx(0.3)
+    later = run(20, got=1.0)
+    assert later.count(2) >= 10 and t.best() == 2, "free again: warmed up, and faster"
+    assert t.crowded < t.share < 1.0, "averaged: 0.3 before, 1.0 on the latest chunks"
+
+
 @pytest.mark.parametrize("two, chosen", [(0.95e-3, 1), (0.85e-3, 2)])
 def test_more_threads_must_be_faster_by_the_margin(two, chosen):
     # 5 % faster is within MARGIN (1.1): one thread; 15 % faster: two
@@ -261,6 +281,8 @@ def test_fit_tunes_its_threads_on_its_own_chunks(monkeypatch, counting_tuner):
     assert [steps for _, steps in counting_tuner.recorded] == [1] * (2 * 49), (
         "every chunk but the epochs' last ones")
     assert calls == [True, True]
+    assert len(counting_tuner.cpu) == 2 * 49 and all(0 <= c < 60 for c in counting_tuner.cpu), (
+        "each chunk's CPU time of the training thread")
     one, h1 = handin.fit(X, y, X, y, hidden=8, batch_size=4, epochs=2, threads=1)
     assert len(picked) == 2 * 50 + 1, "a number of threads is not tuned"
     for k in params:

@@ -248,7 +248,7 @@ class RunController:
         if record is None:
             return True
         budget = self.chunk_seconds if budget is None else budget
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.thread_time()
         epoch_end, outcome, error, steps = False, None, None, 0
         v = record.values
         measure, n_threads = threads.pinned(self.blas_threads)
@@ -285,7 +285,7 @@ class RunController:
                 record.test_acc = model.accuracy(s.X_test, s.y_test, self._params)
         record.chunks.append(time.perf_counter() - t0)
         if tuner is not None and not (fresh or epoch_end or outcome):   # steps only
-            tuner.record(n_threads, steps, record.chunks[-1])
+            tuner.record(n_threads, steps, record.chunks[-1], cpu=time.thread_time() - cpu0)
         record.threads.append(n_threads)
         if outcome is not None:
             self._end(outcome, error)

@@ -119,6 +119,7 @@ def test_auto_threads_are_tuned_on_the_runs_own_training_chunks(split, monkeypat
     assert set(picked) == {1, 2}
     assert len(recorded) == r.steps - r.history.epoch[-1] - 1     # all but first, ends, last
     assert all(steps == 1 for _, steps in recorded)
+    assert all(c is not None and c >= 0 for c in counting_tuner.cpu), "the chunk's CPU time"
     monkeypatch.setenv(threads.ENV, "1")
     r2 = rc.start(SMALL)
     rc.run_to_end()
