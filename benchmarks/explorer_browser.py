@@ -173,13 +173,9 @@ def cpu_by_process():
                     else "chromium" if "chrom" in (proc.info["name"] or "") else
                     "benchmark" if proc.pid == os.getpid() else "other")
             out[proc.pid] = (name, t.user + t.system)
-            if name == "kernel":
+            if name == "kernel":          # and each of its threads (ids: see print_cpu)
                 for th in proc.threads():
-                    try:
-                        comm = pathlib.Path(f"/proc/{proc.pid}/task/{th.id}/comm").read_text().strip()
-                    except OSError:
-                        comm = "?"
-                    out[f"{proc.pid}/{th.id}"] = (f"kernel thread {th.id - proc.pid} {comm}",
+                    out[f"{proc.pid}/{th.id}"] = (f"kernel thread {th.id - proc.pid}",
                                                  th.user_time + th.system_time)
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             pass
@@ -214,7 +210,9 @@ def product_speed():
 
 
 def print_cpu(before, after, wall, names, what="the clicks"):
-    """Where the machine's CPU went during the clicks, by kind of process."""
+    """Where the machine's CPU went during the clicks, by kind of process, and in the kernel
+    by thread: Python's name for it (``names``: native id -> name) or "native" and its id
+    less the process's (OpenBLAS's second thread, ZeroMQ's)."""
     spent, threads = {}, []
     for pid, (name, t) in after.items():
         if name.startswith("kernel thread"):
