@@ -262,9 +262,10 @@ def kernel_side(lab, clicks):
 
     runs = json.loads(in_kernel(lab, RUNS_CODE % clicks))
     for k, r in enumerate(runs, 1):
+        between = r["seconds"] - r["in_chunks"]
         print(f"  run {k}: kernel wall {1e3 * r['seconds']:4.0f} ms = in chunks "
-              f"{1e3 * r['in_chunks']:4.0f} ms + between {1e3 * (r['seconds'] - r['in_chunks']):4.0f}"
-              f" ms; {r['chunks']} chunks, {r['two']} on 2 threads")
+              f"{1e3 * r['in_chunks']:4.0f} ms + between {1e3 * between:4.0f} ms; "
+              f"{r['chunks']} chunks, {r['two']} on 2 threads")
     med = statistics.median
     print(f"kernel side, medians: wall {1e3 * med(r['seconds'] for r in runs):.0f} ms, in chunks "
           f"{1e3 * med(r['in_chunks'] for r in runs):.0f} ms, between "
@@ -307,14 +308,15 @@ def main():
                  "a settled chart")
             names = json.loads(in_kernel(lab, THREADS_CODE))
             if args.kernel_code:
-                print("kernel code:", in_kernel(lab, "from handin.explorer import app\n" + args.kernel_code).strip())
-            rows = []
+                printed = in_kernel(lab, "from handin.explorer import app\n" + args.kernel_code)
+                if printed.strip():
+                    print("kernel code printed:", printed.strip())
             cdp = context.new_cdp_session(page)
             cdp.send("Performance.enable")
-            idle0, page0, t = cpu_by_process(), page_metrics(cdp), time.monotonic()
+            idle0, t = cpu_by_process(), time.monotonic()
             time.sleep(5)
             print_cpu(idle0, cpu_by_process(), time.monotonic() - t, names, "5 s with no click")
-            page0 = page_metrics(cdp)
+            rows, page0 = [], page_metrics(cdp)
             cpu0, wall0 = cpu_by_process(), time.monotonic()
             for k in range(args.clicks):
                 box = track.bounding_box()

@@ -234,7 +234,7 @@ class Tuner:
         self._last = {c: 0 for c in self.candidates}          # pick number of the last try
         self.wait = {c: self.explore_every for c in self.candidates}   # chunks between tries
         self._leader = None                                   # best() after the last record
-        self.crowded, self.share = float(crowded), None       # share: of a core, averaged
+        self.crowded, self.cpu_share = float(crowded), None   # of a core, averaged
 
     def best(self):
         """The candidate with the fewest seconds per step so far; more threads must beat
@@ -248,7 +248,7 @@ class Tuner:
         """The number of threads for the next chunk."""
         self.picks += 1
         fewest = self.candidates[0]
-        crowded = self.share is not None and self.share < self.crowded
+        crowded = self.cpu_share is not None and self.cpu_share < self.crowded
         allowed = [c for c in self.candidates if not (crowded and c > fewest)]
         new = [c for c in allowed if self.tried[c] < self.warmup]
         if new:
@@ -270,8 +270,8 @@ class Tuner:
             return
         if cpu is not None and threads == self.candidates[0] and seconds > 0:
             got = min(1.0, float(cpu) / seconds)
-            self.share = got if self.share is None else (
-                (1 - self.weight) * self.share + self.weight * got)
+            self.cpu_share = got if self.cpu_share is None else (
+                (1 - self.weight) * self.cpu_share + self.weight * got)
         rate = float(seconds) / steps
         old = self.per_step[threads]
         if old is None or (self._leader is not None and threads != self._leader):

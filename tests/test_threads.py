@@ -54,10 +54,10 @@ def test_a_crowded_core_stops_trying_more_threads_until_it_frees():
             seconds = 1e-3 if n == 1 else 0.5e-3
             t.record(n, steps=10, seconds=seconds, cpu=got * seconds if n == 1 else None)
         return picks
-    assert run(300, got=0.3) == [1] * 300 and t.tried[2] == 0 and t.share == pytest.approx(0.3)
+    assert run(300, got=0.3) == [1] * 300 and t.tried[2] == 0 and t.cpu_share == pytest.approx(0.3)
     later = run(20, got=1.0)
     assert later.count(2) >= 10 and t.best() == 2, "free again: warmed up, and faster"
-    assert t.crowded < t.share < 1.0, "averaged: 0.3 before, 1.0 on the latest chunks"
+    assert t.crowded < t.cpu_share < 1.0, "averaged: 0.3 before, 1.0 on the latest chunks"
 
 
 @pytest.mark.parametrize("two, chosen", [(0.95e-3, 1), (0.85e-3, 2)])
